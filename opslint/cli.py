@@ -1,0 +1,273 @@
+"""Command line: ``opslint check``, ``rules``, ``explain``, ``practices``.
+
+Exit codes: 0 no finding at or above ``--fail-on``; 1 such findings (unparseable input is an
+``error`` finding); 2 usage or configuration error, or opslint itself failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from opslint import __version__
+
+COMMANDS = ("check", "rules", "explain", "practices")
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Wrong arguments or settings (exit 2)."""
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    """``--select A,B --select C`` → ``[A, B, C]``; not given → None."""
+    if values is None:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from opslint.report import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="opslint",
+        description="Check Terraform and CloudFormation/SAM against the AWS Well-Architected "
+        "Operational Excellence pillar.",
+    )
+    parser.add_argument("--version", action="version", version=f"opslint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="scan paths (the default command)")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
+    check.add_argument("--format", choices=FORMATS, default=None, help="report format")
+    check.add_argument("--output", metavar="FILE", help="write the report to FILE")
+    check.add_argument("--select", action="append", metavar="IDS",
+                       help="rules, practices (OPS08-BP02) or groups (OPS08) to run")
+    check.add_argument("--ignore", action="append", metavar="IDS",
+                       help="rules, practices or groups to skip")
+    check.add_argument("--fail-on", choices=("error", "warning", "note"), default=None,
+                       help="lowest severity that makes the exit code 1 (default: warning)")
+    check.add_argument("--config", metavar="FILE", help="configuration file")
+    check.add_argument("--exclude", action="append", metavar="GLOB",
+                       help="paths to leave out (added to the configured ones)")
+    check.add_argument("--var-file", action="append", metavar="FILE",
+                       help="Terraform variable file applied after the auto-loaded ones")
+    check.add_argument("--rules-dir", action="append", metavar="DIR",
+                       help="load extra rules from DIR")
+    check.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                       help="parallel parser processes (default: all cores)")
+    check.add_argument("--no-color", action="store_true", help="never colour the output")
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--rules-dir", action="append", metavar="DIR")
+
+    explain = commands.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("rule_id", metavar="ID", help="rule ID, or a practice ID")
+    explain.add_argument("--rules-dir", action="append", metavar="DIR")
+
+    practices = commands.add_parser("practices", help="the pillar scorecard: every practice "
+                                    "and the rules that automate it")
+    practices.add_argument("--format", choices=("text", "json"), default="text")
+    practices.add_argument("--rules-dir", action="append", metavar="DIR")
+    return parser
+
+
+def _normalise_argv(argv: list[str]) -> list[str]:
+    """Bare ``opslint [PATH ...]`` means ``opslint check [PATH ...]``."""
+    if not argv:
+        return ["check"]
+    first = argv[0]
+    if first in COMMANDS or first in ("-h", "--help", "--version"):
+        return argv
+    return ["check", *argv]
+
+
+def _use_color(args: argparse.Namespace, stream: TextIO) -> bool:
+    if args.no_color or args.output or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from opslint.catalog import load_catalog
+    from opslint.config import load_config, validate_against_rules
+    from opslint.model import Severity
+    from opslint.registry import load_registry
+    from opslint.report import render
+    from opslint.runner import run
+
+    paths = args.paths or ["."]
+    root = Path(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else Path(".")
+    config = load_config(args.config, root)
+    config = config.merged(
+        select=tuple(_split(args.select)) if args.select else None,
+        ignore=tuple(_split(args.ignore)) if args.ignore else None,
+        fail_on=Severity.parse(args.fail_on) if args.fail_on else None,
+        exclude=(*config.exclude, *args.exclude) if args.exclude else None,
+        var_files=(*config.var_files, *args.var_file) if args.var_file else None,
+        rules_dirs=(*config.rules_dirs, *args.rules_dir) if args.rules_dir else None,
+    )
+    if args.select or args.ignore:
+        config = config.merged(source=config.source or "command line")
+    registry = load_registry(config.rules_dirs)
+    validate_against_rules(config, list(registry), {p.id for p in load_catalog()})
+    for var_file in config.var_files:
+        if not os.path.isfile(var_file):
+            raise UsageError(f"--var-file {var_file}: file not found")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    result = run(paths, registry, config, jobs=args.jobs, root=str(root))
+    fmt = args.format or "text"
+    _emit(render(result, fmt, color=_use_color(args, sys.stdout)), args.output)
+    return EXIT_FINDINGS if result.failed() else EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from opslint.registry import load_registry
+
+    registry = load_registry(args.rules_dir or ())
+    if args.format == "json":
+        rows = [
+            {
+                "id": r.id,
+                "practice": r.practice(),
+                "related": list(r.related),
+                "severity": r.severity.value,
+                "title": r.title,
+                "frameworks": list(r.frameworks()),
+                "resource_types": {k: list(v) for k, v in r.resource_types.items()},
+                "options": [
+                    {"name": o.name, "type": o.type, "default": o.default,
+                     "description": o.description}
+                    for o in r.options
+                ],
+            }
+            for r in registry
+        ]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    width = max((len(r.id) for r in registry), default=10)
+    for rule in registry:
+        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}\n")
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from opslint.catalog import load_catalog
+    from opslint.registry import load_registry
+    from opslint.ruledocs import rule_markdown
+
+    registry = load_registry(args.rules_dir or ())
+    catalog = load_catalog()
+    rule = registry.get(args.rule_id)
+    if rule is not None:
+        sys.stdout.write(rule_markdown(rule, catalog))
+        return EXIT_OK
+    practice = catalog.get(args.rule_id.upper())
+    if practice is not None:
+        rules = [r for r in registry if practice.id in r.practices()]
+        lines = [
+            f"# {practice.id} {practice.title}",
+            "",
+            f"{practice.area} / {practice.section}",
+            "",
+            practice.description,
+            "",
+            practice.url,
+            "",
+            "Rules: " + (", ".join(r.id for r in rules) if rules else "none (not automated)"),
+        ]
+        sys.stdout.write("\n".join(lines) + "\n")
+        return EXIT_OK
+    raise UsageError(f"no rule or practice {args.rule_id!r} (see `opslint rules`)")
+
+
+def cmd_practices(args: argparse.Namespace) -> int:
+    from opslint.catalog import load_catalog
+    from opslint.registry import load_registry
+
+    registry = load_registry(args.rules_dir or ())
+    rows = []
+    for practice in load_catalog():
+        rules = [r.id for r in registry if practice.id in r.practices()]
+        rows.append((practice, rules))
+    if args.format == "json":
+        data = [
+            {
+                "id": p.id,
+                "title": p.title,
+                "area": p.area,
+                "section": p.section,
+                "url": p.url,
+                "automated": bool(rules),
+                "rules": rules,
+            }
+            for p, rules in rows
+        ]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return EXIT_OK
+    area = None
+    automated = sum(1 for _, rules in rows if rules)
+    for practice, rules in rows:
+        if practice.area != area:
+            area = practice.area
+            sys.stdout.write(f"\n{area}\n")
+        mark = "automated by " + ", ".join(rules) if rules else "not automated"
+        sys.stdout.write(f"  {practice.id}  {practice.title}: {mark}\n")
+    sys.stdout.write(f"\n{automated} of {len(rows)} practices automated\n")
+    return EXIT_OK
+
+
+HANDLERS = {
+    "check": cmd_check,
+    "rules": cmd_rules,
+    "explain": cmd_explain,
+    "practices": cmd_practices,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from opslint.config import ConfigError
+    from opslint.registry import RuleLoadError
+
+    args = build_parser().parse_args(_normalise_argv(list(sys.argv[1:] if argv is None else argv)))
+    try:
+        return HANDLERS[args.command](args)
+    except (UsageError, ConfigError, RuleLoadError) as exc:
+        sys.stderr.write(f"opslint: error: {exc}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("opslint: interrupted\n")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # opslint itself failed: say so, exit 2, no traceback
+        sys.stderr.write(
+            f"opslint: internal error: {type(exc).__name__}: {exc}\n"
+            "Please report this with the command you ran.\n"
+        )
+        if os.environ.get("OPSLINT_DEBUG"):
+            raise
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

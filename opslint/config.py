@@ -1,0 +1,214 @@
+"""Configuration: ``.opslint.yaml`` or ``[tool.opslint]`` in ``pyproject.toml`` at the scan
+root, or ``--config FILE``; command-line flags win over the file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from opslint.model import Severity
+
+CONFIG_FILE = ".opslint.yaml"
+TOP_LEVEL_KEYS = ("select", "ignore", "exclude", "fail-on", "var-files", "rules", "rules-dirs")
+RULE_KEYS = ("severity", "enabled", "options")
+
+
+class ConfigError(Exception):
+    """A configuration problem: names the file and the key (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    severity: Severity | None = None
+    enabled: bool | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    fail_on: Severity = Severity.WARNING
+    var_files: tuple[str, ...] = ()
+    rules_dirs: tuple[str, ...] = ()
+    rules: Mapping[str, RuleSettings] = field(default_factory=dict)
+    source: str | None = None
+    """The file the settings came from, for messages."""
+
+    def merged(self, **overrides: Any) -> Config:
+        """Command-line values win; ``None`` means "not given"."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _strings(value: Any, key: str, source: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"{source}: `{key}` must be a string or a list of strings")
+
+
+def parse_config(data: Any, source: str) -> Config:
+    """Validate a config mapping (already loaded from YAML or TOML)."""
+    if data is None:
+        return Config(source=source)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the configuration must be a mapping")
+    unknown = sorted(set(data) - set(TOP_LEVEL_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key `{unknown[0]}` (known: {', '.join(TOP_LEVEL_KEYS)})"
+        )
+    fail_on = Severity.WARNING
+    if "fail-on" in data:
+        try:
+            fail_on = Severity.parse(str(data["fail-on"]))
+        except ValueError as exc:
+            raise ConfigError(f"{source}: `fail-on`: {exc}") from None
+    rules: dict[str, RuleSettings] = {}
+    raw_rules = data.get("rules") or {}
+    if not isinstance(raw_rules, dict):
+        raise ConfigError(f"{source}: `rules` must map rule IDs to settings")
+    for rule_id, settings in raw_rules.items():
+        rules[str(rule_id)] = _rule_settings(str(rule_id), settings, source)
+    return Config(
+        select=_strings(data.get("select", []), "select", source),
+        ignore=_strings(data.get("ignore", []), "ignore", source),
+        exclude=_strings(data.get("exclude", []), "exclude", source),
+        fail_on=fail_on,
+        var_files=_strings(data.get("var-files", []), "var-files", source),
+        rules_dirs=_strings(data.get("rules-dirs", []), "rules-dirs", source),
+        rules=rules,
+        source=source,
+    )
+
+
+def _rule_settings(rule_id: str, settings: Any, source: str) -> RuleSettings:
+    where = f"{source}: `rules.{rule_id}`"
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{where} must be a mapping of {', '.join(RULE_KEYS)}")
+    unknown = sorted(set(settings) - set(RULE_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key `{unknown[0]}` (known: {', '.join(RULE_KEYS)})")
+    severity = None
+    if "severity" in settings:
+        try:
+            severity = Severity.parse(str(settings["severity"]))
+        except ValueError as exc:
+            raise ConfigError(f"{where}.severity: {exc}") from None
+    enabled = settings.get("enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise ConfigError(f"{where}.enabled must be true or false")
+    options = settings.get("options") or {}
+    if not isinstance(options, dict):
+        raise ConfigError(f"{where}.options must be a mapping")
+    return RuleSettings(severity=severity, enabled=enabled, options=dict(options))
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        return yaml.safe_load(text)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+
+
+def _read_pyproject(path: Path) -> Any | None:
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return data.get("tool", {}).get("opslint")
+
+
+def load_config(explicit: str | None, root: Path) -> Config:
+    """Read ``explicit`` if given, else ``.opslint.yaml`` then ``pyproject.toml``
+    (``[tool.opslint]``) in ``root``; no file means defaults."""
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"{explicit}: configuration file not found")
+        data = _read_pyproject(path) if path.name == "pyproject.toml" else _read_yaml(path)
+        return parse_config(data, explicit)
+    candidate = root / CONFIG_FILE
+    if candidate.is_file():
+        return parse_config(_read_yaml(candidate), str(candidate))
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        data = _read_pyproject(pyproject)
+        if data is not None:
+            return parse_config(data, f"{pyproject} [tool.opslint]")
+    return Config()
+
+
+def validate_against_rules(config: Config, rules: Sequence[Any], catalog_ids: set[str]) -> None:
+    """Check rule IDs, selectors and option names/types now that rules are loaded."""
+    by_id = {r.id: r for r in rules}
+    source = config.source or "command line"
+    for key, selectors in (("select", config.select), ("ignore", config.ignore)):
+        for selector in selectors:
+            if not is_known_selector(selector, by_id, catalog_ids):
+                raise ConfigError(
+                    f"{source}: `{key}`: {selector!r} is not a rule ID, practice ID or group"
+                )
+    for rule_id, settings in config.rules.items():
+        rule = by_id.get(rule_id)
+        if rule is None:
+            raise ConfigError(f"{source}: `rules.{rule_id}`: no such rule")
+        declared = {o.name: o for o in rule.options}
+        for name, value in settings.options.items():
+            option = declared.get(name)
+            if option is None:
+                known = ", ".join(declared) or "none"
+                raise ConfigError(
+                    f"{source}: `rules.{rule_id}.options.{name}`: unknown option "
+                    f"(options of {rule_id}: {known})"
+                )
+            if not option.accepts(value):
+                raise ConfigError(
+                    f"{source}: `rules.{rule_id}.options.{name}` must be {option.type}, "
+                    f"got {value!r}"
+                )
+
+
+def is_known_selector(selector: str, rules_by_id: Mapping[str, Any], catalog_ids: set[str]) -> bool:
+    if selector in rules_by_id or selector in catalog_ids:
+        return True
+    return any(practice.startswith(selector + "-") for practice in catalog_ids)
+
+
+def selector_specificity(selector: str, rule_id: str) -> int:
+    """How specifically ``selector`` names ``rule_id``: 3 the rule itself, 2 its practice,
+    1 its group, 0 not at all."""
+    practice = rule_id.split("/", 1)[0]
+    if selector == rule_id:
+        return 3
+    if selector == practice:
+        return 2
+    if practice.startswith(selector + "-"):
+        return 1
+    return 0
+
+
+def is_selected(rule_id: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    """Selection with "the more specific entry wins" (ignore ``OPS08`` + select
+    ``OPS08-BP04`` keeps only BP04's rules); on a tie, ignore wins. An empty ``select``
+    selects everything."""
+    best_select = max((selector_specificity(s, rule_id) for s in select), default=0)
+    best_ignore = max((selector_specificity(s, rule_id) for s in ignore), default=0)
+    if select and best_select == 0:
+        return False
+    return not (best_ignore and best_ignore >= best_select)

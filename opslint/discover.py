@@ -1,0 +1,204 @@
+"""Walk the given paths and classify the files opslint reads.
+
+Terraform files are grouped by directory (a module is one unit); YAML and JSON files are
+template *candidates*: whether they are CloudFormation is decided by content when they are
+parsed, so a Kubernetes manifest or a workflow is dropped without a word.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from opslint.model import Diagnostic
+
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".terraform",
+        ".terragrunt-cache",
+        "node_modules",
+        ".aws-sam",
+        "cdk.out",
+        "__pycache__",
+        ".venv",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
+TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn")
+REPOSITORY_FILES = frozenset({".gitignore", ".terraform.lock.hcl", "CODEOWNERS"})
+
+
+def display_path(path: str | os.PathLike[str], cwd: str) -> str:
+    """A path relative to the working directory with POSIX separators."""
+    relative = os.path.relpath(os.path.abspath(path), cwd)
+    return Path(relative).as_posix()
+
+
+def terraform_kind(name: str) -> str | None:
+    if name.endswith((".tfvars", ".tfvars.json")):
+        return "tfvars"
+    if name.endswith((".tf", ".tf.json")):
+        return "tf"
+    return None
+
+
+@dataclass
+class Discovery:
+    """What a walk found, keyed by display paths."""
+
+    modules: dict[str, list[str]] = field(default_factory=dict)
+    """Terraform module directory → its ``.tf``/``.tf.json``/``.tfvars`` files."""
+    templates: list[str] = field(default_factory=list)
+    """YAML/JSON files that may be CloudFormation templates."""
+    repository_files: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    explicit_files: set[str] | None = None
+    """Files named on the command line (pre-commit); findings are limited to them."""
+
+    def sort(self) -> None:
+        for files in self.modules.values():
+            files.sort()
+        self.templates.sort()
+        self.repository_files.sort()
+
+
+class Excluder:
+    """Matches display paths against exclude patterns (``legacy/``, ``**/test/*.tf``,
+    ``*.generated.yaml``): a pattern matches the path or any of its parent folders."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.patterns = [p.strip().rstrip("/").removeprefix("./") for p in patterns if p.strip()]
+
+    def excluded(self, path: str) -> bool:
+        if not self.patterns:
+            return False
+        parts = path.split("/")
+        candidates = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+        for pattern in self.patterns:
+            for candidate in candidates:
+                if fnmatch.fnmatchcase(candidate, pattern):
+                    return True
+                if pattern.startswith("**/") and fnmatch.fnmatchcase(candidate, pattern[3:]):
+                    return True
+        return False
+
+
+def discover(paths: Sequence[str], exclude: Sequence[str] = (), cwd: str | None = None) -> Discovery:
+    """Walk ``paths`` (files or directories) and classify what is there."""
+    cwd = cwd or os.getcwd()
+    found = Discovery()
+    excluder = Excluder(exclude)
+    explicit: set[str] = set()
+    seen_dirs: set[tuple[int, int]] = set()
+    for given in paths or ["."]:
+        if not os.path.lexists(given):
+            found.diagnostics.append(
+                Diagnostic(display_path(given, cwd), "path does not exist", code="io-error")
+            )
+            continue
+        if os.path.isdir(given):
+            _walk(given, cwd, found, excluder, seen_dirs)
+        else:
+            shown = display_path(given, cwd)
+            if _classify(shown, found):
+                explicit.add(shown)
+                if terraform_kind(shown):
+                    _add_module_siblings(shown, cwd, found, excluder)
+    if explicit:
+        found.explicit_files = explicit
+    found.sort()
+    return found
+
+
+def _classify(shown: str, found: Discovery) -> bool:
+    name = shown.rsplit("/", 1)[-1]
+    if terraform_kind(name):
+        directory = shown.rsplit("/", 1)[0] if "/" in shown else "."
+        files = found.modules.setdefault(directory, [])
+        if shown not in files:
+            files.append(shown)
+        return True
+    if name.endswith(TEMPLATE_SUFFIXES):
+        if shown not in found.templates:
+            found.templates.append(shown)
+        return True
+    if name in REPOSITORY_FILES:
+        found.repository_files.append(shown)
+    return False
+
+
+def _add_module_siblings(shown: str, cwd: str, found: Discovery, excluder: Excluder) -> None:
+    """A Terraform file named alone still needs its module's other files to resolve
+    variables and locals."""
+    directory = os.path.dirname(os.path.join(cwd, shown)) or cwd
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(directory, name)
+        if terraform_kind(name) and os.path.isfile(path):
+            sibling = display_path(path, cwd)
+            if not excluder.excluded(sibling):
+                _classify(sibling, found)
+
+
+def _walk(
+    top: str, cwd: str, found: Discovery, excluder: Excluder, seen: set[tuple[int, int]]
+) -> None:
+    def on_error(error: OSError) -> None:
+        path = display_path(error.filename or top, cwd)
+        found.diagnostics.append(
+            Diagnostic(path, f"cannot read directory: {error.strerror}", code="io-error")
+        )
+
+    for directory, dirnames, filenames in os.walk(top, onerror=on_error, followlinks=True):
+        try:
+            stat = os.stat(directory)
+        except OSError:
+            continue
+        key = (stat.st_dev, stat.st_ino)
+        if key in seen:
+            # a symbolic link leads back into a folder already walked
+            if os.path.islink(directory):
+                found.diagnostics.append(
+                    Diagnostic(
+                        display_path(directory, cwd),
+                        "symbolic link loop (or a second link to a folder already scanned); "
+                        "skipped",
+                        code="symlink-loop",
+                    )
+                )
+            dirnames[:] = []
+            continue
+        seen.add(key)
+        shown_dir = display_path(directory, cwd)
+        kept = []
+        for name in sorted(dirnames):
+            child = name if shown_dir == "." else f"{shown_dir}/{name}"
+            if name in SKIPPED_DIRS or excluder.excluded(child):
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            child = name if shown_dir == "." else f"{shown_dir}/{name}"
+            if excluder.excluded(child):
+                continue
+            full = os.path.join(directory, name)
+            if os.path.islink(full) and not os.path.exists(full):
+                if terraform_kind(name) or name.endswith(TEMPLATE_SUFFIXES):
+                    found.diagnostics.append(
+                        Diagnostic(child, "broken symbolic link; skipped", code="io-error")
+                    )
+                continue
+            _classify(child, found)

@@ -1,0 +1,432 @@
+"""The model rules see: units of resources with resolved values, exact spans and references.
+
+Parsers build these objects; rules only read them. Values are plain Python data (``str``,
+``int``, ``float``, ``bool``, ``None``, ``list``, ``dict``) plus three explicit markers:
+
+* :class:`Unknown`: the parser could not work the value out (an unset variable, a module
+  output, a function we do not evaluate, a pseudo-parameter). Rules never report on it.
+* :class:`Reference`: a reference to another resource of the unit (``aws_sns_topic.ops.arn``,
+  ``!GetAtt Topic.Arn``, ``!Ref Topic``). Rules may follow it with :meth:`Unit.resolve`.
+* :class:`Choice`: one of several values depending on a condition (``Fn::If``, a Terraform
+  conditional whose condition is unknown). A rule reports only when every option is bad.
+
+:data:`ABSENT` stands for "not set" inside a :class:`Choice` (``!Ref AWS::NoValue``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Literal, TypeAlias
+
+Framework: TypeAlias = Literal["terraform", "cloudformation"]
+FRAMEWORKS: tuple[Framework, ...] = ("terraform", "cloudformation")
+
+Path: TypeAlias = tuple[str | int, ...]
+"""A path to a value inside a resource: ``("tracing_config", "mode")``, ``("Tags", 0, "Key")``."""
+
+
+class Severity(str, Enum):
+    """Finding severities; the names are SARIF's levels."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "note": 1}[self.value]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls(text.lower())
+        except ValueError:
+            raise ValueError(
+                f"unknown severity {text!r} (expected one of: error, warning, note)"
+            ) from None
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """1-based inclusive line range in a file."""
+
+    line: int
+    end_line: int
+
+    def __post_init__(self) -> None:
+        if self.line < 1 or self.end_line < self.line:
+            raise ValueError(f"invalid span {self.line}-{self.end_line}")
+
+    def contains(self, other: Span) -> bool:
+        return self.line <= other.line and other.end_line <= self.end_line
+
+
+# --- explicit value markers -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value the parser could not resolve. ``source`` is the expression as written."""
+
+    reason: str
+    source: str = ""
+    references: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason!r}, {self.source!r})"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference to another resource (or data source) of the same unit.
+
+    ``address`` is the Terraform address (``aws_sns_topic.ops``) or the CloudFormation
+    logical ID (``OpsTopic``); ``attribute`` the attribute path read from it (``("arn",)``,
+    ``("Arn",)``, or ``()`` for a CloudFormation ``Ref``).
+    """
+
+    address: str
+    attribute: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return ".".join((self.address, *self.attribute))
+
+
+class _Absent:
+    """Marker for "not set" (``AWS::NoValue``, a missing attribute)."""
+
+    _instance: _Absent | None = None
+
+    def __new__(cls) -> _Absent:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of ``options``, chosen by ``condition`` (a CloudFormation condition name or a
+    Terraform expression). Options may be :data:`ABSENT`."""
+
+    options: tuple[Any, ...]
+    condition: str = ""
+
+
+def is_known(value: Any) -> bool:
+    """True when ``value`` (recursively) holds no :class:`Unknown` and no :class:`Choice`."""
+    if isinstance(value, (Unknown, Choice)):
+        return False
+    if isinstance(value, dict):
+        return all(is_known(v) for v in value.values())
+    if isinstance(value, list):
+        return all(is_known(v) for v in value)
+    return True
+
+
+def alternatives(value: Any) -> list[Any]:
+    """Every value ``value`` may take: the options of a :class:`Choice` (flattened), else
+    ``[value]``. Use it to report only when every alternative is bad."""
+    if isinstance(value, Choice):
+        out: list[Any] = []
+        for option in value.options:
+            out.extend(alternatives(option))
+        return out
+    return [value]
+
+
+def as_list(value: Any) -> list[Any]:
+    """A repeated block or list as a list; a single block (dict) as a one-element list;
+    absent or ``None`` as ``[]``. Unknown stays inside the list so callers can see it."""
+    if value is ABSENT or value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+# --- resources and units ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Resource:
+    """One resource (or data source, or SAM resource) of a unit.
+
+    ``attributes`` are the Terraform arguments and nested blocks (a block that appears once
+    is a dict, a repeated one a list of dicts, a ``dynamic`` block an :class:`Unknown`) or
+    the CloudFormation ``Properties``. ``meta`` holds what is about the resource rather than
+    in it: Terraform meta-arguments (``count``, ``for_each``, ``provider``, ``depends_on``,
+    ``lifecycle``) and CloudFormation resource attributes (``DeletionPolicy``,
+    ``UpdateReplacePolicy``, ``UpdatePolicy``, ``Condition``, ``Metadata``, ``DependsOn``).
+    """
+
+    framework: Framework
+    type: str
+    name: str
+    path: str
+    span: Span
+    attributes: Mapping[str, Any]
+    spans: Mapping[Path, Span] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    meta_spans: Mapping[Path, Span] = field(default_factory=dict)
+    references: frozenset[str] = frozenset()
+    kind: str = "resource"
+    """``resource``, ``data`` (Terraform data source) or ``module`` (Terraform module call)."""
+
+    @property
+    def address(self) -> str:
+        """The Terraform address (``aws_lambda_function.api``) or CloudFormation logical ID."""
+        return self.name
+
+    def get(self, path: str | Path, default: Any = ABSENT) -> Any:
+        """Read a nested attribute: ``resource.get("tracing_config.mode")``.
+
+        A single nested block is walked into directly; a repeated block is walked into only
+        when it has exactly one element, otherwise the result is :class:`Unknown`. Returns
+        ``default`` (:data:`ABSENT`) when a step is missing, and :class:`Unknown` when a step
+        is unknown.
+        """
+        return lookup(self.attributes, path, default)
+
+    def get_meta(self, path: str | Path, default: Any = ABSENT) -> Any:
+        return lookup(self.meta, path, default)
+
+    def has(self, path: str | Path) -> bool:
+        return self.get(path) is not ABSENT
+
+    def location(self, path: str | Path = ()) -> Span:
+        """The span of the attribute at ``path``, or of its nearest written ancestor, or of the
+        resource itself when nothing on the path is written."""
+        return _nearest_span(self.spans, to_path(path), self.span)
+
+    def meta_location(self, path: str | Path = ()) -> Span:
+        return _nearest_span(self.meta_spans, to_path(path), self.span)
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """A Terraform ``provider`` block (``alias`` is ``""`` for the default provider)."""
+
+    name: str
+    alias: str
+    attributes: Mapping[str, Any]
+    span: Span
+    path: str
+
+
+@dataclass(frozen=True)
+class TerraformSettings:
+    """The merged ``terraform {}`` blocks of a module."""
+
+    required_version: Any = ABSENT
+    required_providers: Mapping[str, Any] = field(default_factory=dict)
+    backend: str | None = None
+    cloud: bool = False
+    span: Span | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem found while reading input: a parse error, an unreadable file."""
+
+    path: str
+    message: str
+    line: int | None = None
+    code: str = "parse-error"
+
+
+@dataclass(frozen=True, eq=False)
+class Unit:
+    """What one parse produces: a Terraform module (a directory) or a CloudFormation template.
+
+    ``path`` is the module directory or the template file, relative to the working
+    directory with POSIX separators. ``files`` lists the files the unit was read from.
+    """
+
+    framework: Framework
+    path: str
+    resources: tuple[Resource, ...]
+    files: tuple[str, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    # Terraform
+    providers: tuple[ProviderConfig, ...] = ()
+    settings: TerraformSettings | None = None
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    # CloudFormation
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    conditions: frozenset[str] = frozenset()
+    is_sam: bool = False
+    template_attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    def by_type(self, *types: str) -> list[Resource]:
+        wanted = set(types)
+        return [r for r in self.resources if r.type in wanted]
+
+    def by_name(self, name: str) -> Resource | None:
+        for resource in self.resources:
+            if resource.name == name:
+                return resource
+        return None
+
+    @property
+    def modules(self) -> list[Resource]:
+        """Terraform ``module`` calls: ``type`` is ``module``, attributes hold ``source``,
+        ``version`` and the inputs."""
+        return [r for r in self.resources if r.kind == "module"]
+
+    def resolve(self, value: Any) -> Resource | None:
+        """The resource a :class:`Reference` (or an address string) points at, if it is in
+        this unit."""
+        if isinstance(value, Reference):
+            return self.by_name(value.address)
+        if isinstance(value, str):
+            return self.by_name(value)
+        return None
+
+    def referrers(self, target: Resource) -> Iterator[Resource]:
+        """Resources that reference ``target``."""
+        for resource in self.resources:
+            if target.name in resource.references:
+                yield resource
+
+
+# --- findings ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result. ``path`` is relative to the working directory, POSIX separators."""
+
+    rule_id: str
+    practice_id: str
+    severity: Severity
+    path: str
+    line: int
+    end_line: int
+    message: str
+    resource: str = ""
+    related_practices: tuple[str, ...] = ()
+    fingerprint: str = ""
+    framework: str = ""
+    resource_type: str = ""
+
+    @property
+    def sort_key(self) -> tuple[str, int, str, int, str, str]:
+        return (self.path, self.line, self.rule_id, self.end_line, self.resource, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "practice_id": self.practice_id,
+            "related_practices": list(self.related_practices),
+            "severity": self.severity.value,
+            "path": self.path,
+            "line": self.line,
+            "end_line": self.end_line,
+            "resource": self.resource,
+            "resource_type": self.resource_type,
+            "framework": self.framework,
+            "message": self.message,
+            "fingerprint": self.fingerprint,
+        }
+
+
+def fingerprint(rule_id: str, path: str, resource: str, detail: str) -> str:
+    """A fingerprint that survives moved lines and reformatting: rule, file, resource and
+    what is wrong (the attribute path or a rule-given key), never line numbers."""
+    digest = hashlib.sha256("\x1f".join((rule_id, path, resource, detail)).encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
+# --- path helpers --------------------------------------------------------------------------
+
+
+def to_path(path: str | Path) -> Path:
+    """``"a.b.0.c"`` → ``("a", "b", 0, "c")``; tuples pass through."""
+    if isinstance(path, tuple):
+        return path
+    if not path:
+        return ()
+    return tuple(int(part) if part.isdigit() else part for part in path.split("."))
+
+
+def lookup(root: Any, path: str | Path, default: Any = ABSENT) -> Any:
+    """Walk ``path`` through nested dicts and lists (see :meth:`Resource.get`)."""
+    steps = to_path(path)
+    value: Any = root
+    for index, step in enumerate(steps):
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, Reference):
+            return Unknown("attribute of a reference", str(value))
+        if isinstance(value, Choice):
+            rest = steps[index:]
+            return Choice(
+                tuple(
+                    option if option is ABSENT else lookup(option, rest, ABSENT)
+                    for option in value.options
+                ),
+                value.condition,
+            )
+        if isinstance(step, int):
+            if isinstance(value, list) and -len(value) <= step < len(value):
+                value = value[step]
+                continue
+            return default
+        if isinstance(value, list):
+            if not value:
+                return default
+            if len(value) > 1:
+                return Unknown(f"{step!r} of a repeated block")
+            value = value[0]
+            if isinstance(value, (Unknown, Reference, Choice)):
+                return lookup(value, steps[index:], default)
+        if isinstance(value, Mapping) and step in value:
+            value = value[step]
+            continue
+        return default
+    return value
+
+
+def _nearest_span(spans: Mapping[Path, Span], path: Path, fallback: Span) -> Span:
+    for end in range(len(path), 0, -1):
+        span = spans.get(path[:end])
+        if span is not None:
+            return span
+    return fallback
+
+
+def spans_within(spans: Mapping[Path, Span], outer: Span) -> bool:
+    return all(outer.contains(span) for span in spans.values())
+
+
+def describe(value: Any) -> str:
+    """A short human rendering of a value for messages."""
+    if value is ABSENT:
+        return "not set"
+    if isinstance(value, Unknown):
+        return value.source or "unknown"
+    if isinstance(value, Reference):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return "[" + ", ".join(describe(v) for v in value) + "]"
+    return str(value)

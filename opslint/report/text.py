@@ -1,0 +1,55 @@
+"""``--format text``: ``path:line: severity rule-id message [resource]``, grouped by file,
+coloured on a terminal, with a closing summary by severity and by practice."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from opslint.model import Severity
+from opslint.runner import Result
+
+COLORS = {
+    Severity.ERROR: "\033[31m",
+    Severity.WARNING: "\033[33m",
+    Severity.NOTE: "\033[36m",
+}
+BOLD = "\033[1m"
+DIM = "\033[2m"
+RESET = "\033[0m"
+
+
+def render(result: Result, *, color: bool = False) -> str:
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{RESET}" if color else text
+
+    lines: list[str] = []
+    for path, group in groupby(result.findings, key=lambda f: f.path):
+        if color:
+            lines.append(paint(path, BOLD))
+        for finding in group:
+            resource = f" [{finding.resource}]" if finding.resource else ""
+            lines.append(
+                f"{finding.path}:{finding.line}: "
+                f"{paint(finding.severity.value, COLORS[finding.severity])} "
+                f"{paint(finding.rule_id, BOLD)} {finding.message}"
+                f"{paint(resource, DIM)}"
+            )
+        if color:
+            lines.append("")
+    if lines and lines[-1] != "":
+        lines.append("")
+    counts = result.counts()
+    total = len(result.findings)
+    noun = "finding" if total == 1 else "findings"
+    parts = ", ".join(f"{counts[s.value]} {s.value}" for s in Severity)
+    lines.append(
+        f"{total} {noun} ({parts}) in {result.files} files, {result.units} units, "
+        f"{len(result.rules)} rules"
+    )
+    by_practice = result.summary()["by_practice"]
+    if by_practice:
+        titles = {p.id: p.title for p in result.practices}
+        lines.append("By practice:")
+        for practice, count in by_practice.items():
+            lines.append(f"  {practice} {titles.get(practice, '')}: {count}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,108 @@
+"""Rule documentation in Markdown, generated from each rule's metadata: ``opslint explain``
+prints it and ``docs/rules/`` is written from it (``python -m opslint.ruledocs docs/rules``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from opslint.catalog import Catalog, load_catalog
+from opslint.rule import Rule
+
+LANGUAGE_TITLES = {"terraform": "Terraform", "cloudformation": "CloudFormation", "sam": "SAM"}
+FENCES = {"terraform": "hcl", "cloudformation": "yaml", "sam": "yaml"}
+
+
+def rule_markdown(rule: type[Rule], catalog: Catalog | None = None) -> str:
+    catalog = catalog or load_catalog()
+    practice = catalog[rule.practice()]
+    docs = rule.docs
+    out = [
+        f"# {rule.id}",
+        "",
+        f"**{rule.title}**",
+        "",
+        f"- Practice: [{practice.id} {practice.title}]({practice.url})",
+    ]
+    for related in rule.related:
+        other = catalog[related]
+        out.append(f"- Related practice: [{other.id} {other.title}]({other.url})")
+    out.append(f"- Default severity: `{rule.severity.value}`")
+    for framework, types in rule.resource_types.items():
+        out.append(f"- {LANGUAGE_TITLES[framework]}: " + ", ".join(f"`{t}`" for t in types))
+    out += ["", "## What it does", "", docs.what, "", "## Why it matters", "", docs.why]
+    for example in docs.examples:
+        fence = FENCES.get(example.language, "")
+        title = LANGUAGE_TITLES.get(example.language, example.language)
+        out += [
+            "",
+            f"## Example ({title})",
+            "",
+            f"```{fence}",
+            example.failing,
+            "```",
+            "",
+            "Use instead:",
+            "",
+            f"```{fence}",
+            example.passing,
+            "```",
+        ]
+    out += ["", "## How to fix", "", docs.fix]
+    if rule.options:
+        out += ["", "## Options", "", "| option | type | default | meaning |", "|---|---|---|---|"]
+        for option in rule.options:
+            out.append(
+                f"| `{option.name}` | {option.type} | `{option.default!r}` | "
+                f"{option.description} |"
+            )
+        out += [
+            "",
+            "Set them in `.opslint.yaml`:",
+            "",
+            "```yaml",
+            "rules:",
+            f"  {rule.id}:",
+            "    options:",
+            *(f"      {o.name}: {o.default!r}" for o in rule.options),
+            "```",
+        ]
+    out += ["", "## Unresolved values", "", docs.unknown]
+    if docs.cautions:
+        out += ["", "## Known limits", "", docs.cautions]
+    out += ["", "## Reference", "", f"- {practice.url}"]
+    return "\n".join(out) + "\n"
+
+
+def write_rule_docs(directory: Path, rules: list[type[Rule]]) -> list[Path]:
+    """Write one page per rule and an index; returns the files written."""
+    catalog = load_catalog()
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    index = ["# Rule reference", "", "| rule | practice | severity | title |", "|---|---|---|---|"]
+    for rule in rules:
+        name = rule.id.replace("/", "--") + ".md"
+        page = directory / name
+        page.write_text(rule_markdown(rule, catalog), encoding="utf-8")
+        written.append(page)
+        index.append(
+            f"| [{rule.id}]({name}) | {rule.practice()} | {rule.severity.value} | {rule.title} |"
+        )
+    (directory / "README.md").write_text("\n".join(index) + "\n", encoding="utf-8")
+    written.append(directory / "README.md")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    from opslint.registry import load_registry
+
+    args = sys.argv[1:] if argv is None else argv
+    target = Path(args[0] if args else "docs/rules")
+    rules = list(load_registry(entry_points=False))
+    for path in write_rule_docs(target, rules):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

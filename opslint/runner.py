@@ -1,0 +1,367 @@
+"""Run selected rules over parsed units and build the one result every reporter renders."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from opslint import __version__
+from opslint.catalog import Catalog, load_catalog
+from opslint.config import Config, is_selected
+from opslint.discover import Discovery, discover
+from opslint.model import Diagnostic, Finding, Severity, Unit, fingerprint, to_path
+from opslint.registry import Registry
+from opslint.rule import Context, Rule, Violation
+
+ENGINE_SEVERITY = {
+    "parse-error": Severity.ERROR,
+    "io-error": Severity.ERROR,
+    "rule-error": Severity.ERROR,
+    "symlink-loop": Severity.WARNING,
+}
+PARALLEL_MIN_FILES = 24
+"""Below this many files, parsing in one process beats starting workers."""
+
+
+@dataclass(frozen=True)
+class PracticeResult:
+    """A practice's line in the scorecard."""
+
+    id: str
+    title: str
+    area: str
+    section: str
+    url: str
+    status: str
+    """``failing``, ``passing``, ``not applicable``, ``not selected`` or ``not automated``."""
+    rules: tuple[str, ...]
+    findings: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "area": self.area,
+            "section": self.section,
+            "url": self.url,
+            "status": self.status,
+            "rules": list(self.rules),
+            "findings": self.findings,
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    findings: tuple[Finding, ...]
+    practices: tuple[PracticeResult, ...]
+    rules: tuple[type[Rule], ...]
+    """The rules that ran."""
+    files: int
+    units: int
+    fail_on: Severity = Severity.WARNING
+    version: str = __version__
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(f.severity.value for f in self.findings)
+        return {s.value: counter.get(s.value, 0) for s in Severity}
+
+    def failed(self) -> bool:
+        return any(f.severity.rank >= self.fail_on.rank for f in self.findings)
+
+    def summary(self) -> dict[str, Any]:
+        by_practice = Counter(f.practice_id for f in self.findings if f.practice_id)
+        statuses = Counter(p.status for p in self.practices)
+        return {
+            "files": self.files,
+            "units": self.units,
+            "rules": len(self.rules),
+            "findings": len(self.findings),
+            "by_severity": self.counts(),
+            "by_practice": dict(sorted(by_practice.items())),
+            "practices": {
+                status: statuses.get(status, 0)
+                for status in (
+                    "failing",
+                    "passing",
+                    "not applicable",
+                    "not selected",
+                    "not automated",
+                )
+            },
+            "fail_on": self.fail_on.value,
+            "failed": self.failed(),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "findings": [f.to_dict() for f in self.findings],
+            "practices": [p.to_dict() for p in self.practices],
+            "summary": self.summary(),
+        }
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParseTask:
+    framework: str
+    path: str
+    files: tuple[str, ...] = ()
+    var_files: tuple[str, ...] = ()
+
+
+def parse_task(task: ParseTask) -> Unit | None:
+    """Parse one module or template; never raises (a failure becomes a diagnostic)."""
+    try:
+        if task.framework == "terraform":
+            from opslint.parsers.terraform import parse_module
+
+            return parse_module(task.path, task.files, task.var_files)
+        return _parse_template_file(task.path)
+    except Exception as exc:  # a parser bug must not hide other files' findings
+        return Unit(
+            framework="terraform" if task.framework == "terraform" else "cloudformation",
+            path=task.path,
+            resources=(),
+            files=task.files or (task.path,),
+            diagnostics=(
+                Diagnostic(task.path, f"internal parser error: {type(exc).__name__}: {exc}"),
+            ),
+        )
+
+
+def _parse_template_file(path: str) -> Unit | None:
+    from opslint.parsers.cloudformation import looks_like_template, parse_template
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return Unit(
+            framework="cloudformation",
+            path=path,
+            resources=(),
+            files=(path,),
+            diagnostics=(Diagnostic(path, f"cannot read: {exc.strerror}", code="io-error"),),
+        )
+    text = data.decode("utf-8", errors="replace")
+    if not looks_like_template(text):
+        return None
+    return parse_template(path, text)
+
+
+def _parse_tasks(tasks: list[ParseTask]) -> Iterator[Unit | None]:
+    return (parse_task(t) for t in tasks)
+
+
+def parse_all(tasks: Sequence[ParseTask], jobs: int) -> list[Unit]:
+    """Parse every task, in parallel across ``jobs`` processes for large trees; the result
+    order follows ``tasks`` so output stays deterministic."""
+    file_count = sum(max(1, len(t.files)) for t in tasks)
+    if jobs <= 1 or len(tasks) < 2 or file_count < PARALLEL_MIN_FILES:
+        results: Iterable[Unit | None] = _parse_tasks(list(tasks))
+    else:
+        if any(t.framework == "terraform" for t in tasks):
+            # load the HCL grammar once before forking so workers inherit it
+            from opslint.parsers.terraform import warm_up
+
+            warm_up()
+        workers = min(jobs, len(tasks))
+        chunk = max(1, len(tasks) // (workers * 8))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(parse_task, tasks, chunksize=chunk))
+    return [u for u in results if u is not None]
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+def select_rules(registry: Registry, config: Config) -> list[type[Rule]]:
+    chosen = []
+    for rule in registry:
+        settings = config.rules.get(rule.id)
+        if settings is not None and settings.enabled is False:
+            continue
+        if is_selected(rule.id, config.select, config.ignore):
+            chosen.append(rule)
+    return chosen
+
+
+def _to_finding(rule: type[Rule], violation: Violation, severity: Severity) -> Finding:
+    resource = violation.resource
+    attribute = to_path(violation.attribute)
+    span = resource.meta_location(attribute) if violation.meta else resource.location(attribute)
+    detail = violation.key or ".".join(str(step) for step in attribute)
+    return Finding(
+        rule_id=rule.id,
+        practice_id=rule.practice(),
+        related_practices=rule.related,
+        severity=severity,
+        path=resource.path,
+        line=span.line,
+        end_line=span.end_line,
+        message=violation.message,
+        resource=resource.name,
+        resource_type=resource.type,
+        framework=resource.framework,
+        fingerprint=fingerprint(rule.id, resource.path, resource.name, detail),
+    )
+
+
+def engine_finding(code: str, path: str, message: str, line: int | None = None,
+                   resource: str = "") -> Finding:
+    rule_id = f"opslint/{code}"
+    at = line or 1
+    return Finding(
+        rule_id=rule_id,
+        practice_id="",
+        severity=ENGINE_SEVERITY.get(code, Severity.ERROR),
+        path=path,
+        line=at,
+        end_line=at,
+        message=message,
+        resource=resource,
+        fingerprint=fingerprint(rule_id, path, resource, message),
+    )
+
+
+def run_rules(
+    units: Sequence[Unit], rules: Sequence[type[Rule]], config: Config, root: str = "."
+) -> tuple[list[Finding], set[str]]:
+    """Every rule on every unit it applies to. Returns the findings and the IDs of rules
+    that found something in scope (for the scorecard)."""
+    findings: list[Finding] = []
+    applied: set[str] = set()
+    instances = [(cls, cls()) for cls in rules]
+    for unit in units:
+        for cls, rule in instances:
+            settings = config.rules.get(cls.id)
+            severity = settings.severity if settings and settings.severity else cls.severity
+            options = cls.default_options()
+            if settings:
+                options.update(settings.options)
+            ctx = Context(unit=unit, options=options, root=root)
+            try:
+                if rule.applies_to(unit):
+                    applied.add(cls.id)
+                violations = list(rule.check_unit(unit, ctx))
+            except Exception as exc:  # a broken rule must not stop the run
+                findings.append(
+                    engine_finding(
+                        "rule-error",
+                        unit.path,
+                        f"rule {cls.id} failed on this unit: {type(exc).__name__}: {exc}",
+                        resource=_failing_resource(exc),
+                    )
+                )
+                continue
+            findings.extend(_to_finding(cls, v, severity) for v in violations)
+    return findings, applied
+
+
+def _failing_resource(exc: BaseException) -> str:
+    """The resource a rule was looking at when it raised, from the traceback's frames."""
+    from opslint.model import Resource
+
+    tb = exc.__traceback__
+    name = ""
+    while tb is not None:
+        for value in tb.tb_frame.f_locals.values():
+            if isinstance(value, Resource):
+                name = value.name
+        tb = tb.tb_next
+    return name
+
+
+def scorecard(
+    catalog: Catalog,
+    registry: Registry,
+    selected: Sequence[type[Rule]],
+    applied: set[str],
+    findings: Sequence[Finding],
+) -> tuple[PracticeResult, ...]:
+    selected_ids = {r.id for r in selected}
+    failing: Counter[str] = Counter()
+    for finding in findings:
+        if finding.practice_id:
+            for practice in (finding.practice_id, *finding.related_practices):
+                failing[practice] += 1
+    results = []
+    for practice in catalog:
+        rule_ids = tuple(r.id for r in registry if practice.id in r.practices())
+        chosen = [rid for rid in rule_ids if rid in selected_ids]
+        if not rule_ids:
+            status = "not automated"
+        elif not chosen:
+            status = "not selected"
+        elif failing[practice.id]:
+            status = "failing"
+        elif any(rid in applied for rid in chosen):
+            status = "passing"
+        else:
+            status = "not applicable"
+        results.append(
+            PracticeResult(
+                id=practice.id,
+                title=practice.title,
+                area=practice.area,
+                section=practice.section,
+                url=practice.url,
+                status=status,
+                rules=rule_ids,
+                findings=failing[practice.id],
+            )
+        )
+    return tuple(results)
+
+
+def build_tasks(found: Discovery, config: Config) -> list[ParseTask]:
+    tasks = []
+    for directory, files in sorted(found.modules.items()):
+        if not any(f.endswith((".tf", ".tf.json")) for f in files):
+            continue  # only .tfvars here: not a module
+        tasks.append(ParseTask("terraform", directory, tuple(files), config.var_files))
+    tasks.extend(ParseTask("cloudformation", path) for path in found.templates)
+    return tasks
+
+
+def run(
+    paths: Sequence[str],
+    registry: Registry,
+    config: Config,
+    *,
+    jobs: int | None = None,
+    root: str = ".",
+) -> Result:
+    """The whole pipeline: discover, parse, check, aggregate."""
+    catalog = load_catalog()
+    found = discover(paths, config.exclude)
+    tasks = build_tasks(found, config)
+    units = parse_all(tasks, jobs or os.cpu_count() or 1)
+    selected = select_rules(registry, config)
+    findings, applied = run_rules(units, selected, config, root)
+    for diagnostic in [*found.diagnostics, *(d for u in units for d in u.diagnostics)]:
+        findings.append(
+            engine_finding(diagnostic.code, diagnostic.path, diagnostic.message, diagnostic.line)
+        )
+    if found.explicit_files is not None:
+        findings = [f for f in findings if f.path in found.explicit_files]
+    ordered = tuple(sorted(set(findings), key=lambda f: f.sort_key))
+    files = {f for u in units for f in u.files}
+    return Result(
+        findings=ordered,
+        practices=scorecard(catalog, registry, selected, applied, ordered),
+        rules=tuple(selected),
+        files=len(files),
+        units=len(units),
+        fail_on=config.fail_on,
+    )
+
+
+__all__ = ["PracticeResult", "Result", "run"]

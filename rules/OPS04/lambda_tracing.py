@@ -1,0 +1,86 @@
+"""OPS04-BP05/lambda-tracing: Lambda functions have active X-Ray tracing."""
+
+from opslint.model import Severity
+from opslint.rule import Docs, Example, Expect, Rule
+
+MISSING = "Lambda function {resource} is not traced: set `{attribute}` to \"Active\""
+WRONG = "Lambda function {resource} sets `{attribute}` to {value}: set it to \"Active\""
+
+
+class LambdaTracing(Rule):
+    id = "OPS04-BP05/lambda-tracing"
+    title = "Lambda functions have active X-Ray tracing"
+    severity = Severity.WARNING
+    related = ("OPS08-BP03",)
+    checks = (
+        Expect(
+            "aws_lambda_function",
+            "tracing_config.mode",
+            one_of=("Active",),
+            message=WRONG,
+            missing_message=MISSING,
+        ),
+        Expect(
+            "AWS::Lambda::Function",
+            "TracingConfig.Mode",
+            one_of=("Active",),
+            message=WRONG,
+            missing_message=MISSING,
+        ),
+        Expect(
+            "AWS::Serverless::Function",
+            "Tracing",
+            one_of=("Active",),
+            message=WRONG,
+            missing_message=MISSING,
+        ),
+    )
+    docs = Docs(
+        what=(
+            "Checks that Lambda functions send traces to AWS X-Ray: `tracing_config { mode = "
+            '"Active" }` on `aws_lambda_function`, `TracingConfig.Mode: Active` on '
+            "`AWS::Lambda::Function`, `Tracing: Active` on `AWS::Serverless::Function` "
+            "(directly or from `Globals.Function`). A missing setting means `PassThrough`."
+        ),
+        why=(
+            "OPS04-BP05 asks you to implement distributed tracing, and OPS08-BP03 to analyse "
+            "workload traces. Without active tracing a request that crosses the function "
+            "leaves no trace segment, so latency and errors cannot be followed end to end."
+        ),
+        fix=(
+            "Enable active tracing on the function (and give its role the "
+            "`xray:PutTraceSegments` permission, e.g. the `AWSXRayDaemonWriteAccess` managed "
+            "policy). In SAM, `Globals: Function: Tracing: Active` covers every function."
+        ),
+        cautions=(
+            "Functions traced by OpenTelemetry/ADOT or a vendor layer instead of X-Ray: "
+            "suppress the finding with a reason."
+        ),
+        examples=(
+            Example(
+                "terraform",
+                failing=(
+                    'resource "aws_lambda_function" "api" {\n'
+                    '  function_name = "api"\n  # ...\n}'
+                ),
+                passing=(
+                    'resource "aws_lambda_function" "api" {\n'
+                    '  function_name = "api"\n  # ...\n'
+                    '  tracing_config {\n    mode = "Active"\n  }\n}'
+                ),
+            ),
+            Example(
+                "cloudformation",
+                failing="Api:\n  Type: AWS::Lambda::Function\n  Properties:\n    # ...",
+                passing=(
+                    "Api:\n  Type: AWS::Lambda::Function\n  Properties:\n    # ...\n"
+                    "    TracingConfig:\n      Mode: Active"
+                ),
+            ),
+            Example(
+                "sam",
+                failing="Api:\n  Type: AWS::Serverless::Function\n  Properties:\n    # ...",
+                passing="Globals:\n  Function:\n    Tracing: Active",
+            ),
+        ),
+    )
