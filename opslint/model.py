@@ -146,7 +146,8 @@ def alternatives(value: Any) -> list[Any]:
         for option in value.options:
             out.extend(alternatives(option))
         return out
-    return [value]
+    # null is "not set" in both frameworks
+    return [ABSENT if value is None else value]
 
 
 def as_list(value: Any) -> list[Any]:
@@ -332,7 +333,7 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         return {
             "rule_id": self.rule_id,
-            "practice_id": self.practice_id,
+            "practice_id": self.practice_id or None,
             "related_practices": list(self.related_practices),
             "severity": self.severity.value,
             "path": self.path,
@@ -400,7 +401,8 @@ def lookup(root: Any, path: str | Path, default: Any = ABSENT) -> Any:
             value = value[step]
             continue
         return default
-    return value
+    # an attribute set to null is an attribute not set
+    return default if value is None and steps else value
 
 
 def _nearest_span(spans: Mapping[Path, Span], path: Path, fallback: Span) -> Span:

@@ -43,8 +43,8 @@ def render(result: Result, *, color: bool = False) -> str:
     noun = "finding" if total == 1 else "findings"
     parts = ", ".join(f"{counts[s.value]} {s.value}" for s in Severity)
     lines.append(
-        f"{total} {noun} ({parts}) in {result.files} files, {result.units} units, "
-        f"{len(result.rules)} rules"
+        f"{total} {noun} ({parts}) in {_count(result.files, 'file')}, "
+        f"{_count(result.units, 'unit')}, {_count(len(result.rules), 'rule')}"
     )
     by_practice = result.summary()["by_practice"]
     if by_practice:
@@ -53,3 +53,7 @@ def render(result: Result, *, color: bool = False) -> str:
         for practice, count in by_practice.items():
             lines.append(f"  {practice} {titles.get(practice, '')}: {count}")
     return "\n".join(lines) + "\n"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -1,0 +1,3 @@
+environment        = "prod"
+log_retention_days = 30
+tracing_mode       = "Active"

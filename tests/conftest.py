@@ -1,0 +1,35 @@
+"""Shared test helpers: where the repository, the fixtures and ../shared are."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+EXAMPLES = REPO / "examples"
+SHARED = REPO.parent / "shared"
+
+
+def terraform_or_skip() -> str:
+    """The terraform binary; skips the test where it is absent unless CI demands it."""
+    binary = shutil.which("terraform")
+    if binary is None:
+        if os.environ.get("OPSLINT_REQUIRE_TERRAFORM"):
+            pytest.fail("terraform is required (OPSLINT_REQUIRE_TERRAFORM is set) but missing")
+        pytest.skip("terraform is not installed")
+    return binary
+
+
+def provider_mirror_or_skip() -> Path:
+    """The filesystem mirror holding the hashicorp/aws provider."""
+    candidates = [os.environ.get("OPSLINT_TF_PLUGIN_MIRROR", ""), "/opt/tf-plugins"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "registry.terraform.io/hashicorp/aws").is_dir():
+            return Path(candidate)
+    if os.environ.get("OPSLINT_REQUIRE_TERRAFORM"):
+        pytest.fail("the hashicorp/aws provider mirror (tf-plugins) is required but missing")
+    pytest.skip("no hashicorp/aws provider mirror")
