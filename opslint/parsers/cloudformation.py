@@ -44,6 +44,9 @@ __all__ = ["looks_like_template", "parse_template"]
 # A top-level ``Resources`` key: YAML at column 0 (plain or quoted, after an optional BOM), or
 # a JSON member anywhere (JSON templates are indented, and a false positive only costs a parse).
 _RESOURCES_KEY = re.compile(r"^\ufeff?(?:Resources|'Resources')[ \t]*:|\"Resources\"\s*:", re.M)
+# Some real templates indent the whole document; their top level is the first content line's
+# indentation (blank lines, comments, directives and document markers do not count).
+_FIRST_CONTENT = re.compile(r"^(?![ \t]*(?:#|---|\.\.\.|%|\r?$))([ \t]*)\S", re.M)
 
 # YAML's line breaks (libyaml counts NEL, LS and PS too); str.splitlines() knows more.
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -66,17 +69,6 @@ _SAM_REPLACE = frozenset(
 _SAM_PRUNE_AND_MERGE = frozenset({("AWS::Serverless::CapacityProvider", "ManagedResourceTags")})
 
 _NO_VALUE = "AWS::NoValue"
-_PSEUDO_PARAMETERS = frozenset(
-    {
-        "AWS::AccountId",
-        "AWS::NotificationARNs",
-        "AWS::Partition",
-        "AWS::Region",
-        "AWS::StackId",
-        "AWS::StackName",
-        "AWS::URLSuffix",
-    }
-)
 _SOURCE_LIMIT = 200
 
 _logging_quieted = False
@@ -88,7 +80,13 @@ def looks_like_template(text: str) -> bool:
     A regular expression only: discovery runs it on every YAML and JSON file, and parsing is
     left to :func:`parse_template`, which returns ``None`` for what is not a template after all.
     """
-    return _RESOURCES_KEY.search(text) is not None
+    if _RESOURCES_KEY.search(text) is not None:
+        return True
+    first = _FIRST_CONTENT.search(text)
+    if first is None or not first.group(1):
+        return False
+    indented = rf"^{re.escape(first.group(1))}(?:Resources|'Resources')[ \t]*:"
+    return re.search(indented, text, re.M) is not None
 
 
 def parse_template(path: str, text: str) -> Unit | None:
@@ -178,12 +176,12 @@ def _parse(path: str, text: str) -> Unit | None:
             # AWS::LanguageExtensions loops are not expanded; their resources are not checked.
             continue
         if not isinstance(body, dict):
-            diagnostics.append(Diagnostic(path, f"resource {name} is not a mapping", _line_of(key)))
+            diagnostics.append(Diagnostic(path, f"resource {name}: not a mapping", _line_of(key)))
             continue
-        if not isinstance(_get(body, "Type"), str):
-            diagnostics.append(
-                Diagnostic(path, f"resource {name} has no Type string", _line_of(key))
-            )
+        kind = _get(body, "Type")
+        if not isinstance(kind, str):
+            problem = "no Type" if kind is None else f"Type is not a string ({_source(kind)})"
+            diagnostics.append(Diagnostic(path, f"resource {name}: {problem}", _line_of(key)))
             continue
         entries.append((key, name, body))
 
@@ -206,9 +204,20 @@ def _parse(path: str, text: str) -> Unit | None:
     )
     globals_by_type = _sam_globals(_get(template, "Globals")) if is_sam else {}
 
-    resources = tuple(
-        context.resource(path, key, name, body, globals_by_type) for key, name, body in entries
-    )
+    resources: list[Resource] = []
+    for key, name, body in entries:
+        try:
+            built = context.resource(path, key, name, body, globals_by_type)
+        except Exception as exc:  # one unreadable resource must not hide the others
+            built = Diagnostic(
+                path,
+                f"resource {name} could not be read: {type(exc).__name__}: {exc}",
+                _line_of(key),
+            )
+        if isinstance(built, Diagnostic):
+            diagnostics.append(built)
+        else:
+            resources.append(built)
     template_attributes = {
         _key_text(key): context.resolve(value, (), None)
         for key, value in template.items()
@@ -223,9 +232,9 @@ def _parse(path: str, text: str) -> Unit | None:
     return Unit(
         framework="cloudformation",
         path=path,
-        resources=resources,
+        resources=tuple(resources),
         files=(path,),
-        diagnostics=tuple(diagnostics),
+        diagnostics=tuple(sorted(diagnostics, key=lambda d: d.line or 0)),
         parameters=dict(context.parameter_values),
         conditions=conditions,
         is_sam=is_sam,
@@ -293,6 +302,8 @@ def _render(node: Any) -> str:
     if isinstance(node, (list, tuple)):
         return "[" + ", ".join(_render(item) for item in node) + "]"
     if isinstance(node, str):
+        if not node:
+            return "''"
         return json.dumps(str(node)) if "\n" in node else str(node)
     if isinstance(node, bool):
         return "true" if node else "false"
@@ -452,7 +463,8 @@ class _Template:
         name: str,
         body: dict[Any, Any],
         globals_by_type: Mapping[str, Any],
-    ) -> Resource:
+    ) -> Resource | Diagnostic:
+        """The resource, or a diagnostic when its ``Properties`` are not a mapping."""
         resource_type = str(body["Type"])
         first = _line_of(key) or _line_of(body) or 1
         end = self.end(body)
@@ -464,11 +476,15 @@ class _Template:
         spans: dict[Path, Span] = {}
         attributes: dict[str, Any] = {}
         if properties is not None:
-            resolved = self.resolve(properties, (), spans)
-            if isinstance(resolved, dict):
-                attributes = resolved
-            else:
-                spans.clear()
+            resolved = _distribute(self.resolve(properties, (), spans))
+            if resolved is None:
+                # Nothing could be checked reliably: say so rather than report on "missing"
+                # properties.
+                message = f"resource {name}: Properties is not a mapping; resource not checked"
+                return Diagnostic(path, message, _line_of(key))
+            if _intrinsic(properties) is not None:
+                self._branch_spans(properties, spans)
+            attributes = resolved
 
         meta_spans: dict[Path, Span] = {}
         meta: dict[str, Any] = {}
@@ -507,36 +523,59 @@ class _Template:
 
     def resolve(self, node: Any, path: Path, spans: dict[Path, Span] | None) -> Any:
         """The model value of a decoded node; records the span of every key and list item
-        under ``path`` in ``spans`` (``None``: do not record, e.g. inside intrinsics)."""
+        under ``path`` in ``spans`` (``None``: do not record, e.g. inside intrinsics).
+
+        Values a YAML alias (``*name``, ``<<: *name``) brings in carry the marks of their
+        anchor, elsewhere in the file: they get no spans of their own, so their location is
+        that of the key that holds the alias.
+        """
         function = _intrinsic(node)
         if function is not None:
             return self._intrinsic(function, node[function], node)
+        floor = _line_of(node)
         if isinstance(node, dict):
             mapping: dict[str, Any] = {}
             for key, value in node.items():
                 name = _key_text(key)
                 child = (*path, name)
-                resolved = self.resolve(value, child, spans)
+                key_line = _line_of(key)
+                record = spans is not None and not _before(key_line, floor)
+                inner = spans if record and not _before(_line_of(value), key_line) else None
+                resolved = self.resolve(value, child, inner)
                 if resolved is ABSENT:
                     continue
                 mapping[name] = resolved
-                if spans is not None:
-                    self._record(spans, child, key, value)
+                if record and spans is not None and key_line is not None:
+                    spans[child] = self._span(key_line, value)
             return mapping
         if isinstance(node, (list, tuple)):
             items: list[Any] = []
             for item in node:
                 child = (*path, len(items))
-                resolved = self.resolve(item, child, spans)
+                line = _line_of(item)
+                record = spans is not None and not _before(line, floor)
+                resolved = self.resolve(item, child, spans if record else None)
                 if resolved is ABSENT:
                     continue  # CloudFormation drops AWS::NoValue from lists
                 items.append(resolved)
-                if spans is not None:
-                    line = _line_of(item)
-                    if line is not None:
-                        spans[child] = self._span(line, item)
+                if record and spans is not None and line is not None:
+                    spans[child] = self._span(line, item)
             return items
         return _scalar(node)
+
+    def _branch_spans(self, node: Any, spans: dict[Path, Span]) -> None:
+        """Spans of the properties written in the branches of ``Properties: !If [...]`` (the
+        first branch that writes a property locates it)."""
+        if _intrinsic(node) == "Fn::If":
+            argument = node["Fn::If"]
+            if isinstance(argument, list):
+                for branch in argument[1:]:
+                    self._branch_spans(branch, spans)
+        elif isinstance(node, dict) and _intrinsic(node) is None:
+            found: dict[Path, Span] = {}
+            self.resolve(node, (), found)
+            for path, span in found.items():
+                spans.setdefault(path, span)
 
     def _record(self, spans: dict[Path, Span], path: Path, key: Any, value: Any) -> None:
         line = _line_of(key)
@@ -585,7 +624,7 @@ class _Template:
             return ABSENT
         if name in self.parameter_values:
             return self.parameter_values[name]
-        if name in _PSEUDO_PARAMETERS or name.startswith("AWS::"):
+        if name.startswith("AWS::"):  # AWS::Region, AWS::AccountId, AWS::StackName, ...
             return Unknown(f"pseudo parameter {name}", f"!Ref {name}")
         # A resource of the template, or one SAM generates (ServerlessRestApi, Fn.Alias): the
         # reference is kept as written; Unit.resolve() finds only the former.
@@ -799,6 +838,34 @@ class _Template:
     def _is_filler(self, index: int, comments: bool) -> bool:
         text = self._line(index).strip()
         return not text or (comments and text.startswith("#"))
+
+
+def _distribute(value: Any) -> dict[str, Any] | None:
+    """Properties as a mapping. ``Properties: !If [C, {A: 1}, {A: 2, B: 3}]`` (valid
+    CloudFormation) becomes ``{A: Choice((1, 2), C), B: Choice((ABSENT, 3), C)}``; ``None`` when
+    the properties are not a mapping in some branch."""
+    if isinstance(value, dict):
+        return value
+    if value is ABSENT:
+        return {}
+    if not isinstance(value, Choice):
+        return None
+    branches = [_distribute(option) for option in value.options]
+    if any(branch is None for branch in branches):
+        return None
+    mappings = [branch for branch in branches if branch is not None]
+    names = list(dict.fromkeys(name for branch in mappings for name in branch))
+    distributed: dict[str, Any] = {}
+    for name in names:
+        options = tuple(branch.get(name, ABSENT) for branch in mappings)
+        same = all(option == options[0] for option in options)
+        distributed[name] = options[0] if same else Choice(options, value.condition)
+    return distributed
+
+
+def _before(line: int | None, floor: int | None) -> bool:
+    """True when ``line`` is known to come before ``floor`` (an alias of an earlier anchor)."""
+    return line is not None and floor is not None and line < floor
 
 
 def _child(node: Any, key: str) -> Any:

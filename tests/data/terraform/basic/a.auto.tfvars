@@ -1,0 +1,2 @@
+retention = 30
+timeout   = "10"

@@ -1,0 +1,2 @@
+env = "prod"
+retention = 9999

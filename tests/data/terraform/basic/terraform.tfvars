@@ -1,0 +1,2 @@
+retention = 14
+owner     = "tfvars-owner"
