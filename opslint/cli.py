@@ -24,11 +24,11 @@ class UsageError(Exception):
     """Wrong arguments or settings (exit 2)."""
 
 
-def _split(values: list[str] | None) -> list[str] | None:
-    """``--select A,B --select C`` → ``[A, B, C]``; not given → None."""
+def _split(values: list[str] | None) -> tuple[str, ...] | None:
+    """``--select A,B --select C`` → ``(A, B, C)``; not given → None."""
     if values is None:
         return None
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,21 +46,45 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     check.add_argument("--format", choices=FORMATS, default=None, help="report format")
     check.add_argument("--output", metavar="FILE", help="write the report to FILE")
-    check.add_argument("--select", action="append", metavar="IDS",
-                       help="rules, practices (OPS08-BP02) or groups (OPS08) to run")
-    check.add_argument("--ignore", action="append", metavar="IDS",
-                       help="rules, practices or groups to skip")
-    check.add_argument("--fail-on", choices=("error", "warning", "note"), default=None,
-                       help="lowest severity that makes the exit code 1 (default: warning)")
+    check.add_argument(
+        "--select",
+        action="append",
+        metavar="IDS",
+        help="rules, practices (OPS08-BP02) or groups (OPS08) to run",
+    )
+    check.add_argument(
+        "--ignore", action="append", metavar="IDS", help="rules, practices or groups to skip"
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "note"),
+        default=None,
+        help="lowest severity that makes the exit code 1 (default: warning)",
+    )
     check.add_argument("--config", metavar="FILE", help="configuration file")
-    check.add_argument("--exclude", action="append", metavar="GLOB",
-                       help="paths to leave out (added to the configured ones)")
-    check.add_argument("--var-file", action="append", metavar="FILE",
-                       help="Terraform variable file applied after the auto-loaded ones")
-    check.add_argument("--rules-dir", action="append", metavar="DIR",
-                       help="load extra rules from DIR")
-    check.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                       help="parallel parser processes (default: all cores)")
+    check.add_argument(
+        "--exclude",
+        action="append",
+        metavar="GLOB",
+        help="paths to leave out (added to the configured ones)",
+    )
+    check.add_argument(
+        "--var-file",
+        action="append",
+        metavar="FILE",
+        help="Terraform variable file applied after the auto-loaded ones",
+    )
+    check.add_argument(
+        "--rules-dir", action="append", metavar="DIR", help="load extra rules from DIR"
+    )
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="parallel parser processes (default: all cores)",
+    )
     check.add_argument("--no-color", action="store_true", help="never colour the output")
 
     rules = commands.add_parser("rules", help="list the rules")
@@ -71,8 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("rule_id", metavar="ID", help="rule ID, or a practice ID")
     explain.add_argument("--rules-dir", action="append", metavar="DIR")
 
-    practices = commands.add_parser("practices", help="the pillar scorecard: every practice "
-                                    "and the rules that automate it")
+    practices = commands.add_parser(
+        "practices", help="the pillar scorecard: every practice and the rules that automate it"
+    )
     practices.add_argument("--format", choices=("text", "json"), default="text")
     practices.add_argument("--rules-dir", action="append", metavar="DIR")
     return parser
@@ -118,8 +143,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     root = Path(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else Path(".")
     config = load_config(args.config, root)
     config = config.merged(
-        select=tuple(_split(args.select)) if args.select else None,
-        ignore=tuple(_split(args.ignore)) if args.ignore else None,
+        select=_split(args.select),
+        ignore=_split(args.ignore),
         fail_on=Severity.parse(args.fail_on) if args.fail_on else None,
         exclude=(*config.exclude, *args.exclude) if args.exclude else None,
         var_files=(*config.var_files, *args.var_file) if args.var_file else None,
@@ -155,8 +180,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
                 "frameworks": list(r.frameworks()),
                 "resource_types": {k: list(v) for k, v in r.resource_types.items()},
                 "options": [
-                    {"name": o.name, "type": o.type, "default": o.default,
-                     "description": o.description}
+                    {
+                        "name": o.name,
+                        "type": o.type,
+                        "default": o.default,
+                        "description": o.description,
+                    }
                     for o in r.options
                 ],
             }

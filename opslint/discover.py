@@ -93,7 +93,9 @@ class Excluder:
         return False
 
 
-def discover(paths: Sequence[str], exclude: Sequence[str] = (), cwd: str | None = None) -> Discovery:
+def discover(
+    paths: Sequence[str], exclude: Sequence[str] = (), cwd: str | None = None
+) -> Discovery:
     """Walk ``paths`` (files or directories) and classify what is there."""
     cwd = cwd or os.getcwd()
     found = Discovery()

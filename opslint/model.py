@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal, TypeAlias
 
 Framework: TypeAlias = Literal["terraform", "cloudformation"]
@@ -28,7 +28,7 @@ Path: TypeAlias = tuple[str | int, ...]
 """A path to a value inside a resource: ``("tracing_config", "mode")``, ``("Tags", 0, "Key")``."""
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Finding severities; the names are SARIF's levels."""
 
     ERROR = "error"

@@ -36,9 +36,9 @@ def builtin_rules_dir() -> Path:
 def _rule_classes(module: ModuleType) -> list[type[Rule]]:
     found = []
     for _, obj in inspect.getmembers(module, inspect.isclass):
-        if issubclass(obj, Rule) and obj is not Rule and obj.__module__ == module.__name__:
-            if "id" in obj.__dict__:
-                found.append(obj)
+        defined_here = obj.__module__ == module.__name__
+        if issubclass(obj, Rule) and obj is not Rule and defined_here and "id" in obj.__dict__:
+            found.append(obj)
     return found
 
 
@@ -171,9 +171,7 @@ def load_registry(
     for origin, cls in found:
         validate_rule(cls, origin, catalog)
         if cls.id in seen:
-            raise RuleLoadError(
-                f"{origin}: rule {cls.id} is already defined by {seen[cls.id]}"
-            )
+            raise RuleLoadError(f"{origin}: rule {cls.id} is already defined by {seen[cls.id]}")
         seen[cls.id] = origin
         cls.source = origin
     return Registry(tuple(sorted((cls for _, cls in found), key=lambda c: c.id)))

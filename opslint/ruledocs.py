@@ -53,8 +53,7 @@ def rule_markdown(rule: type[Rule], catalog: Catalog | None = None) -> str:
         out += ["", "## Options", "", "| option | type | default | meaning |", "|---|---|---|---|"]
         for option in rule.options:
             out.append(
-                f"| `{option.name}` | {option.type} | `{option.default!r}` | "
-                f"{option.description} |"
+                f"| `{option.name}` | {option.type} | `{option.default!r}` | {option.description} |"
             )
         out += [
             "",

@@ -214,8 +214,9 @@ def _to_finding(rule: type[Rule], violation: Violation, severity: Severity) -> F
     )
 
 
-def engine_finding(code: str, path: str, message: str, line: int | None = None,
-                   resource: str = "") -> Finding:
+def engine_finding(
+    code: str, path: str, message: str, line: int | None = None, resource: str = ""
+) -> Finding:
     rule_id = f"opslint/{code}"
     at = line or 1
     return Finding(
@@ -290,8 +291,8 @@ def scorecard(
     failing: Counter[str] = Counter()
     for finding in findings:
         if finding.practice_id:
-            for practice in (finding.practice_id, *finding.related_practices):
-                failing[practice] += 1
+            for practice_id in (finding.practice_id, *finding.related_practices):
+                failing[practice_id] += 1
     results = []
     for practice in catalog:
         rule_ids = tuple(r.id for r in registry if practice.id in r.practices())

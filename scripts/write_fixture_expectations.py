@@ -16,7 +16,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from test_fixtures import findings_in  # noqa: E402
+from test_fixtures import findings_in
 
 
 def main(cases: list[str]) -> int:

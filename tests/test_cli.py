@@ -21,7 +21,11 @@ def opslint(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, "-m", "opslint", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120, env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
 
 
@@ -100,8 +104,15 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(report) == {"schema_version", "version", "findings", "practices", "summary"}
     finding = report["findings"][0]
     for key in (
-        "rule_id", "practice_id", "severity", "path", "line", "end_line", "resource",
-        "message", "fingerprint",
+        "rule_id",
+        "practice_id",
+        "severity",
+        "path",
+        "line",
+        "end_line",
+        "resource",
+        "message",
+        "fingerprint",
     ):
         assert key in finding
     assert finding["path"] == Path(os.path.relpath(LOG_FAIL / "main.tf")).as_posix()
@@ -134,21 +145,29 @@ def test_example_repository_findings(capsys: pytest.CaptureFixture[str]) -> None
     assert got == [
         ("OPS04-BP05/lambda-tracing", "audit.json", 12, "AuditExporter"),
         ("OPS04-BP05/lambda-tracing", "template.yaml", 45, "RefundFunction"),
-        ("OPS08-BP02/log-group-retention", "template.yaml", 55, "DebugLogs"),
-        ("OPS04-BP05/lambda-tracing", "main.tf", 41, "aws_lambda_function.reconcile"),
-        ("OPS08-BP02/log-group-retention", "main.tf", 51, "aws_cloudwatch_log_group.audit"),
+        ("OPS08-BP02/log-group-retention", "template.yaml", 53, "DebugLogs"),
+        ("OPS04-BP05/lambda-tracing", "main.tf", 42, "aws_lambda_function.reconcile"),
+        ("OPS08-BP02/log-group-retention", "main.tf", 52, "aws_cloudwatch_log_group.audit"),
     ]
 
 
 def test_select_and_ignore_specificity(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_main(
-        capsys, "check", str(EXAMPLES), "--format", "json",
-        "--ignore", "OPS08", "--select", "OPS08-BP02/log-group-retention",
+        capsys,
+        "check",
+        str(EXAMPLES),
+        "--format",
+        "json",
+        "--ignore",
+        "OPS08",
+        "--select",
+        "OPS08-BP02/log-group-retention",
     )
     rules = {f["rule_id"] for f in json.loads(out)["findings"]}
     assert rules == {"OPS08-BP02/log-group-retention"}
-    code, out, _ = run_main(capsys, "check", str(EXAMPLES), "--format", "json", "--ignore",
-                            "OPS04-BP05,OPS08-BP02")
+    code, out, _ = run_main(
+        capsys, "check", str(EXAMPLES), "--format", "json", "--ignore", "OPS04-BP05,OPS08-BP02"
+    )
     assert code == 0 and json.loads(out)["findings"] == []
 
 
@@ -157,7 +176,10 @@ def test_rules_explain_practices_and_version() -> None:
     assert listed.returncode == 0
     assert "OPS08-BP02/log-group-retention  warning  CloudWatch log groups" in listed.stdout
     rules = json.loads(opslint("rules", "--format", "json").stdout)
-    assert [r["id"] for r in rules] == ["OPS04-BP05/lambda-tracing", "OPS08-BP02/log-group-retention"]
+    assert [r["id"] for r in rules] == [
+        "OPS04-BP05/lambda-tracing",
+        "OPS08-BP02/log-group-retention",
+    ]
     explained = opslint("explain", "OPS04-BP05/lambda-tracing")
     assert explained.returncode == 0
     assert "[OPS04-BP05 Implement distributed tracing](https://" in explained.stdout
@@ -188,7 +210,9 @@ def test_broken_plugin_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 2 and "bad.py: RuntimeError: boom" in err
 
 
-def test_rule_error_does_not_stop_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rule_error_does_not_stop_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "crash.py").write_text(

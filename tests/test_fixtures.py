@@ -17,9 +17,9 @@ import yaml
 from conftest import FIXTURES
 
 from opslint.config import load_config
+from opslint.discover import discover
 from opslint.registry import Registry, load_registry
 from opslint.runner import build_tasks, parse_all, run, run_rules, select_rules
-from opslint.discover import discover
 
 CASES = sorted(p.parent for p in FIXTURES.glob("*/*/*/expected.yaml"))
 
@@ -102,7 +102,9 @@ def test_findings_lie_inside_their_resource() -> None:
         resources = {(r.path, r.name): r for u in units for r in u.resources}
         for finding in findings:
             resource = resources[(finding.path, finding.resource)]
-            inside = resource.span.line <= finding.line <= finding.end_line <= resource.span.end_line
+            inside = (
+                resource.span.line <= finding.line <= finding.end_line <= resource.span.end_line
+            )
             inherited = any(
                 (s.line, s.end_line) == (finding.line, finding.end_line)
                 for s in resource.spans.values()

@@ -18,9 +18,20 @@ from opslint.registry import load_registry
 def test_wheel_installs_and_runs_every_rule(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-w", str(dist), str(REPO)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(dist),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert build.returncode == 0, build.stdout + build.stderr
     wheels = list(dist.glob("opslint-*.whl"))
@@ -30,14 +41,18 @@ def test_wheel_installs_and_runs_every_rule(tmp_path: Path) -> None:
     python = env_dir / "bin" / "python"
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "--no-deps", "--no-index", str(wheels[0])],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert install.returncode == 0, install.stdout + install.stderr
     # Dependencies come from the test environment's site-packages (a path entry in a .pth
     # file: no editable-install hooks are carried over, so opslint itself is the wheel's).
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     Path(site, "test-dependencies.pth").write_text(
         sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
@@ -45,19 +60,29 @@ def test_wheel_installs_and_runs_every_rule(tmp_path: Path) -> None:
     clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     where = subprocess.run(
         [str(python), "-c", "import opslint; print(opslint.__file__)"],
-        cwd=tmp_path, capture_output=True, text=True, env=clean_env, check=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=clean_env,
+        check=True,
     ).stdout
     assert str(env_dir) in where
     listed = subprocess.run(
         [str(env_dir / "bin" / "opslint"), "rules", "--format", "json"],
-        cwd=tmp_path, capture_output=True, text=True, env=clean_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=clean_env,
     )
     assert listed.returncode == 0, listed.stderr
     shipped = [rule["id"] for rule in json.loads(listed.stdout)]
     assert shipped == load_registry(entry_points=False).ids()
     scanned = subprocess.run(
         [str(env_dir / "bin" / "opslint"), "check", str(EXAMPLES), "--format", "json"],
-        cwd=tmp_path, capture_output=True, text=True, env=clean_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=clean_env,
     )
     assert scanned.returncode == 1, scanned.stderr
     rules_seen = {f["rule_id"] for f in json.loads(scanned.stdout)["findings"]}

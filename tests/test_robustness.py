@@ -61,7 +61,10 @@ def test_bad_input_is_reported_and_other_findings_remain(tmp_path: Path) -> None
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "opslint", "check", ".", "--format", "json"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     elapsed = time.monotonic() - started
@@ -85,8 +88,12 @@ def test_bad_input_is_reported_and_other_findings_remain(tmp_path: Path) -> None
     assert parse_errors["bad_json/template.json"]
     assert parse_errors["binary/main.tf"]
     assert parse_errors["bomb/template.yaml"]
-    for quiet in ("empty/main.tf", "empty/template.yaml", "k8s/deployment.yaml",
-                  "scalar/template.yaml"):
+    for quiet in (
+        "empty/main.tf",
+        "empty/template.yaml",
+        "k8s/deployment.yaml",
+        "scalar/template.yaml",
+    ):
         assert quiet not in by_path, by_path.get(quiet)
     for finding in findings:
         if finding["rule_id"] == "opslint/parse-error":
@@ -99,7 +106,10 @@ def test_symlink_loop_is_reported_not_fatal(tmp_path: Path) -> None:
     (tmp_path / "mod" / "loop").symlink_to(tmp_path, target_is_directory=True)
     result = subprocess.run(
         [sys.executable, "-m", "opslint", "check", ".", "--format", "json"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert result.returncode == 1, result.stderr

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from conftest import EXAMPLES, FIXTURES, provider_mirror_or_skip, terraform_or_skip
 
@@ -40,6 +41,11 @@ def required_variables(module: Path) -> list[str]:
             if "default" not in body:
                 names.append(name)
     return names
+
+
+def where(diagnostic: dict[str, Any]) -> str:
+    location = diagnostic.get("range", {})
+    return f"{location.get('filename', '?')}:{location.get('start', {}).get('line', '?')}"
 
 
 def test_terraform_modules_validate(tmp_path: Path) -> None:
@@ -85,17 +91,24 @@ def test_terraform_modules_validate(tmp_path: Path) -> None:
     }
     init = subprocess.run(
         [terraform, "init", "-backend=false", "-input=false", "-no-color"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert init.returncode == 0, init.stdout + init.stderr
     validate = subprocess.run(
         [terraform, "validate", "-json", "-no-color"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     report = json.loads(validate.stdout)
     problems = [
-        f"{d.get('range', {}).get('filename', '?')}:{d.get('range', {}).get('start', {}).get('line', '?')}: "
-        f"{d['severity']}: {d['summary']}: {d.get('detail', '')}"
+        f"{where(d)}: {d['summary']}: {d.get('detail', '')}"
         for d in report.get("diagnostics", [])
         if d["severity"] == "error"
     ]

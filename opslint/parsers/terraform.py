@@ -981,6 +981,8 @@ class _Evaluator:
             if kind == "index":
                 arg = self.eval(arg, ctx)
                 kind = "key"
+            if _is_invalid(arg):
+                return _invalid("bad index", self.source(node, ctx))
             if isinstance(arg, (Unknown, Choice, Reference)):
                 return Unknown("index is not known", self.source(node, ctx))
             if kind == "attr" and isinstance(value, dict):
@@ -1264,14 +1266,20 @@ def _fn_concat(args: Sequence[Any]) -> Any:
     return [item for arg in args for item in _shape(arg, list)]
 
 
+def _simple_case(text: str, convert: Callable[[str], str]) -> str:
+    """Per-character case mapping, as Go's ``strings.ToUpper`` (``"ß"`` stays ``"ß"``)."""
+    out = [convert(char) for char in text]
+    return "".join(new if len(new) == 1 else old for new, old in zip(out, text, strict=True))
+
+
 def _fn_lower(args: Sequence[Any]) -> Any:
     _arity(args, 1)
-    return _string_arg(args[0]).lower()
+    return _simple_case(_string_arg(args[0]), str.lower)
 
 
 def _fn_upper(args: Sequence[Any]) -> Any:
     _arity(args, 1)
-    return _string_arg(args[0]).upper()
+    return _simple_case(_string_arg(args[0]), str.upper)
 
 
 def _fn_tostring(args: Sequence[Any]) -> Any:

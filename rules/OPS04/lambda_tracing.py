@@ -3,8 +3,8 @@
 from opslint.model import Severity
 from opslint.rule import Docs, Example, Expect, Rule
 
-MISSING = "Lambda function {resource} is not traced: set `{attribute}` to \"Active\""
-WRONG = "Lambda function {resource} sets `{attribute}` to {value}: set it to \"Active\""
+MISSING = 'Lambda function {resource} is not traced: set `{attribute}` to "Active"'
+WRONG = 'Lambda function {resource} sets `{attribute}` to {value}: set it to "Active"'
 
 
 class LambdaTracing(Rule):
@@ -60,8 +60,7 @@ class LambdaTracing(Rule):
             Example(
                 "terraform",
                 failing=(
-                    'resource "aws_lambda_function" "api" {\n'
-                    '  function_name = "api"\n  # ...\n}'
+                    'resource "aws_lambda_function" "api" {\n  function_name = "api"\n  # ...\n}'
                 ),
                 passing=(
                     'resource "aws_lambda_function" "api" {\n'

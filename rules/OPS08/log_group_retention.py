@@ -3,7 +3,16 @@
 from collections.abc import Iterator
 
 from opslint.model import ABSENT, Resource, Severity
-from opslint.rule import Context, Docs, Example, Option, Rule, Violation, as_number, every_alternative
+from opslint.rule import (
+    Context,
+    Docs,
+    Example,
+    Option,
+    Rule,
+    Violation,
+    as_number,
+    every_alternative,
+)
 
 ATTRIBUTE = {"terraform": "retention_in_days", "cloudformation": "RetentionInDays"}
 
