@@ -79,11 +79,14 @@ class Excluder:
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = [p.strip().rstrip("/").removeprefix("./") for p in patterns if p.strip()]
 
-    def excluded(self, path: str) -> bool:
+    def excluded(self, path: str, top: str = ".") -> bool:
+        """``path`` is a display path; patterns match it as it is and relative to ``top``,
+        the folder being scanned (where the configuration file sits)."""
         if not self.patterns:
             return False
-        parts = path.split("/")
-        candidates = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+        candidates = _prefixes(path)
+        if top not in (".", "") and path.startswith(top.rstrip("/") + "/"):
+            candidates += _prefixes(path[len(top.rstrip("/")) + 1 :])
         for pattern in self.patterns:
             for candidate in candidates:
                 if fnmatch.fnmatchcase(candidate, pattern):
@@ -91,6 +94,11 @@ class Excluder:
                 if pattern.startswith("**/") and fnmatch.fnmatchcase(candidate, pattern[3:]):
                     return True
         return False
+
+
+def _prefixes(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
 def discover(
@@ -164,6 +172,7 @@ def _walk(
             Diagnostic(path, f"cannot read directory: {error.strerror}", code="io-error")
         )
 
+    shown_top = display_path(top, cwd)
     for directory, dirnames, filenames in os.walk(top, onerror=on_error, followlinks=True):
         try:
             stat = os.stat(directory)
@@ -188,13 +197,13 @@ def _walk(
         kept = []
         for name in sorted(dirnames):
             child = name if shown_dir == "." else f"{shown_dir}/{name}"
-            if name in SKIPPED_DIRS or excluder.excluded(child):
+            if name in SKIPPED_DIRS or excluder.excluded(child, shown_top):
                 continue
             kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
             child = name if shown_dir == "." else f"{shown_dir}/{name}"
-            if excluder.excluded(child):
+            if excluder.excluded(child, shown_top):
                 continue
             full = os.path.join(directory, name)
             if os.path.islink(full) and not os.path.exists(full):

@@ -2,20 +2,20 @@ resource "aws_lambda_function" "api" {
   function_name = "${local.name}-api"
   role          = aws_iam_role.lambda.arn
   timeout       = var.timeout
-  policy        = <<EOT
-{"Version": "2012-10-17"}
+  description   = <<EOT
+Serves the API.
 EOT
   runtime       = "python3.12"
 
   tags = {
-    owner = var.owner
+    owner  = var.owner
     "team" = "platform"
   }
 
   environment {
     variables = {
       TOPIC = aws_sns_topic.ops.arn
-      QUEUE = "${aws_sqs_queue.q.url}/x"
+      QUEUE = "${aws_sqs_queue.jobs.url}/x"
     }
   }
 
@@ -39,21 +39,26 @@ resource "aws_cloudwatch_log_group" "api" {
   skip_destroy      = var.maybe ? true : false
 }
 
-resource "aws_security_group" "sg" {
+resource "aws_security_group" "web" {
   name = upper("web")
 
   ingress {
     from_port = 80
     to_port   = 80
+    protocol  = "tcp"
   }
   ingress {
     from_port = 443
     to_port   = 443
+    protocol  = "tcp"
   }
 
   dynamic "egress" {
     for_each = var.egress
     content {
+      from_port   = 0
+      to_port     = 0
+      protocol    = "-1"
       cidr_blocks = [egress.value, data.aws_vpc.main.cidr_block]
     }
   }
