@@ -40,7 +40,7 @@ from opslint.model import (
     Unknown,
 )
 
-__all__ = ["parse_module"]
+__all__ = ["parse_module", "warm_up"]
 
 
 def parse_module(directory: str, files: Sequence[str], var_files: Sequence[str] = ()) -> Unit:
@@ -52,7 +52,23 @@ def parse_module(directory: str, files: Sequence[str], var_files: Sequence[str] 
     Only auto-loaded variable files (``terraform.tfvars[.json]``, ``*.auto.tfvars[.json]``) are
     read from ``files``. Never raises: unreadable or malformed files become diagnostics.
     """
-    return _ModuleParser(directory, _hcl()).parse(files, var_files)
+    try:
+        return _ModuleParser(directory, _hcl()).parse(files, var_files)
+    except Exception as exc:  # the last resort of "never raise": report it, lose the module
+        message = f"cannot parse the module: {type(exc).__name__}: {exc}"[:300]
+        return Unit(
+            framework="terraform",
+            path=directory,
+            resources=(),
+            files=tuple(sorted(set(files) | set(var_files))),
+            diagnostics=(Diagnostic(directory, message),),
+        )
+
+
+def warm_up() -> None:
+    """Import hcl2 and build its parser now (call it before forking workers, so each inherits
+    them instead of paying ~0.1 s, or ~1.4 s without a writable grammar cache, on its own)."""
+    _hcl().parse("warm_up = 1\n")
 
 
 # --- the hcl2 names we use ------------------------------------------------------------------
@@ -602,7 +618,9 @@ def _hcl_error(path: str, exc: Exception, text: str) -> Diagnostic:
         column = None
     token = getattr(exc, "token", None)
     char = getattr(exc, "char", None)
-    if char:
+    if isinstance(getattr(exc, "orig_exc", exc), RecursionError):
+        message = "cannot parse: expressions are nested too deeply"
+    elif char:
         message = f"invalid HCL: unexpected character {char!r}"
     elif token is not None and getattr(token, "type", "") == "$END":
         message = "invalid HCL: unexpected end of file"
@@ -628,6 +646,8 @@ _PLAN_TIME = {
     "terraform": "terraform.* is only known at run time",
 }
 _WS_NEWLINE = re.compile(r"\s*\n\s*")
+_MAX_LOCAL_DEPTH = 50
+"""Locals referring to locals deeper than this are Unknown (keeps recursion bounded)."""
 
 # Steps of a traversal: ("attr", name), ("index", node), ("key", value), ("splat", steps).
 _Step = tuple[str, Any]
@@ -651,7 +671,6 @@ class _Evaluator:
         self._fragments: dict[str, Any] = {}
         h = hcl
         self._dispatch: dict[type, Callable[[Any, _Ctx], Any]] = {
-            h.ExprTerm: self._expr_term,
             h.IntLit: self._int,
             h.FloatLit: self._float,
             h.LiteralValue: self._literal,
@@ -675,6 +694,11 @@ class _Evaluator:
 
     # -- entry points
 
+    def reset(self) -> None:
+        """Forget a failed evaluation's state (after an unexpected exception)."""
+        self.refs.clear()
+        self._local_busy.clear()
+
     def evaluate(self, expr: _Expr, scope: Mapping[str, Any] | None = None) -> Any:
         if expr.json is not None:
             if expr.literal:
@@ -683,6 +707,9 @@ class _Evaluator:
         return self.eval(expr.node, _Ctx(expr.text, scope or {}))
 
     def eval(self, node: Any, ctx: _Ctx) -> Any:
+        expr_term = self.h.ExprTerm
+        while type(node) is expr_term:  # the wrapper of every term: skip it without a call
+            node = node.expression
         handler = self._dispatch.get(type(node))
         if handler is None:
             return self._unsupported(node, ctx)
@@ -705,9 +732,6 @@ class _Evaluator:
         return Unknown(reason, self.source(node, ctx), _merge_refs(self.refs[start:]))
 
     # -- leaves
-
-    def _expr_term(self, node: Any, ctx: _Ctx) -> Any:
-        return self.eval(node.expression, ctx)
 
     def _int(self, node: Any, ctx: _Ctx) -> Any:
         return int(node.token.value)
@@ -760,10 +784,8 @@ class _Evaluator:
             else:
                 kind = content.lark_name()
                 raw = str(content.value)
-                if kind == "STRING_CHARS":
-                    pieces.append(_unescape(raw))
-                else:  # ESCAPED_INTERPOLATION ($${) / ESCAPED_DIRECTIVE (%%{)
-                    pieces.append(raw[1:])
+                # ESCAPED_INTERPOLATION / ESCAPED_DIRECTIVE: "$${x}" is the text "${x}"
+                pieces.append(_unescape(raw if kind == "STRING_CHARS" else raw[1:]))
         if reason:
             return self.unknown(reason, node, ctx, start)
         return "".join(pieces)
@@ -1028,6 +1050,8 @@ class _Evaluator:
             return Unknown(f"local {name} is not declared", f"local.{name}")
         if name in self._local_busy:
             return Unknown(f"local {name} refers to itself", f"local.{name}")
+        if len(self._local_busy) >= _MAX_LOCAL_DEPTH:
+            return Unknown("locals are nested too deeply", f"local.{name}")
         self._local_busy.add(name)
         start = len(self.refs)
         value = self.evaluate(expr)
@@ -1041,6 +1065,8 @@ class _Evaluator:
         condition = self.eval(node.condition, ctx)
         yes = self.eval(node.if_true, ctx)
         no = self.eval(node.if_false, ctx)
+        if _is_invalid(condition):
+            return condition
         if isinstance(condition, (Unknown, Choice, Reference)):
             if _concrete(yes) and _concrete(no) and _equal(yes, no):
                 return yes
@@ -1483,6 +1509,8 @@ _LABELS = {"resource": 2, "data": 2, "module": 1, "provider": 1, "variable": 1}
 
 
 class _ModuleParser:
+    """Parses one module: reads its files, collects declarations, evaluates them into a Unit."""
+
     def __init__(self, directory: str, hcl: _Hcl) -> None:
         self.directory = directory
         self.h: Any = hcl  # IR classes: Any, so isinstance() does not narrow to hcl2 types
@@ -1491,7 +1519,6 @@ class _ModuleParser:
         self.read: list[str] = []
         self.blocks: list[_Block] = []
         self.variables: dict[str, _Variable] = {}
-        self.var_values: dict[str, list[tuple[str, _Expr]]] = {}
         self._parsed: dict[str, tuple[Any, str] | None] = {}
 
     # -- reading
@@ -1551,7 +1578,7 @@ class _ModuleParser:
     # -- the whole module
 
     def parse(self, files: Sequence[str], var_files: Sequence[str]) -> Unit:
-        config = sorted(f for f in files if f.endswith((".tf", ".tf.json")))
+        config = sorted({f for f in files if f.endswith((".tf", ".tf.json"))})
         primary = [f for f in config if not _is_override(f)]
         overrides = [f for f in config if _is_override(f)]
         for path in primary + overrides:
@@ -1665,25 +1692,32 @@ class _ModuleParser:
     def _resolve_variables(self, files: Sequence[str], var_files: Sequence[str]) -> None:
         """Terraform's precedence: default < terraform.tfvars < terraform.tfvars.json <
         *.auto.tfvars[.json] (lexical order) < each --var-file in order."""
-        auto = [f for f in files if _is_auto_vars(f)]
+        auto = list(dict.fromkeys(f for f in files if _is_auto_vars(f)))
         named = {posixpath.basename(f): f for f in auto}
         ordered = [named[n] for n in ("terraform.tfvars", "terraform.tfvars.json") if n in named]
         ordered += sorted((f for f in auto if f not in ordered), key=posixpath.basename)
-        assigned: dict[str, Any] = {}
+        assigned: dict[str, _Expr] = {}
         for path in [*ordered, *var_files]:
             for name, expr in self._var_file(path):
                 assigned[name] = expr
         ev = self.ev
         values: dict[str, Any] = {}
         for name, declared in self.variables.items():
-            if name in assigned:
-                value = ev.evaluate(assigned[name])
-            elif declared.default is not None:
-                value = ev.evaluate(declared.default)
-            else:
+            given = assigned.get(name, declared.default)
+            if given is None:
                 values[name] = Unknown(f"variable {name} has no value", f"var.{name}")
                 continue
-            values[name] = self._convert(value, declared.type)
+            try:
+                values[name] = self._convert(ev.evaluate(given), declared.type)
+            except Exception as exc:  # never raise: a bug or pathological input is a diagnostic
+                ev.reset()
+                values[name] = Unknown(f"variable {name} cannot be evaluated", f"var.{name}")
+                self.diagnostics.append(
+                    Diagnostic(
+                        given.json.path if given.json else self.directory,
+                        f"cannot evaluate variable {name}: {type(exc).__name__}",
+                    )
+                )
         ev.refs.clear()
         ev.variables = values
 
@@ -1784,39 +1818,18 @@ class _ModuleParser:
         settings: dict[str, Any] = {"required_providers": {}}
         for block in self.blocks:
             self.ev.refs.clear()
-            if block.kind == "terraform":
-                self._settings(block, settings)
-            elif block.kind == "provider":
-                provider = self._provider(block)
-                key = (provider.name, provider.alias)
-                if block.override and key in providers:
-                    original = providers[key]
-                    merged = {**original.attributes, **provider.attributes}
-                    provider = ProviderConfig(
-                        original.name, original.alias, merged, original.span, original.path
+            try:
+                self._evaluate_block(block, resources, order, providers, settings)
+            except Exception as exc:  # never raise: a bug or pathological input is a diagnostic
+                self.ev.reset()
+                what = " ".join((block.kind, *block.labels))
+                self.diagnostics.append(
+                    Diagnostic(
+                        block.path,
+                        f"cannot evaluate {what}: {type(exc).__name__}: {exc}"[:300],
+                        block.span.line,
                     )
-                elif key in providers:
-                    continue
-                providers[key] = provider
-            else:
-                resource = self._resource(block)
-                existing = resources.get(resource.name)
-                if existing is None:
-                    if block.override:
-                        continue  # Terraform rejects an override without an original block
-                    resources[resource.name] = resource
-                    order.append(resource.name)
-                elif block.override:
-                    resources[resource.name] = _apply_override(existing, resource)
-                else:
-                    self.diagnostics.append(
-                        Diagnostic(
-                            resource.path,
-                            f"duplicate {resource.kind} {resource.name} (first declared in "
-                            f"{existing.path} line {existing.span.line})",
-                            resource.span.line,
-                        )
-                    )
+                )
         self.ev.refs.clear()
         terraform = TerraformSettings(
             required_version=settings.get("required_version", ABSENT),
@@ -1827,6 +1840,48 @@ class _ModuleParser:
             path=settings.get("path"),
         )
         return [resources[name] for name in order], list(providers.values()), terraform
+
+    def _evaluate_block(
+        self,
+        block: _Block,
+        resources: dict[str, Resource],
+        order: list[str],
+        providers: dict[tuple[str, str], ProviderConfig],
+        settings: dict[str, Any],
+    ) -> None:
+        if block.kind == "terraform":
+            self._settings(block, settings)
+            return
+        if block.kind == "provider":
+            provider = self._provider(block)
+            key = (provider.name, provider.alias)
+            if key in providers:
+                if not block.override:
+                    return  # a duplicate provider configuration: Terraform rejects it
+                original = providers[key]
+                merged = {**original.attributes, **provider.attributes}
+                provider = ProviderConfig(
+                    original.name, original.alias, merged, original.span, original.path
+                )
+            providers[key] = provider
+            return
+        resource = self._resource(block)
+        existing = resources.get(resource.name)
+        if existing is None:
+            if not block.override:  # Terraform rejects an override without an original
+                resources[resource.name] = resource
+                order.append(resource.name)
+        elif block.override:
+            resources[resource.name] = _apply_override(existing, resource)
+        else:
+            self.diagnostics.append(
+                Diagnostic(
+                    resource.path,
+                    f"duplicate {resource.kind} {resource.name} (first declared in "
+                    f"{existing.path} line {existing.span.line})",
+                    resource.span.line,
+                )
+            )
 
     def _resource(self, block: _Block) -> Resource:
         if block.kind == "module":
@@ -1954,7 +2009,10 @@ class _ModuleParser:
                     if span is not None:
                         out.meta_spans[(name,)] = span
                     continue
-                values[name] = ev.eval(child.expression, ctx)
+                if path == ("lifecycle",) and name == "ignore_changes":
+                    values[name] = self._ignore_changes(child.expression, ctx)
+                else:
+                    values[name] = ev.eval(child.expression, ctx)
                 if span is not None:
                     out.spans[(*path, name)] = span
                 self._value_spans(child.expression, (*path, name), out.spans)
@@ -2009,21 +2067,21 @@ class _ModuleParser:
         return ev.eval(node, ctx)
 
     def _lifecycle(self, body: Any, ctx: _Ctx, out: _Evaluated) -> dict[str, Any]:
-        """``lifecycle`` as a dict; ``ignore_changes`` lists attribute paths as written."""
-        h, ev = self.h, self.ev
+        """``lifecycle`` as a dict, its spans in ``out.meta_spans``."""
         spans: _Evaluated = _Evaluated()
         result = self._hcl_body(body, ctx, ("lifecycle",), spans, frozenset(), {})
-        for child in body.children:
-            if isinstance(child, h.Attribute) and child.identifier.token.value == "ignore_changes":
-                inner = child.expression
-                while isinstance(inner, h.ExprTerm):
-                    inner = inner.expression
-                if isinstance(inner, h.Tuple):
-                    result["ignore_changes"] = [ev.source(e, ctx) for e in inner.elements]
-                else:
-                    result["ignore_changes"] = ev.source(inner, ctx)
         out.meta_spans.update(spans.spans)
         return result
+
+    def _ignore_changes(self, node: Any, ctx: _Ctx) -> Any:
+        """``ignore_changes`` names attributes of the resource itself (``[tags, tags["a"]]``
+        or ``all``): kept as written, never evaluated (``tags.Name`` is no resource)."""
+        h, ev = self.h, self.ev
+        while isinstance(node, h.ExprTerm):
+            node = node.expression
+        if isinstance(node, h.Tuple):
+            return [ev.source(element, ctx) for element in node.elements]
+        return ev.source(node, ctx)
 
     def _dynamic(self, block: Any, name: str, ctx: _Ctx) -> Unknown:
         """A ``dynamic`` block: Unknown, with the references of its ``for_each`` and content."""

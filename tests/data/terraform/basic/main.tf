@@ -5,7 +5,7 @@ resource "aws_lambda_function" "api" {
   description   = <<EOT
 Serves the API.
 EOT
-  runtime       = "python3.12"
+  filename      = "api.zip"
 
   tags = {
     owner  = var.owner
