@@ -44,7 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="scan paths (the default command)")
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
-    check.add_argument("--format", choices=FORMATS, default=None, help="report format")
+    check.add_argument(
+        "--format",
+        action="append",
+        metavar="FORMAT[:FILE]",
+        help=f"report format ({', '.join(FORMATS)}); repeat for several reports in one run, "
+        "each with its own file: --format text --format json:opslint.json",
+    )
     check.add_argument("--output", metavar="FILE", help="write the report to FILE")
     check.add_argument(
         "--select",
@@ -86,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="parallel parser processes (default: all cores)",
     )
     check.add_argument("--no-color", action="store_true", help="never colour the output")
+    check.add_argument(
+        "--sarif-category",
+        metavar="ID",
+        help="SARIF automationDetails.id, so several opslint runs in one repository keep "
+        "their own code scanning alerts",
+    )
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -114,11 +126,31 @@ def _normalise_argv(argv: list[str]) -> list[str]:
 
 
 def _use_color(args: argparse.Namespace, stream: TextIO) -> bool:
-    if args.no_color or args.output or os.environ.get("NO_COLOR"):
+    if args.no_color or os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
     return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """``--format`` values as (format, file) pairs; a format without a file goes to
+    ``--output`` or standard output, and only one may."""
+    from opslint.report import FORMATS
+
+    pairs: list[tuple[str, str | None]] = []
+    for value in args.format or ["text"]:
+        fmt, _, path = value.partition(":")
+        if fmt not in FORMATS:
+            raise UsageError(f"--format {fmt!r}: unknown format (known: {', '.join(FORMATS)})")
+        pairs.append((fmt, path or args.output))
+    unnamed = [fmt for fmt, path in pairs if path is None]
+    if len(unnamed) > 1:
+        raise UsageError("only one --format may write to standard output; give the others :FILE")
+    named = [path for _, path in pairs if path is not None]
+    if len(named) != len(set(named)):
+        raise UsageError("two reports would write to the same file")
+    return pairs
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -136,7 +168,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from opslint.config import load_config, validate_against_rules
     from opslint.model import Severity
     from opslint.registry import load_registry
-    from opslint.report import render
+    from opslint.report import ReportOptions, render
     from opslint.runner import run
 
     paths = args.paths or ["."]
@@ -159,9 +191,14 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise UsageError(f"--var-file {var_file}: file not found")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    outputs = _outputs(args)
     result = run(paths, registry, config, jobs=args.jobs, root=str(root))
-    fmt = args.format or "text"
-    _emit(render(result, fmt, color=_use_color(args, sys.stdout)), args.output)
+    for fmt, path in outputs:
+        options = ReportOptions(
+            color=path is None and _use_color(args, sys.stdout),
+            sarif_category=args.sarif_category,
+        )
+        _emit(render(result, fmt, options), path)
     return EXIT_FINDINGS if result.failed() else EXIT_OK
 
 

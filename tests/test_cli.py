@@ -82,8 +82,10 @@ def test_exit_2_on_usage_and_configuration_errors(
     )
     code, _, err = run_main(capsys, "check", str(tmp_path))
     assert code == 2 and "max_days`: unknown option" in err
+    code, _, err = run_main(capsys, "check", str(LOG_PASS), "--format", "yaml")
+    assert code == 2 and "--format 'yaml': unknown format" in err
     with pytest.raises(SystemExit) as exit_info:
-        main(["check", "--format", "yaml"])
+        main(["check", "--jobs", "many"])
     assert exit_info.value.code == 2
 
 
@@ -236,3 +238,55 @@ def test_rule_error_does_not_stop_the_run(
     assert "rule OPS08-BP01/crash failed" in errors[0]["message"]
     assert errors[0]["resource"] == "aws_cloudwatch_log_group.app"
     assert sum(f["rule_id"] == "OPS08-BP02/log-group-retention" for f in findings) == 4
+
+
+def test_several_reports_in_one_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    code, out, _ = run_main(
+        capsys, "check", str(LOG_FAIL), "--format", "text", "--format", f"json:{report}"
+    )
+    assert code == 1
+    assert out.splitlines()[-1].startswith("  OPS08-BP02 Analyze workload logs: 4")
+    assert len(json.loads(report.read_text(encoding="utf-8"))["findings"]) == 4
+    code, _, err = run_main(capsys, "check", str(LOG_FAIL), "--format", "text", "--format", "json")
+    assert code == 2 and "only one --format may write to standard output" in err
+
+
+def test_colour_only_when_asked_or_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    _, out, _ = run_main(capsys, "check", str(LOG_FAIL))
+    assert "\033[33mwarning\033[0m" in out
+    monkeypatch.setenv("NO_COLOR", "1")
+    _, out, _ = run_main(capsys, "check", str(LOG_FAIL))
+    assert "\033[" not in out
+    monkeypatch.delenv("NO_COLOR")
+    _, out, _ = run_main(capsys, "check", str(LOG_FAIL), "--no-color")
+    assert "\033[" not in out
+
+
+def test_pyproject_configuration(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_cloudwatch_log_group" "short" {\n  retention_in_days = 7\n}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.opslint]\n"
+        'fail-on = "error"\n'
+        '[tool.opslint.rules."OPS08-BP02/log-group-retention"]\n'
+        'severity = "error"\n'
+        "options = { min_days = 30 }\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run_main(capsys, "check", str(tmp_path), "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    assert [(f["rule_id"], f["severity"], f["line"]) for f in findings] == [
+        ("OPS08-BP02/log-group-retention", "error", 2)
+    ]
+    code, _, _ = run_main(
+        capsys, "check", str(tmp_path), "--fail-on", "error", "--ignore", "OPS08-BP02"
+    )
+    assert code == 0

@@ -1,29 +1,33 @@
-"""Reporters: each renders one :class:`~opslint.runner.Result`; none re-derives anything."""
+"""Reporters: each renders one :class:`~opslint.runner.Result`; none re-derives anything.
+
+A reporter is a module in this package with ``render(result, options) -> str``; register it
+in :data:`REPORTERS` (module name by format). Modules are imported only when their format is
+asked for.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from dataclasses import dataclass
 
 from opslint.runner import Result
 
-Renderer = Callable[[Result, bool], str]
-
-
-def _text(result: Result, color: bool) -> str:
-    from opslint.report.text import render
-
-    return render(result, color=color)
-
-
-def _json(result: Result, color: bool) -> str:
-    from opslint.report.json import render
-
-    return render(result)
-
-
-REPORTERS: dict[str, Renderer] = {"text": _text, "json": _json}
+REPORTERS: dict[str, str] = {
+    "text": "opslint.report.text",
+    "json": "opslint.report.json",
+}
 FORMATS = tuple(REPORTERS)
 
 
-def render(result: Result, fmt: str, *, color: bool = False) -> str:
-    return REPORTERS[fmt](result, color)
+@dataclass(frozen=True)
+class ReportOptions:
+    """What a reporter may need beyond the result."""
+
+    color: bool = False
+    sarif_category: str | None = None
+
+
+def render(result: Result, fmt: str, options: ReportOptions | None = None) -> str:
+    module = importlib.import_module(REPORTERS[fmt])
+    text: str = module.render(result, options or ReportOptions())
+    return text

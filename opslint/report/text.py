@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from opslint.model import Severity
+from opslint.report import ReportOptions
 from opslint.runner import Result
 
 COLORS = {
@@ -18,7 +19,9 @@ DIM = "\033[2m"
 RESET = "\033[0m"
 
 
-def render(result: Result, *, color: bool = False) -> str:
+def render(result: Result, options: ReportOptions) -> str:
+    color = options.color
+
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{RESET}" if color else text
 

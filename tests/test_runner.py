@@ -1,0 +1,54 @@
+"""The runner: parallel parsing gives the same result as serial, ordering is stable."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from opslint.config import Config, is_selected
+from opslint.registry import load_registry
+from opslint.report import render
+
+sys.path.insert(0, str(REPO / "bench"))
+
+from generate import generate
+
+from opslint.runner import run
+
+
+def test_parallel_parsing_matches_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generate(tmp_path, modules=12, templates=6, resources=2)
+    monkeypatch.chdir(tmp_path)
+    registry = load_registry(entry_points=False)
+    serial = run(["."], registry, Config(), jobs=1)
+    parallel = run(["."], registry, Config(), jobs=2)
+    assert serial.files == 12 * 3 + 6 and serial.units == 18
+    assert render(serial, "json") == render(parallel, "json")
+    assert [f.sort_key for f in serial.findings] == sorted(f.sort_key for f in serial.findings)
+    assert {f.rule_id for f in serial.findings} == {
+        "OPS04-BP05/lambda-tracing",
+        "OPS08-BP02/log-group-retention",
+    }
+
+
+@pytest.mark.parametrize(
+    ("select", "ignore", "expected"),
+    [
+        ((), (), True),
+        (("OPS08",), (), True),
+        (("OPS04",), (), False),
+        ((), ("OPS08",), False),
+        (("OPS08-BP02",), ("OPS08",), True),
+        (("OPS08",), ("OPS08-BP02",), False),
+        (("OPS08",), ("OPS08-BP02/log-group-retention",), False),
+        (("OPS08-BP02/log-group-retention",), ("OPS08-BP02",), True),
+        (("OPS08-BP02",), ("OPS08-BP02",), False),
+    ],
+)
+def test_most_specific_selector_wins(
+    select: tuple[str, ...], ignore: tuple[str, ...], expected: bool
+) -> None:
+    assert is_selected("OPS08-BP02/log-group-retention", select, ignore) is expected
