@@ -33,3 +33,16 @@ def provider_mirror_or_skip() -> Path:
     if os.environ.get("OPSLINT_REQUIRE_TERRAFORM"):
         pytest.fail("the hashicorp/aws provider mirror (tf-plugins) is required but missing")
     pytest.skip("no hashicorp/aws provider mirror")
+
+
+def node_tool_or_skip(name: str) -> str:
+    """A Node tool installed by .ci/run (``npm install --prefix .ci``) or on PATH."""
+    local = REPO / ".ci" / "node_modules" / ".bin" / name
+    if local.exists():
+        return str(local)
+    found = shutil.which(name)
+    if found:
+        return found
+    if os.environ.get("OPSLINT_REQUIRE_TOOLS"):
+        pytest.fail(f"{name} is required (OPSLINT_REQUIRE_TOOLS is set) but missing")
+    pytest.skip(f"{name} is not installed (npm install --prefix .ci)")
