@@ -15,6 +15,10 @@ from opslint.runner import Result
 REPORTERS: dict[str, str] = {
     "text": "opslint.report.text",
     "json": "opslint.report.json",
+    "sarif": "opslint.report.sarif",
+    "github": "opslint.report.github",
+    "markdown": "opslint.report.markdown",
+    "junit": "opslint.report.junit",
 }
 FORMATS = tuple(REPORTERS)
 
