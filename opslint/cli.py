@@ -7,10 +7,12 @@ Exit codes: 0 no finding at or above ``--fail-on``; 1 such findings (unparseable
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -92,6 +94,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="parallel parser processes (default: all cores)",
     )
     check.add_argument("--no-color", action="store_true", help="never colour the output")
+    check.add_argument(
+        "--no-inline-suppressions",
+        action="store_true",
+        help="ignore every inline opslint:ignore (only configured exceptions apply)",
+    )
+    check.add_argument(
+        "--baseline", metavar="FILE", help="report only findings not recorded in FILE"
+    )
+    check.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="record the current findings in FILE (then exit 0)",
+    )
+    check.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="judge dates (suppression expiry) as of DATE (YYYY-MM-DD), for reproducible runs",
+    )
     check.add_argument(
         "--sarif-category",
         metavar="ID",
@@ -181,7 +201,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         exclude=(*config.exclude, *args.exclude) if args.exclude else None,
         var_files=(*config.var_files, *args.var_file) if args.var_file else None,
         rules_dirs=(*config.rules_dirs, *args.rules_dir) if args.rules_dir else None,
+        inline_suppressions=False if args.no_inline_suppressions else None,
+        baseline=args.baseline,
     )
+    if args.write_baseline:
+        config = replace(config, baseline=None)  # record everything that is found now
+    today = None
+    if args.as_of:
+        try:
+            today = datetime.date.fromisoformat(args.as_of)
+        except ValueError:
+            raise UsageError(f"--as-of {args.as_of!r}: expected a date YYYY-MM-DD") from None
     if args.select or args.ignore:
         config = config.merged(source=config.source or "command line")
     registry = load_registry(config.rules_dirs)
@@ -192,7 +222,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     outputs = _outputs(args)
-    result = run(paths, registry, config, jobs=args.jobs, root=str(root))
+    result = run(paths, registry, config, jobs=args.jobs, root=str(root), today=today)
+    if args.write_baseline:
+        from opslint.baseline import write_baseline
+
+        try:
+            count = write_baseline(args.write_baseline, result.findings)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.write_baseline}: {exc.strerror}") from None
+        sys.stderr.write(f"opslint: recorded {count} findings in {args.write_baseline}\n")
+        return EXIT_OK
     for fmt, path in outputs:
         options = ReportOptions(
             color=path is None and _use_color(args, sys.stdout),

@@ -3,6 +3,7 @@ root, or ``--config FILE``; command-line flags win over the file."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,7 +12,20 @@ from typing import Any
 from opslint.model import Severity
 
 CONFIG_FILE = ".opslint.yaml"
-TOP_LEVEL_KEYS = ("select", "ignore", "exclude", "fail-on", "var-files", "rules", "rules-dirs")
+TOP_LEVEL_KEYS = (
+    "select",
+    "ignore",
+    "exclude",
+    "fail-on",
+    "var-files",
+    "rules",
+    "rules-dirs",
+    "inline-suppressions",
+    "require-reason",
+    "exceptions",
+    "baseline",
+)
+EXCEPTION_KEYS = ("path", "rule", "rules", "reason", "until")
 RULE_KEYS = ("severity", "enabled", "options")
 
 
@@ -27,6 +41,16 @@ class RuleSettings:
 
 
 @dataclass(frozen=True)
+class ConfigException:
+    """A reviewed exception: findings of ``rules`` under ``path`` are suppressed."""
+
+    path: str
+    rules: tuple[str, ...]
+    reason: str
+    until: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -35,8 +59,14 @@ class Config:
     var_files: tuple[str, ...] = ()
     rules_dirs: tuple[str, ...] = ()
     rules: Mapping[str, RuleSettings] = field(default_factory=dict)
+    inline_suppressions: bool = True
+    require_reason: bool = True
+    exceptions: tuple[ConfigException, ...] = ()
+    baseline: str | None = None
     source: str | None = None
     """The file the settings came from, for messages."""
+    source_path: str | None = None
+    """That file's path alone (no ``[tool.opslint]`` suffix), for findings about it."""
 
     def merged(self, **overrides: Any) -> Config:
         """Command-line values win; ``None`` means "not given"."""
@@ -75,6 +105,11 @@ def parse_config(data: Any, source: str) -> Config:
     for rule_id, settings in raw_rules.items():
         rules[str(rule_id)] = _rule_settings(str(rule_id), settings, source)
     return Config(
+        inline_suppressions=_bool(data, "inline-suppressions", True, source),
+        require_reason=_bool(data, "require-reason", True, source),
+        exceptions=_exceptions(data.get("exceptions"), source),
+        baseline=_optional_string(data, "baseline", source),
+        source_path=source.split(" [", 1)[0],
         select=_strings(data.get("select", []), "select", source),
         ignore=_strings(data.get("ignore", []), "ignore", source),
         exclude=_strings(data.get("exclude", []), "exclude", source),
@@ -84,6 +119,55 @@ def parse_config(data: Any, source: str) -> Config:
         rules=rules,
         source=source,
     )
+
+
+def _bool(data: dict[str, Any], key: str, default: bool, source: str) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{source}: `{key}` must be true or false")
+    return value
+
+
+def _optional_string(data: dict[str, Any], key: str, source: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{source}: `{key}` must be a string")
+    return value
+
+
+def _exceptions(raw: Any, source: str) -> tuple[ConfigException, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ConfigError(f"{source}: `exceptions` must be a list")
+    found = []
+    for index, entry in enumerate(raw):
+        where = f"{source}: `exceptions[{index}]`"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} must be a mapping of {', '.join(EXCEPTION_KEYS)}")
+        unknown = sorted(set(entry) - set(EXCEPTION_KEYS))
+        if unknown:
+            raise ConfigError(f"{where}: unknown key `{unknown[0]}`")
+        if not isinstance(entry.get("path"), str):
+            raise ConfigError(f"{where}.path must be a path glob")
+        rules = _strings(
+            entry.get("rules", entry.get("rule", [])), f"exceptions[{index}].rule", source
+        )
+        if not rules:
+            raise ConfigError(f"{where} needs `rule` (a rule ID, practice ID or group)")
+        reason = entry.get("reason", "")
+        if not isinstance(reason, str):
+            raise ConfigError(f"{where}.reason must be a string")
+        until = entry.get("until")
+        found.append(
+            ConfigException(
+                path=entry["path"],
+                rules=rules,
+                reason=reason.strip(),
+                until=None if until is None else str(until),
+            )
+        )
+    return tuple(found)
 
 
 def _rule_settings(rule_id: str, settings: Any, source: str) -> RuleSettings:
@@ -136,22 +220,35 @@ def _read_pyproject(path: Path) -> Any | None:
 
 def load_config(explicit: str | None, root: Path) -> Config:
     """Read ``explicit`` if given, else ``.opslint.yaml`` then ``pyproject.toml``
-    (``[tool.opslint]``) in ``root``; no file means defaults."""
+    (``[tool.opslint]``) in ``root``; no file means defaults. Files named in the
+    configuration (var-files, rules-dirs, baseline) are relative to it."""
     if explicit is not None:
         path = Path(explicit)
         if not path.is_file():
             raise ConfigError(f"{explicit}: configuration file not found")
         data = _read_pyproject(path) if path.name == "pyproject.toml" else _read_yaml(path)
-        return parse_config(data, explicit)
+        return _anchor(parse_config(data, explicit), path.parent)
     candidate = root / CONFIG_FILE
     if candidate.is_file():
-        return parse_config(_read_yaml(candidate), str(candidate))
+        return _anchor(parse_config(_read_yaml(candidate), str(candidate)), root)
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         data = _read_pyproject(pyproject)
         if data is not None:
-            return parse_config(data, f"{pyproject} [tool.opslint]")
+            return _anchor(parse_config(data, f"{pyproject} [tool.opslint]"), root)
     return Config()
+
+
+def _anchor(config: Config, folder: Path) -> Config:
+    def place(name: str) -> str:
+        return name if os.path.isabs(name) else os.path.normpath(folder / name)
+
+    return replace(
+        config,
+        var_files=tuple(place(p) for p in config.var_files),
+        rules_dirs=tuple(place(p) for p in config.rules_dirs),
+        baseline=place(config.baseline) if config.baseline else None,
+    )
 
 
 def validate_against_rules(config: Config, rules: Sequence[Any], catalog_ids: set[str]) -> None:

@@ -273,6 +273,8 @@ class Unit:
     conditions: frozenset[str] = frozenset()
     is_sam: bool = False
     template_attributes: Mapping[str, Any] = field(default_factory=dict)
+    # Suppressions written in the unit's files
+    directives: tuple[Directive, ...] = ()
 
     def by_type(self, *types: str) -> list[Resource]:
         wanted = set(types)
@@ -310,6 +312,47 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """Why a finding is silenced: an inline directive (``inSource``, SARIF's word) or a
+    configuration exception (``external``)."""
+
+    kind: str
+    justification: str
+    source: str
+    """Where the suppression is written: ``main.tf:12`` or ``.opslint.yaml``."""
+    until: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "justification": self.justification,
+            "source": self.source,
+            "until": self.until,
+        }
+
+
+@dataclass(frozen=True)
+class Directive:
+    """An ``opslint:ignore`` written in a file (comment, Terraform JSON ``"//"`` key or
+    CloudFormation ``Metadata``), before it is matched to findings."""
+
+    path: str
+    line: int
+    ids: tuple[str, ...]
+    reason: str
+    until: str | None = None
+    file_level: bool = False
+    trailing: bool = False
+    """Written after code on the same line (an attribute's line)."""
+    next_code_line: int | None = None
+    """The first line after the directive that is neither blank nor a comment."""
+    misplaced: bool = False
+    """An ``ignore-file`` directive below the file's first comment lines."""
+    resource: str = ""
+    """Set for directives read from a resource's ``Metadata`` (they apply to it)."""
+
+
+@dataclass(frozen=True)
 class Finding:
     """One result. ``path`` is relative to the working directory, POSIX separators."""
 
@@ -325,6 +368,9 @@ class Finding:
     fingerprint: str = ""
     framework: str = ""
     resource_type: str = ""
+    suppression: Suppression | None = None
+    baseline_state: str | None = None
+    """With a baseline: ``new`` or ``unchanged`` (SARIF's ``baselineState``)."""
 
     @property
     def sort_key(self) -> tuple[str, int, str, int, str, str]:
@@ -344,6 +390,8 @@ class Finding:
             "framework": self.framework,
             "message": self.message,
             "fingerprint": self.fingerprint,
+            **({"suppression": self.suppression.to_dict()} if self.suppression else {}),
+            **({"baseline_state": self.baseline_state} if self.baseline_state else {}),
         }
 
 

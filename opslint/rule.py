@@ -270,7 +270,7 @@ class Rule:
         """Whether the unit has anything in this rule's scope (the scorecard's "not
         applicable" when no unit does). Whole-unit rules may override it."""
         types = self.resource_types.get(unit.framework, ())
-        return any(r.type in types for r in unit.resources)
+        return any(r.type in types and r.kind == "resource" for r in unit.resources)
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterable[Violation]:
         """Check a whole unit. The default calls the per-resource checks for every resource

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from opslint import __version__
+from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
 from opslint.catalog import Catalog, load_catalog
-from opslint.config import Config, is_selected
+from opslint.config import Config, is_known_selector, is_selected
 from opslint.discover import Discovery, discover
 from opslint.model import Diagnostic, Finding, Severity, Unit, fingerprint, to_path
 from opslint.registry import Registry
 from opslint.rule import Context, Rule, Violation
+from opslint.suppress import apply_suppressions, scan_files
 
 ENGINE_SEVERITY = {
     "parse-error": Severity.ERROR,
     "io-error": Severity.ERROR,
     "rule-error": Severity.ERROR,
     "symlink-loop": Severity.WARNING,
+    "unknown-suppression": Severity.WARNING,
+    "suppression-without-reason": Severity.WARNING,
+    "expired-suppression": Severity.WARNING,
+    "invalid-suppression": Severity.WARNING,
+    "unused-suppression": Severity.NOTE,
 }
 PARALLEL_MIN_FILES = 24
 """Below this many files, parsing in one process beats starting workers."""
@@ -57,6 +65,7 @@ class PracticeResult:
 @dataclass(frozen=True)
 class Result:
     findings: tuple[Finding, ...]
+    """What is wrong and not accepted: neither suppressed nor in the baseline."""
     practices: tuple[PracticeResult, ...]
     rules: tuple[type[Rule], ...]
     """The rules that ran."""
@@ -64,6 +73,14 @@ class Result:
     units: int
     fail_on: Severity = Severity.WARNING
     version: str = __version__
+    suppressed: tuple[Finding, ...] = ()
+    """Findings silenced by a suppression, each with its ``suppression``."""
+    baselined: tuple[Finding, ...] = ()
+    """Findings already recorded in the baseline."""
+    stale_baseline: tuple[BaselineEntry, ...] = ()
+    """Baseline entries that no longer occur (the file can shrink)."""
+    baseline: str | None = None
+    """The baseline file used, if any."""
 
     def counts(self) -> dict[str, int]:
         counter = Counter(f.severity.value for f in self.findings)
@@ -92,6 +109,9 @@ class Result:
                     "not automated",
                 )
             },
+            "suppressed": len(self.suppressed),
+            "baselined": len(self.baselined),
+            "stale_baseline_entries": len(self.stale_baseline),
             "fail_on": self.fail_on.value,
             "failed": self.failed(),
         }
@@ -100,6 +120,12 @@ class Result:
         return {
             "version": self.version,
             "findings": [f.to_dict() for f in self.findings],
+            "suppressed": [f.to_dict() for f in self.suppressed],
+            "baseline": {
+                "file": self.baseline,
+                "matched": [f.to_dict() for f in self.baselined],
+                "stale": [e.to_dict() for e in self.stale_baseline],
+            },
             "practices": [p.to_dict() for p in self.practices],
             "summary": self.summary(),
         }
@@ -122,8 +148,12 @@ def parse_task(task: ParseTask) -> Unit | None:
         if task.framework == "terraform":
             from opslint.parsers.terraform import parse_module
 
-            return parse_module(task.path, task.files, task.var_files)
-        return _parse_template_file(task.path)
+            unit: Unit | None = parse_module(task.path, task.files, task.var_files)
+        else:
+            unit = _parse_template_file(task.path)
+        if unit is not None:
+            unit = replace(unit, directives=scan_files(unit.files))
+        return unit
     except Exception as exc:  # a parser bug must not hide other files' findings
         return Unit(
             framework="terraform" if task.framework == "terraform" else "cloudformation",
@@ -339,9 +369,11 @@ def run(
     *,
     jobs: int | None = None,
     root: str = ".",
+    today: datetime.date | None = None,
 ) -> Result:
-    """The whole pipeline: discover, parse, check, aggregate."""
+    """The whole pipeline: discover, parse, check, suppress, baseline, aggregate."""
     catalog = load_catalog()
+    baseline = read_baseline(config.baseline) if config.baseline else None
     found = discover(paths, config.exclude)
     tasks = build_tasks(found, config)
     units = parse_all(tasks, jobs or os.cpu_count() or 1)
@@ -351,17 +383,47 @@ def run(
         findings.append(
             engine_finding(diagnostic.code, diagnostic.path, diagnostic.message, diagnostic.line)
         )
+    practice_ids = {p.id for p in catalog}
+    rule_ids = set(registry.ids())
+
+    def is_known_id(selector: str) -> bool:
+        return selector in rule_ids or is_known_selector(selector, {}, practice_ids)
+
+    findings, suppressed, problems = apply_suppressions(
+        findings,
+        units,
+        config,
+        [r.id for r in selected],
+        is_known_id,
+        lambda code, path, message, line: engine_finding(code, path, message, line),
+        today or datetime.date.today(),
+        root,
+    )
+    findings.extend(problems)
     if found.explicit_files is not None:
         findings = [f for f in findings if f.path in found.explicit_files]
-    ordered = tuple(sorted(set(findings), key=lambda f: f.sort_key))
+        suppressed = [f for f in suppressed if f.path in found.explicit_files]
+    baselined: list[Finding] = []
+    stale: list[BaselineEntry] = []
+    if baseline is not None:
+        findings, baselined, stale = apply_baseline(findings, baseline)
+
+    def ordered(items: list[Finding]) -> tuple[Finding, ...]:
+        return tuple(sorted(set(items), key=lambda f: f.sort_key))
+
+    active = ordered(findings)
     files = {f for u in units for f in u.files}
     return Result(
-        findings=ordered,
-        practices=scorecard(catalog, registry, selected, applied, ordered),
+        findings=active,
+        practices=scorecard(catalog, registry, selected, applied, active),
         rules=tuple(selected),
         files=len(files),
         units=len(units),
         fail_on=config.fail_on,
+        suppressed=ordered(suppressed),
+        baselined=ordered(baselined),
+        stale_baseline=tuple(stale),
+        baseline=config.baseline,
     )
 
 

@@ -103,7 +103,15 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_main(capsys, "check", str(LOG_FAIL), "--format", "json")
     assert code == 1
     report = json.loads(out)
-    assert set(report) == {"schema_version", "version", "findings", "practices", "summary"}
+    assert set(report) == {
+        "schema_version",
+        "version",
+        "findings",
+        "suppressed",
+        "baseline",
+        "practices",
+        "summary",
+    }
     finding = report["findings"][0]
     for key in (
         "rule_id",

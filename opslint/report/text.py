@@ -49,6 +49,18 @@ def render(result: Result, options: ReportOptions) -> str:
         f"{total} {noun} ({parts}) in {_count(result.files, 'file')}, "
         f"{_count(result.units, 'unit')}, {_count(len(result.rules), 'rule')}"
     )
+    accepted = []
+    if result.suppressed:
+        accepted.append(f"{len(result.suppressed)} suppressed")
+    if result.baseline is not None:
+        accepted.append(f"{len(result.baselined)} in the baseline")
+    if accepted:
+        lines.append("Not reported: " + ", ".join(accepted) + " (see --format json)")
+    if result.stale_baseline:
+        lines.append(
+            f"{len(result.stale_baseline)} baseline entries no longer occur: run "
+            f"`opslint check --write-baseline {result.baseline}` to shrink it"
+        )
     by_practice = result.summary()["by_practice"]
     if by_practice:
         titles = {p.id: p.title for p in result.practices}

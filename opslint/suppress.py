@@ -1,0 +1,386 @@
+"""Suppressions: inline ``opslint:ignore`` directives, CloudFormation ``Metadata``, and
+configuration exceptions.
+
+Forms (every one takes rule IDs, practice IDs or groups, a reason after ``--`` and an
+optional ``until=YYYY-MM-DD``):
+
+* ``# opslint:ignore OPS08-BP02/log-group-retention -- kept forever for audit`` (also ``//``
+  and ``/* */``; a Terraform JSON ``"//"`` key) on the line above a block or inside it: the
+  whole block; after code on an attribute's line: findings on that attribute;
+* ``# opslint:ignore-file OPS04 -- reason`` among a file's first comment lines: the file;
+* CloudFormation ``Metadata: {opslint: {ignore: [{id: ..., reason: ..., until: ...}]}}``;
+* configuration ``exceptions: [{path: glob, rule: ..., reason: ..., until: ...}]``.
+
+Problems with suppressions are findings themselves (``opslint/unknown-suppression``,
+``opslint/unused-suppression``, ``opslint/suppression-without-reason``,
+``opslint/expired-suppression``, ``opslint/invalid-suppression``) so stale or careless ones
+surface in review.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from opslint.config import Config, selector_specificity
+from opslint.discover import Excluder, display_path
+from opslint.model import Directive, Finding, Resource, Suppression, Unit
+
+MARKER = "opslint:ignore"
+_DIRECTIVE = re.compile(r"opslint:(?P<kind>ignore-file|ignore)(?![\w-])(?P<body>.*)$")
+_UNTIL = re.compile(r"(?<!\S)until=(?P<date>\S+)")
+_COMMENT_LINE = re.compile(r"^\s*(#|//|/\*|\*|$)")
+
+
+def scan_text(path: str, text: str) -> list[Directive]:
+    """Every ``opslint:ignore`` directive written in a file's comments."""
+    if MARKER not in text:
+        return []
+    lines = text.splitlines()
+    code = [not _COMMENT_LINE.match(line) and not _json_comment_key(line) for line in lines]
+    first_code = next((i + 1 for i, is_code in enumerate(code) if is_code), len(lines) + 1)
+    directives = []
+    for index, line in enumerate(lines):
+        position = line.find(MARKER)
+        if position < 0:
+            continue
+        prefix = line[:position]
+        opener = _comment_opener(prefix)
+        if opener is None:
+            continue  # inside a string, not a comment
+        match = _DIRECTIVE.search(line, position)
+        if match is None:
+            continue
+        before = prefix[:opener].strip()
+        trailing = bool(before) and not _json_comment_key(line)
+        ids, reason, until = parse_body(match.group("body"))
+        number = index + 1
+        file_level = match.group("kind") == "ignore-file"
+        directives.append(
+            Directive(
+                path=path,
+                line=number,
+                ids=ids,
+                reason=reason,
+                until=until,
+                file_level=file_level,
+                trailing=trailing,
+                next_code_line=next((i + 1 for i in range(index + 1, len(lines)) if code[i]), None),
+                misplaced=file_level and number > first_code,
+            )
+        )
+    return directives
+
+
+def _json_comment_key(line: str) -> bool:
+    return line.lstrip().startswith('"//"')
+
+
+def _comment_opener(prefix: str) -> int | None:
+    """Where the comment holding the directive starts in ``prefix``, if it is a comment."""
+    if _json_comment_key(prefix):
+        return prefix.find('"//"')
+    candidates = [prefix.rfind(token) for token in ("#", "//", "/*")]
+    found = max(candidates)
+    if found < 0:
+        return None
+    # a marker inside a quoted string ("a # b") is not a comment
+    if prefix[:found].count('"') % 2 == 1:
+        return None
+    return found
+
+
+def parse_body(body: str) -> tuple[tuple[str, ...], str, str | None]:
+    """``" OPS08,OPS04 until=2027-01-31 -- reason */"`` → ids, reason, until."""
+    body = body.strip().removesuffix("*/").rstrip().rstrip(",").rstrip().removesuffix('"')
+    head, separator, reason = body.partition("--")
+    until_match = _UNTIL.search(head) or _UNTIL.search(reason)
+    until = until_match.group("date") if until_match else None
+    if until_match:
+        head = _UNTIL.sub("", head)
+        reason = _UNTIL.sub("", reason)
+    ids = tuple(part for part in re.split(r"[\s,]+", head.strip()) if part)
+    return ids, reason.strip() if separator else "", until
+
+
+def metadata_directives(resource: Resource) -> list[Directive]:
+    """Directives in a CloudFormation resource's ``Metadata.opslint.ignore`` list."""
+    entries = resource.get_meta("Metadata.opslint.ignore")
+    if not isinstance(entries, list):
+        return []
+    directives = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            continue
+        raw = entry.get("id", entry.get("ids", ()))
+        ids = tuple(raw) if isinstance(raw, list) else (str(raw),) if raw else ()
+        reason = entry.get("reason")
+        until = entry.get("until")
+        directives.append(
+            Directive(
+                path=resource.path,
+                line=resource.meta_location(("Metadata", "opslint", "ignore", index)).line,
+                ids=tuple(str(i) for i in ids),
+                reason=reason.strip() if isinstance(reason, str) else "",
+                until=str(until) if until is not None else None,
+                resource=resource.name,
+            )
+        )
+    return directives
+
+
+# --- applying them ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scope:
+    path: str
+    resource: str | None = None
+    """None: the whole file."""
+    line: int | None = None
+    """Set: only findings whose lines include it (an attribute's line)."""
+
+    def covers(self, finding: Finding) -> bool:
+        if finding.path != self.path:
+            return False
+        if self.resource is None:
+            return True
+        if finding.resource != self.resource:
+            return False
+        return self.line is None or finding.line <= self.line <= finding.end_line
+
+
+@dataclass
+class _Active:
+    """A suppression that may silence findings, and what it did."""
+
+    ids: tuple[str, ...]
+    suppression: Suppression
+    covers: Callable[[Finding], bool]
+    where: tuple[str, int]
+    used: set[str]
+
+
+EngineFinding = Callable[[str, str, str, int], Finding]
+
+
+def _scope_of(directive: Directive, resources: Sequence[Resource]) -> _Scope | None:
+    if directive.file_level:
+        return _Scope(directive.path)
+    if directive.resource:
+        return _Scope(directive.path, directive.resource)
+    in_file = [r for r in resources if r.path == directive.path]
+    containing = [r for r in in_file if r.span.line <= directive.line <= r.span.end_line]
+    if containing:
+        resource = min(containing, key=lambda r: r.span.end_line - r.span.line)
+        if directive.trailing and directive.line != resource.span.line:
+            return _Scope(directive.path, resource.name, directive.line)
+        return _Scope(directive.path, resource.name)
+    for resource in in_file:
+        if resource.span.line == directive.next_code_line:
+            return _Scope(directive.path, resource.name)
+    return None
+
+
+def _valid_until(text: str | None) -> datetime.date | None:
+    if text is None:
+        return None
+    return datetime.date.fromisoformat(text)
+
+
+def apply_suppressions(
+    findings: Sequence[Finding],
+    units: Sequence[Unit],
+    config: Config,
+    rules_ran: Sequence[str],
+    is_known_id: Callable[[str], bool],
+    engine: EngineFinding,
+    today: datetime.date,
+    root: str = ".",
+) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """Split ``findings`` into (active, suppressed) and add the findings about the
+    suppressions themselves (third list)."""
+    problems: list[Finding] = []
+    candidates: list[_Active] = []
+
+    def admit(
+        ids: tuple[str, ...],
+        reason: str,
+        until_text: str | None,
+        where: tuple[str, int],
+        kind: str,
+        covers: Callable[[Finding], bool] | None,
+        source: str,
+    ) -> None:
+        path, line = where
+        try:
+            until = _valid_until(until_text)
+        except ValueError:
+            problems.append(
+                engine(
+                    "invalid-suppression",
+                    path,
+                    f"suppression of {', '.join(ids)}: `until={until_text}` is not a date "
+                    "(YYYY-MM-DD); the suppression does not apply",
+                    line,
+                )
+            )
+            return
+        if not ids:
+            problems.append(
+                engine(
+                    "invalid-suppression",
+                    path,
+                    "suppression names no rule, practice or group; it does not apply",
+                    line,
+                )
+            )
+            return
+        known = tuple(i for i in ids if is_known_id(i))
+        for unknown in (i for i in ids if not is_known_id(i)):
+            problems.append(
+                engine(
+                    "unknown-suppression",
+                    path,
+                    f"`{unknown}` in this suppression is not a rule ID, practice ID or group",
+                    line,
+                )
+            )
+        if not reason and config.require_reason:
+            problems.append(
+                engine(
+                    "suppression-without-reason",
+                    path,
+                    f"suppression of {', '.join(ids)} gives no reason: add `-- <why>`",
+                    line,
+                )
+            )
+        if until is not None and until < today:
+            problems.append(
+                engine(
+                    "expired-suppression",
+                    path,
+                    f"suppression of {', '.join(ids)} expired on {until.isoformat()}: fix "
+                    "the finding or renew the suppression with a reason",
+                    line,
+                )
+            )
+            return
+        if not known:
+            return
+        if covers is None:
+            problems.append(
+                engine(
+                    "unused-suppression",
+                    path,
+                    f"suppression of {', '.join(known)} is neither above nor inside a "
+                    "resource, so it applies to nothing",
+                    line,
+                )
+            )
+            return
+        suppression = Suppression(
+            kind=kind,
+            justification=reason,
+            source=source,
+            until=until.isoformat() if until else None,
+        )
+        candidates.append(_Active(known, suppression, covers, where, set()))
+
+    if config.inline_suppressions:
+        for unit in units:
+            directives = list(unit.directives)
+            for resource in unit.resources:
+                directives.extend(metadata_directives(resource))
+            for directive in directives:
+                where = (directive.path, directive.line)
+                if directive.misplaced:
+                    problems.append(
+                        engine(
+                            "unused-suppression",
+                            directive.path,
+                            "`opslint:ignore-file` works only among the file's first comment "
+                            "lines; this one applies to nothing",
+                            directive.line,
+                        )
+                    )
+                    continue
+                scope = _scope_of(directive, unit.resources)
+                admit(
+                    directive.ids,
+                    directive.reason,
+                    directive.until,
+                    where,
+                    "inSource",
+                    scope.covers if scope else None,
+                    f"{directive.path}:{directive.line}",
+                )
+    config_path = display_path(config.source_path or ".opslint.yaml", os.getcwd())
+    shown_root = display_path(root, os.getcwd())
+    for exception in config.exceptions:
+        excluder = Excluder([exception.path])
+
+        def covers(finding: Finding, excluder: Excluder = excluder) -> bool:
+            return excluder.excluded(finding.path, shown_root)
+
+        admit(
+            exception.rules,
+            exception.reason,
+            exception.until,
+            (config_path, 1),
+            "external",
+            covers,
+            config_path,
+        )
+
+    active: list[Finding] = []
+    suppressed: list[Finding] = []
+    for finding in findings:
+        match = None
+        if finding.practice_id:  # engine findings cannot be silenced
+            for candidate in candidates:
+                hits = [i for i in candidate.ids if selector_specificity(i, finding.rule_id)]
+                if hits and candidate.covers(finding):
+                    candidate.used.update(hits)
+                    match = candidate
+                    break
+        if match is None:
+            active.append(finding)
+        else:
+            suppressed.append(replace(finding, suppression=match.suppression))
+    for candidate in candidates:
+        for selector in candidate.ids:
+            if selector in candidate.used:
+                continue
+            if not any(selector_specificity(selector, rule_id) for rule_id in rules_ran):
+                continue  # its rules did not run: we cannot tell whether it is stale
+            path, line = candidate.where
+            problems.append(
+                engine(
+                    "unused-suppression",
+                    path,
+                    f"suppression of `{selector}` matched no finding: remove it",
+                    line,
+                )
+            )
+    return active, suppressed, problems
+
+
+def scan_files(paths: Iterable[str]) -> tuple[Directive, ...]:
+    """Directives in the given files (read again: cheap next to parsing, and only files
+    holding the marker are looked at line by line)."""
+    found: list[Directive] = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8-sig", errors="replace") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        found.extend(scan_text(path, text))
+    return tuple(found)
+
+
+__all__ = ["apply_suppressions", "metadata_directives", "parse_body", "scan_files", "scan_text"]
