@@ -1,10 +1,100 @@
-"""``--format junit``."""
+"""``--format junit``: JUnit XML for GitLab, Jenkins and Azure DevOps test reports.
+
+One ``<testsuite>`` per rule that ran (named by rule ID) and one ``opslint`` suite for
+engine findings (unreadable input, a crashed rule). GitLab shows a test case's
+``classname`` as its suite and keys test cases by ``classname`` and ``name`` (duplicates
+are dropped), so a test case is ``classname=<rule ID>``, ``name=<file>``: one per rule and
+file with findings, failing with a ``<failure>`` (engine findings: an ``<error>``) whose
+``message`` summarises and whose text lists every finding as
+``path:line: severity message [resource]`` (GitLab shows only the text; Jenkins and Azure
+DevOps show both). A rule without findings is one passing test case, ``no findings``.
+
+Times are ``0`` and nothing depends on the clock or host, so the same result gives the
+same bytes.
+"""
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
+
+from opslint.model import Finding
 from opslint.report import ReportOptions
 from opslint.runner import Result
 
+ENGINE_SUITE = "opslint"
+PASSING_NAME = "no findings"
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot hold, even escaped (control characters, lone surrogates)."""
+
+
+def xml_text(text: str) -> str:
+    """``text`` with the characters XML cannot hold written as ``\\xNN``/``\\uNNNN``;
+    ElementTree escapes the rest but would write these as they are (ill-formed XML)."""
+    return _NOT_XML.sub(lambda m: ascii(m.group())[1:-1], text)
+
 
 def render(result: Result, options: ReportOptions) -> str:
-    raise NotImplementedError("--format junit is being built")
+    cases: dict[tuple[str, str], list[Finding]] = {}
+    for finding in result.findings:
+        cases.setdefault((finding.rule_id, finding.path), []).append(finding)
+    rule_ids = {rule.id for rule in result.rules}
+    rule_ids.update(f.rule_id for f in result.findings if f.practice_id)
+    engine_ids = {f.rule_id for f in result.findings if not f.practice_id}
+    suites = [(rule_id, {rule_id}) for rule_id in sorted(rule_ids)]
+    if engine_ids:
+        suites.append((ENGINE_SUITE, engine_ids))
+
+    root = ET.Element("testsuites", name="opslint")
+    for suite_name, ids in suites:
+        suite = ET.SubElement(root, "testsuite", name=xml_text(suite_name))
+        keys = sorted(key for key in cases if key[0] in ids)
+        for rule_id, path in keys:
+            _testcase(suite, rule_id, path, cases[rule_id, path])
+        if not keys:
+            ET.SubElement(
+                suite, "testcase", classname=xml_text(suite_name), name=PASSING_NAME, time="0"
+            )
+        _count(suite)
+    _count(root)
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _testcase(suite: ET.Element, rule_id: str, path: str, findings: list[Finding]) -> None:
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        classname=xml_text(rule_id),
+        name=xml_text(path),
+        file=xml_text(path),
+        time="0",
+    )
+    first = findings[0]
+    if len(findings) == 1:
+        message = f"line {first.line}: {_describe(first)}"
+    else:
+        message = f"{len(findings)} findings; first, line {first.line}: {_describe(first)}"
+    worst = max((f.severity for f in findings), key=lambda s: s.rank)
+    outcome = ET.SubElement(
+        case,
+        "failure" if first.practice_id else "error",
+        message=xml_text(message),
+        type=worst.value,
+    )
+    listing = "\n".join(f"{f.path}:{f.line}: {f.severity.value} {_describe(f)}" for f in findings)
+    # a parser reads a CR in text as a line break: write the line break
+    outcome.text = xml_text(listing.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _describe(finding: Finding) -> str:
+    return f"{finding.message} [{finding.resource}]" if finding.resource else finding.message
+
+
+def _count(element: ET.Element) -> None:
+    """Set ``tests``, ``failures``, ``errors`` and ``time`` from the test cases below."""
+    cases = list(element.iter("testcase"))
+    element.set("tests", str(len(cases)))
+    element.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
+    element.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
+    element.set("time", "0")
