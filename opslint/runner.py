@@ -352,6 +352,17 @@ def scorecard(
     return tuple(results)
 
 
+def _about_named_files(finding: Finding, named: set[str]) -> bool:
+    """With files named on the command line, report only on them, and on the module folder
+    holding one of them when the engine itself failed there (a parser or rule error)."""
+    if finding.path in named:
+        return True
+    folder = finding.path.rstrip("/") + "/"
+    return not finding.practice_id and any(
+        path.startswith(folder) or (finding.path == "." and "/" not in path) for path in named
+    )
+
+
 def build_tasks(found: Discovery, config: Config) -> list[ParseTask]:
     tasks = []
     for directory, files in sorted(found.modules.items()):
@@ -401,7 +412,7 @@ def run(
     )
     findings.extend(problems)
     if found.explicit_files is not None:
-        findings = [f for f in findings if f.path in found.explicit_files]
+        findings = [f for f in findings if _about_named_files(f, found.explicit_files)]
         suppressed = [f for f in suppressed if f.path in found.explicit_files]
     baselined: list[Finding] = []
     stale: list[BaselineEntry] = []

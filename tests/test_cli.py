@@ -298,3 +298,34 @@ def test_pyproject_configuration(capsys: pytest.CaptureFixture[str], tmp_path: P
         capsys, "check", str(tmp_path), "--fail-on", "error", "--ignore", "OPS08-BP02"
     )
     assert code == 0
+
+
+def test_named_file_still_reports_engine_failures_of_its_module(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "crash.py").write_text(
+        "from opslint.rule import Docs, Example, Rule\n"
+        "class Crash(Rule):\n"
+        "    id = 'OPS08-BP01/crash'\n"
+        "    title = 'crashes'\n"
+        "    resource_types = {'terraform': ('aws_cloudwatch_log_group',)}\n"
+        "    docs = Docs(what='w', why='y', fix='f', examples=(Example('terraform', 'a', 'b'),))\n"
+        "    def check_unit(self, unit, ctx):\n"
+        "        raise ValueError('bad rule')\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run_main(
+        capsys,
+        "check",
+        str(LOG_PASS / "variables.tf"),
+        "--rules-dir",
+        str(rules),
+        "--format",
+        "json",
+    )
+    assert code == 1
+    findings = json.loads(out)["findings"]
+    assert [f["rule_id"] for f in findings] == ["opslint/rule-error"]
+    assert findings[0]["path"] == Path(os.path.relpath(LOG_PASS)).as_posix()

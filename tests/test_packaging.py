@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -17,6 +18,12 @@ from opslint.registry import load_registry
 
 def test_wheel_installs_and_runs_every_rule(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
+    source = tmp_path / "source"  # a clean copy: no stale build/ folder can leak in
+    source.mkdir()
+    for name in ("opslint", "rules"):
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
     build = subprocess.run(
         [
             sys.executable,
@@ -27,7 +34,7 @@ def test_wheel_installs_and_runs_every_rule(tmp_path: Path) -> None:
             "--no-build-isolation",
             "-w",
             str(dist),
-            str(REPO),
+            str(source),
         ],
         capture_output=True,
         text=True,

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from opslint.model import ABSENT, Choice, Reference, Resource, Span, Unit, Unknown
-from opslint.parsers.terraform import _position, parse_module
+from opslint.parsers.terraform import parse_module
+from opslint.parsers.terraform.hcl import _position
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = "tests/data/terraform"
@@ -798,11 +799,11 @@ def test_hcl2_is_imported_lazily() -> None:
 def test_upstream_hcl2_still_ignores_with_meta() -> None:
     """python-hcl2 8.x accepts ``SerializationOptions(with_meta=True)`` but adds no positions
     (upstream issue #291), so the parser reads the private ``_meta`` in one wrapper,
-    ``opslint.parsers.terraform._position``.
+    ``opslint.parsers.terraform.hcl._position``.
 
     If this fails, upstream now honours ``with_meta``: switch ``_position`` to the public
     ``__start_line__``/``__end_line__`` output (check the heredoc and binary-operation
-    end-line corrections in ``_extent`` against it), drop the ``_meta`` access, and update
+    end-line corrections in ``extent`` against it), drop the ``_meta`` access, and update
     this test and the ``python-hcl2`` pin in pyproject.toml.
     """
     import hcl2
