@@ -113,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="judge dates (suppression expiry) as of DATE (YYYY-MM-DD), for reproducible runs",
     )
     check.add_argument(
+        "--link-base",
+        metavar="URL",
+        help="Markdown report: link findings under URL (e.g. "
+        "https://github.com/OWNER/REPO/blob/SHA/) instead of repository-relative paths",
+    )
+    check.add_argument(
         "--sarif-category",
         metavar="ID",
         help="SARIF automationDetails.id, so several opslint runs in one repository keep "
@@ -236,6 +242,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         options = ReportOptions(
             color=path is None and _use_color(args, sys.stdout),
             sarif_category=args.sarif_category,
+            link_base=args.link_base,
         )
         _emit(render(result, fmt, options), path)
     return EXIT_FINDINGS if result.failed() else EXIT_OK

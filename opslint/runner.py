@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opslint import __version__
@@ -81,6 +81,10 @@ class Result:
     """Baseline entries that no longer occur (the file can shrink)."""
     baseline: str | None = None
     """The baseline file used, if any."""
+    scope: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Rule ID → the units (module folders, template files) with resources in its scope."""
+    unit_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Unit path → the files it was read from."""
 
     def counts(self) -> dict[str, int]:
         counter = Counter(f.severity.value for f in self.findings)
@@ -264,11 +268,11 @@ def engine_finding(
 
 def run_rules(
     units: Sequence[Unit], rules: Sequence[type[Rule]], config: Config, root: str = "."
-) -> tuple[list[Finding], set[str]]:
-    """Every rule on every unit it applies to. Returns the findings and the IDs of rules
-    that found something in scope (for the scorecard)."""
+) -> tuple[list[Finding], dict[str, list[str]]]:
+    """Every rule on every unit it applies to. Returns the findings and, per rule ID, the
+    units that had something in its scope (for the scorecard and test reports)."""
     findings: list[Finding] = []
-    applied: set[str] = set()
+    applied: dict[str, list[str]] = {}
     instances = [(cls, cls()) for cls in rules]
     for unit in units:
         for cls, rule in instances:
@@ -280,7 +284,7 @@ def run_rules(
             ctx = Context(unit=unit, options=options, root=root)
             try:
                 if rule.applies_to(unit):
-                    applied.add(cls.id)
+                    applied.setdefault(cls.id, []).append(unit.path)
                 violations = list(rule.check_unit(unit, ctx))
             except Exception as exc:  # a broken rule must not stop the run
                 findings.append(
@@ -314,7 +318,7 @@ def scorecard(
     catalog: Catalog,
     registry: Registry,
     selected: Sequence[type[Rule]],
-    applied: set[str],
+    applied: Mapping[str, Sequence[str]],
     findings: Sequence[Finding],
 ) -> tuple[PracticeResult, ...]:
     selected_ids = {r.id for r in selected}
@@ -435,6 +439,8 @@ def run(
         baselined=ordered(baselined),
         stale_baseline=tuple(stale),
         baseline=config.baseline,
+        scope={rule_id: tuple(paths) for rule_id, paths in sorted(applied.items())},
+        unit_files={u.path: u.files for u in units},
     )
 
 

@@ -21,7 +21,8 @@ LOG_FAIL = FIXTURES / "OPS08-BP02/log-group-retention/terraform-fail"
 LOG_PASS = FIXTURES / "OPS08-BP02/log-group-retention/terraform-pass"
 RULE = "OPS08-BP02/log-group-retention"
 TRACING = "OPS04-BP05/lambda-tracing"
-MAIN_TF = "fixtures/OPS08-BP02/log-group-retention/terraform-fail/main.tf"
+MODULE = "fixtures/OPS08-BP02/log-group-retention/terraform-fail"
+MAIN_TF = f"{MODULE}/main.tf"
 HOSTILE = (
     'x|<img src=x onerror="alert(1)">',
     "]]> <![CDATA[ &amp; &#0; &",
@@ -41,9 +42,9 @@ def log_line(line: int, name: str) -> str:
 
 FIXTURE_XML = f"""\
 <?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="opslint" tests="1" failures="1" errors="0" time="0">
-  <testsuite name="{RULE}" tests="1" failures="1" errors="0" time="0">
-    <testcase classname="{RULE}" name="{MAIN_TF}" file="{MAIN_TF}" time="0">
+<testsuites name="opslint" tests="1" failures="1" errors="0" skipped="0" time="0">
+  <testsuite name="{RULE}" tests="1" failures="1" errors="0" skipped="0" time="0">
+    <testcase classname="{RULE}" name="{MODULE}" file="{MAIN_TF}" time="0">
       <failure message="4 findings; first, line 7: Log group `aws_cloudwatch_log_group.app` \
 never expires: set `retention_in_days` (e.g. 30) [aws_cloudwatch_log_group.app]" \
 type="warning">{log_line(7, "app")}
@@ -72,6 +73,8 @@ def check_counts(text: str) -> ET.Element:
         errors = sum(1 for case in cases if case.find("error") is not None)
         assert element.get("failures") == str(failures)
         assert element.get("errors") == str(errors)
+        skipped = sum(1 for case in cases if case.find("skipped") is not None)
+        assert element.get("skipped") == str(skipped)
         assert element.get("time") == "0"
     keys = [(case.get("classname"), case.get("name")) for case in root.iter("testcase")]
     assert len(keys) == len(set(keys)), "GitLab drops test cases with the same key"
@@ -95,19 +98,22 @@ def test_cli_writes_the_xml(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     assert report.read_text(encoding="utf-8") == FIXTURE_XML
 
 
-def test_rule_without_findings_is_one_passing_test_case() -> None:
+def test_units_in_scope_pass_and_a_rule_with_nothing_in_scope_is_skipped() -> None:
     result = run(
         [str(LOG_PASS)], load_registry(entry_points=False), Config(select=(RULE, TRACING)), jobs=1
     )
     assert result.findings == ()
+    module = "fixtures/OPS08-BP02/log-group-retention/terraform-pass"
     assert render(result, "junit") == (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<testsuites name="opslint" tests="2" failures="0" errors="0" time="0">\n'
-        f'  <testsuite name="{TRACING}" tests="1" failures="0" errors="0" time="0">\n'
-        f'    <testcase classname="{TRACING}" name="no findings" time="0" />\n'
+        '<testsuites name="opslint" tests="2" failures="0" errors="0" skipped="1" time="0">\n'
+        f'  <testsuite name="{TRACING}" tests="1" failures="0" errors="0" skipped="1" time="0">\n'
+        f'    <testcase classname="{TRACING}" name="nothing in scope" time="0">\n'
+        '      <skipped message="no resource in this rule\'s scope" />\n'
+        "    </testcase>\n"
         "  </testsuite>\n"
-        f'  <testsuite name="{RULE}" tests="1" failures="0" errors="0" time="0">\n'
-        f'    <testcase classname="{RULE}" name="no findings" time="0" />\n'
+        f'  <testsuite name="{RULE}" tests="1" failures="0" errors="0" skipped="0" time="0">\n'
+        f'    <testcase classname="{RULE}" name="{module}" file="{module}" time="0" />\n'
         "  </testsuite>\n"
         "</testsuites>\n"
     )
@@ -130,9 +136,7 @@ def test_engine_findings_are_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     suites = {suite.get("name"): suite for suite in root.iter("testsuite")}
     assert list(suites) == [TRACING, RULE, "opslint"]
     engine = suites["opslint"].findall("testcase")
-    assert [(c.get("classname"), c.get("name")) for c in engine] == [
-        ("opslint/parse-error", "bad/main.tf")
-    ]
+    assert [(c.get("classname"), c.get("name")) for c in engine] == [("opslint/parse-error", "bad")]
     error = engine[0].find("error")
     assert error is not None
     assert error.get("type") == "error"

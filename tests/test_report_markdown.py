@@ -405,3 +405,22 @@ def test_budget_cuts_between_rows(monkeypatch: pytest.MonkeyPatch) -> None:
         "_1 of 3 findings not shown: this report stays under GitHub's comment size limit. "
         "Run `opslint check` or use `--format text` for all of them._\n"
     )
+
+
+def test_link_base_makes_absolute_links(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "check",
+            str(LOG_FAIL),
+            "--select",
+            RULE,
+            "--format",
+            "markdown",
+            "--link-base",
+            "https://github.com/acme/infra/blob/0123abc/",
+        ]
+    )
+    assert code == 1
+    out = capsys.readouterr().out
+    target = "https://github.com/acme/infra/blob/0123abc/fixtures/OPS08-BP02/"
+    assert f"]({target}log-group-retention/terraform-fail/main.tf#L7-L9)" in out

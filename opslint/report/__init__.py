@@ -29,6 +29,8 @@ class ReportOptions:
 
     color: bool = False
     sarif_category: str | None = None
+    link_base: str | None = None
+    """Where Markdown links to findings point: ``https://github.com/OWNER/REPO/blob/SHA/``."""
 
 
 def render(result: Result, fmt: str, options: ReportOptions | None = None) -> str:

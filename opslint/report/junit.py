@@ -3,11 +3,13 @@
 One ``<testsuite>`` per rule that ran (named by rule ID) and one ``opslint`` suite for
 engine findings (unreadable input, a crashed rule). GitLab shows a test case's
 ``classname`` as its suite and keys test cases by ``classname`` and ``name`` (duplicates
-are dropped), so a test case is ``classname=<rule ID>``, ``name=<file>``: one per rule and
-file with findings, failing with a ``<failure>`` (engine findings: an ``<error>``) whose
-``message`` summarises and whose text lists every finding as
-``path:line: severity message [resource]`` (GitLab shows only the text; Jenkins and Azure
-DevOps show both). A rule without findings is one passing test case, ``no findings``.
+are dropped), so a test case is ``classname=<rule ID>``, ``name=<unit>``: one per rule and
+unit (Terraform module folder or template file) in the rule's scope, passing, or failing
+with a ``<failure>`` (engine findings: an ``<error>``) whose ``message`` summarises and
+whose text lists every finding as ``path:line: severity message [resource]`` (GitLab shows
+only the text; Jenkins and Azure DevOps show both). The keys stay the same from run to run,
+so a fixed finding shows as a fixed test. A rule with nothing in scope is one skipped test
+case, ``nothing in scope``.
 
 Times are ``0`` and nothing depends on the clock or host, so the same result gives the
 same bytes.
@@ -23,7 +25,7 @@ from opslint.report import ReportOptions
 from opslint.runner import Result
 
 ENGINE_SUITE = "opslint"
-PASSING_NAME = "no findings"
+SKIPPED_NAME = "nothing in scope"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters XML 1.0 cannot hold, even escaped (control characters, lone surrogates)."""
 
@@ -35,9 +37,14 @@ def xml_text(text: str) -> str:
 
 
 def render(result: Result, options: ReportOptions) -> str:
+    unit_of = {path: unit for unit, files in result.unit_files.items() for path in files}
     cases: dict[tuple[str, str], list[Finding]] = {}
+    for rule_id, units in result.scope.items():
+        for unit in units:
+            cases.setdefault((rule_id, unit), [])
     for finding in result.findings:
-        cases.setdefault((finding.rule_id, finding.path), []).append(finding)
+        unit = unit_of.get(finding.path, finding.path)
+        cases.setdefault((finding.rule_id, unit), []).append(finding)
     rule_ids = {rule.id for rule in result.rules}
     rule_ids.update(f.rule_id for f in result.findings if f.practice_id)
     engine_ids = {f.rule_id for f in result.findings if not f.practice_id}
@@ -49,27 +56,30 @@ def render(result: Result, options: ReportOptions) -> str:
     for suite_name, ids in suites:
         suite = ET.SubElement(root, "testsuite", name=xml_text(suite_name))
         keys = sorted(key for key in cases if key[0] in ids)
-        for rule_id, path in keys:
-            _testcase(suite, rule_id, path, cases[rule_id, path])
+        for rule_id, unit in keys:
+            _testcase(suite, rule_id, unit, cases[rule_id, unit])
         if not keys:
-            ET.SubElement(
-                suite, "testcase", classname=xml_text(suite_name), name=PASSING_NAME, time="0"
+            case = ET.SubElement(
+                suite, "testcase", classname=xml_text(suite_name), name=SKIPPED_NAME, time="0"
             )
+            ET.SubElement(case, "skipped", message="no resource in this rule's scope")
         _count(suite)
     _count(root)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
-def _testcase(suite: ET.Element, rule_id: str, path: str, findings: list[Finding]) -> None:
+def _testcase(suite: ET.Element, rule_id: str, unit: str, findings: list[Finding]) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
         classname=xml_text(rule_id),
-        name=xml_text(path),
-        file=xml_text(path),
+        name=xml_text(unit),
+        file=xml_text(findings[0].path if findings else unit),
         time="0",
     )
+    if not findings:
+        return
     first = findings[0]
     if len(findings) == 1:
         message = f"line {first.line}: {_describe(first)}"
@@ -97,4 +107,5 @@ def _count(element: ET.Element) -> None:
     element.set("tests", str(len(cases)))
     element.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
     element.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
+    element.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
     element.set("time", "0")

@@ -98,25 +98,31 @@ def link(text: str, url: str) -> str:
     return f"[{escape(text)}]({quote(url, safe=':/?#=&%-._~+,;@!$*')})"
 
 
-def location(finding: Finding) -> str:
-    """``path:line`` linking to the lines, repository-relative (``path#L7-L9``)."""
+def location(finding: Finding, base: str | None = None) -> str:
+    """``path:line`` linking to the lines: under ``base`` (``--link-base``, e.g.
+    ``https://github.com/OWNER/REPO/blob/SHA/``) when given, else repository-relative
+    (``path#L7-L9``, which GitHub resolves only in files rendered from the repository)."""
     anchor = f"#L{finding.line}"
     if finding.end_line > finding.line:
         anchor += f"-L{finding.end_line}"
-    return f"[{escape(f'{finding.path}:{finding.line}')}]({quote(finding.path)}{anchor})"
+    target = quote(finding.path) + anchor
+    if base and base.startswith(("https://", "http://")):
+        target = quote(base.rstrip("/"), safe=":/?=&%-._~+,;@!$*") + "/" + target
+    return f"[{escape(f'{finding.path}:{finding.line}')}]({target})"
 
 
 def render(result: Result, options: ReportOptions) -> str:
     head = [*_title(result), "", *_scorecard(result), "", "### Findings", ""]
     if not result.findings:
         return "\n".join([*head, "No findings."]) + "\n"
-    full = [*head, *_findings(result, None)]
+    base = options.link_base
+    full = [*head, *_findings(result, None, base)]
     if _size(full) <= BUDGET:
         return "\n".join(full) + "\n"
-    return "\n".join([*head, *_findings(result, BUDGET - _size(head))]) + "\n"
+    return "\n".join([*head, *_findings(result, BUDGET - _size(head), base)]) + "\n"
 
 
-def _findings(result: Result, budget: int | None) -> list[str]:
+def _findings(result: Result, budget: int | None, base: str | None) -> list[str]:
     """The findings tables; with a ``budget`` (bytes), as many rows as fit beside a
     closing line that counts the findings left out."""
     total = len(result.findings)
@@ -127,7 +133,7 @@ def _findings(result: Result, budget: int | None) -> list[str]:
     for heading, findings in _groups(result):
         block = [*([""] if body else []), heading, "", *FINDINGS_HEADER]
         for finding in findings:
-            lines = [*block, _row(finding)]
+            lines = [*block, _row(finding, base)]
             cost = _size(lines)
             if budget is not None and used + cost > budget:
                 return [*body, *([""] if body else []), _left_out(total - shown, total)]
@@ -231,10 +237,10 @@ def _heading(key: str, practice: PracticeResult | None, findings: int) -> str:
     return f"#### {escape(practice.id)} · {link(practice.title, practice.url)} ({count})"
 
 
-def _row(finding: Finding) -> str:
+def _row(finding: Finding, base: str | None) -> str:
     resource = code(finding.resource) if finding.resource else "—"
     return (
-        f"| {location(finding)} | {SEVERITIES[finding.severity]} | {code(finding.rule_id)} | "
+        f"| {location(finding, base)} | {SEVERITIES[finding.severity]} | {code(finding.rule_id)} | "
         f"{resource} | {inline(finding.message)} |"
     )
 
