@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--as-of",
         metavar="DATE",
-        help="judge dates (suppression expiry) as of DATE (YYYY-MM-DD), for reproducible runs",
+        help="judge dates (suppression expiry, runtime end of life) as of DATE (YYYY-MM-DD), "
+        "for reproducible runs",
     )
     check.add_argument(
         "--link-base",

@@ -18,6 +18,7 @@ exact lines, severity and fingerprint. Values the parser could not resolve are
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -113,6 +114,8 @@ class Context:
     unit: Unit
     options: Mapping[str, Any] = field(default_factory=dict)
     root: str = "."
+    today: datetime.date = field(default_factory=datetime.date.today)
+    """The run's date (``--as-of``), for rules that judge dates (runtime end of life)."""
 
     def option(self, name: str) -> Any:
         return self.options[name]

@@ -267,7 +267,11 @@ def engine_finding(
 
 
 def run_rules(
-    units: Sequence[Unit], rules: Sequence[type[Rule]], config: Config, root: str = "."
+    units: Sequence[Unit],
+    rules: Sequence[type[Rule]],
+    config: Config,
+    root: str = ".",
+    today: datetime.date | None = None,
 ) -> tuple[list[Finding], dict[str, list[str]]]:
     """Every rule on every unit it applies to. Returns the findings and, per rule ID, the
     units that had something in its scope (for the scorecard and test reports)."""
@@ -281,7 +285,9 @@ def run_rules(
             options = cls.default_options()
             if settings:
                 options.update(settings.options)
-            ctx = Context(unit=unit, options=options, root=root)
+            ctx = Context(
+                unit=unit, options=options, root=root, today=today or datetime.date.today()
+            )
             try:
                 if rule.applies_to(unit):
                     applied.setdefault(cls.id, []).append(unit.path)
@@ -393,7 +399,8 @@ def run(
     tasks = build_tasks(found, config)
     units = parse_all(tasks, jobs or os.cpu_count() or 1)
     selected = select_rules(registry, config)
-    findings, applied = run_rules(units, selected, config, root)
+    today = today or datetime.date.today()
+    findings, applied = run_rules(units, selected, config, root, today)
     for diagnostic in [*found.diagnostics, *(d for u in units for d in u.diagnostics)]:
         findings.append(
             engine_finding(diagnostic.code, diagnostic.path, diagnostic.message, diagnostic.line)
@@ -411,7 +418,7 @@ def run(
         [r.id for r in selected],
         is_known_id,
         lambda code, path, message, line: engine_finding(code, path, message, line),
-        today or datetime.date.today(),
+        today,
         root,
     )
     findings.extend(problems)

@@ -11,6 +11,7 @@ import pytest
 
 from opslint.cli import main
 
+RETENTION = "OPS08-BP02/log-group-retention"
 MODULE = """\
 resource "aws_cloudwatch_log_group" "app" {
   name = "/app"
@@ -26,7 +27,7 @@ resource "aws_cloudwatch_log_group" "jobs" {
 def scan(
     capsys: pytest.CaptureFixture[str], folder: Path, *args: str
 ) -> tuple[int, dict[str, Any]]:
-    code = main(["check", str(folder), "--format", "json", *args])
+    code = main(["check", str(folder), "--format", "json", "--select", RETENTION, *args])
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -36,7 +37,9 @@ def repo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path
     module.mkdir()
     (module / "main.tf").write_text(MODULE, encoding="utf-8")
     baseline = tmp_path / "opslint-baseline.json"
-    assert main(["check", str(module), "--write-baseline", str(baseline)]) == 0
+    assert (
+        main(["check", str(module), "--select", RETENTION, "--write-baseline", str(baseline)]) == 0
+    )
     assert "recorded 2 findings" in capsys.readouterr().err
     return module, baseline
 
@@ -92,7 +95,7 @@ def test_rename_and_deletion(repo: tuple[Path, Path], capsys: pytest.CaptureFixt
         "aws_cloudwatch_log_group.app",
         "aws_cloudwatch_log_group.jobs",
     ]
-    main(["check", str(module), "--baseline", str(baseline)])
+    main(["check", str(module), "--select", RETENTION, "--baseline", str(baseline)])
     assert "2 baseline entries no longer occur" in capsys.readouterr().out
 
 
@@ -101,7 +104,18 @@ def test_file_is_sorted_and_stable(
 ) -> None:
     module, baseline = repo
     first = baseline.read_text(encoding="utf-8")
-    main(["check", str(module), "--write-baseline", str(baseline), "--baseline", str(baseline)])
+    main(
+        [
+            "check",
+            str(module),
+            "--select",
+            RETENTION,
+            "--write-baseline",
+            str(baseline),
+            "--baseline",
+            str(baseline),
+        ]
+    )
     capsys.readouterr()
     assert baseline.read_text(encoding="utf-8") == first
     document = json.loads(first)

@@ -15,6 +15,7 @@ from opslint.cli import main
 
 LOG_FAIL = FIXTURES / "OPS08-BP02/log-group-retention/terraform-fail"
 LOG_PASS = FIXTURES / "OPS08-BP02/log-group-retention/terraform-pass"
+TWO_RULES = "OPS04-BP05/lambda-tracing,OPS08-BP02/log-group-retention"
 
 
 def opslint(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -55,7 +56,9 @@ def test_exit_1_with_findings_and_text_format(capsys: pytest.CaptureFixture[str]
 
 
 def test_fail_on_error_lets_warnings_pass(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, _ = run_main(capsys, "check", str(LOG_FAIL), "--fail-on", "error")
+    code, _, _ = run_main(
+        capsys, "check", str(LOG_FAIL), "--fail-on", "error", "--select", "OPS08-BP02"
+    )
     assert code == 0
 
 
@@ -100,7 +103,9 @@ def test_exit_1_on_unparseable_input(capsys: pytest.CaptureFixture[str], tmp_pat
 
 
 def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_main(capsys, "check", str(LOG_FAIL), "--format", "json")
+    code, out, _ = run_main(
+        capsys, "check", str(LOG_FAIL), "--format", "json", "--select", TWO_RULES
+    )
     assert code == 1
     report = json.loads(out)
     assert set(report) == {
@@ -138,15 +143,17 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_output_file_and_determinism(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     first, second = tmp_path / "a.json", tmp_path / "b.json"
-    main(["check", str(EXAMPLES), "--format", "json", "--output", str(first), "--jobs", "1"])
-    main(["check", str(EXAMPLES), "--format", "json", "--output", str(second), "--jobs", "2"])
+    for target, jobs in ((first, "1"), (second, "2")):
+        main(["check", str(EXAMPLES), "--format", "json", "--output", str(target), "--jobs", jobs])
     assert capsys.readouterr().out == ""
     assert first.read_bytes() == second.read_bytes()
 
 
 def test_example_repository_findings(capsys: pytest.CaptureFixture[str]) -> None:
     """The README's first command: the example repository has exactly these findings."""
-    code, out, _ = run_main(capsys, "check", str(EXAMPLES), "--format", "json")
+    code, out, _ = run_main(
+        capsys, "check", str(EXAMPLES), "--format", "json", "--select", TWO_RULES
+    )
     assert code == 1
     got = [
         (f["rule_id"], Path(f["path"]).name, f["line"], f["resource"])
@@ -176,7 +183,15 @@ def test_select_and_ignore_specificity(capsys: pytest.CaptureFixture[str]) -> No
     rules = {f["rule_id"] for f in json.loads(out)["findings"]}
     assert rules == {"OPS08-BP02/log-group-retention"}
     code, out, _ = run_main(
-        capsys, "check", str(EXAMPLES), "--format", "json", "--ignore", "OPS04-BP05,OPS08-BP02"
+        capsys,
+        "check",
+        str(EXAMPLES),
+        "--format",
+        "json",
+        "--select",
+        "OPS04-BP05,OPS08-BP02",
+        "--ignore",
+        "OPS04-BP05,OPS08-BP02",
     )
     assert code == 0 and json.loads(out)["findings"] == []
 
@@ -186,10 +201,9 @@ def test_rules_explain_practices_and_version() -> None:
     assert listed.returncode == 0
     assert "OPS08-BP02/log-group-retention  warning  CloudWatch log groups" in listed.stdout
     rules = json.loads(opslint("rules", "--format", "json").stdout)
-    assert [r["id"] for r in rules] == [
-        "OPS04-BP05/lambda-tracing",
-        "OPS08-BP02/log-group-retention",
-    ]
+    ids = [r["id"] for r in rules]
+    assert ids == sorted(ids)
+    assert {"OPS04-BP05/lambda-tracing", "OPS08-BP02/log-group-retention"} <= set(ids)
     explained = opslint("explain", "OPS04-BP05/lambda-tracing")
     assert explained.returncode == 0
     assert "[OPS04-BP05 Implement distributed tracing](https://" in explained.stdout
@@ -251,7 +265,15 @@ def test_rule_error_does_not_stop_the_run(
 def test_several_reports_in_one_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     code, out, _ = run_main(
-        capsys, "check", str(LOG_FAIL), "--format", "text", "--format", f"json:{report}"
+        capsys,
+        "check",
+        str(LOG_FAIL),
+        "--select",
+        "OPS08-BP02",
+        "--format",
+        "text",
+        "--format",
+        f"json:{report}",
     )
     assert code == 1
     assert out.splitlines()[-1].startswith("  OPS08-BP02 Analyze workload logs: 4")
@@ -283,6 +305,7 @@ def test_pyproject_configuration(capsys: pytest.CaptureFixture[str], tmp_path: P
     (tmp_path / "pyproject.toml").write_text(
         "[tool.opslint]\n"
         'fail-on = "error"\n'
+        'select = ["OPS08-BP02"]\n'
         '[tool.opslint.rules."OPS08-BP02/log-group-retention"]\n'
         'severity = "error"\n'
         "options = { min_days = 30 }\n",

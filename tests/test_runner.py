@@ -23,8 +23,9 @@ def test_parallel_parsing_matches_serial(tmp_path: Path, monkeypatch: pytest.Mon
     generate(tmp_path, modules=12, templates=6, resources=2)
     monkeypatch.chdir(tmp_path)
     registry = load_registry(entry_points=False)
-    serial = run(["."], registry, Config(), jobs=1)
-    parallel = run(["."], registry, Config(), jobs=2)
+    config = Config(select=("OPS04-BP05/lambda-tracing", "OPS08-BP02/log-group-retention"))
+    serial = run(["."], registry, config, jobs=1)
+    parallel = run(["."], registry, config, jobs=2)
     assert serial.files == 12 * 3 + 6 and serial.units == 18
     assert render(serial, "json") == render(parallel, "json")
     assert [f.sort_key for f in serial.findings] == sorted(f.sort_key for f in serial.findings)

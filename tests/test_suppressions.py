@@ -59,6 +59,8 @@ resource "aws_cloudwatch_log_group" "plain" {
 
 
 def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    if "--select" not in args:
+        args = (*args, "--select", f"{RETENTION},{TRACING}")
     code = main(["check", *args, "--format", "json", "--as-of", "2026-11-24"])
     return code, json.loads(capsys.readouterr().out)
 
