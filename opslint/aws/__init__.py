@@ -1,0 +1,1 @@
+"""AWS domain knowledge shared by several rules (alarms, tags, stateful types, ...)."""
