@@ -29,7 +29,7 @@ def rule_markdown(rule: type[Rule], catalog: Catalog | None = None) -> str:
         out.append(f"- Related practice: [{other.id} {other.title}]({other.url})")
     out.append(f"- Default severity: `{rule.severity.value}`")
     for framework, types in rule.resource_types.items():
-        out.append(f"- {LANGUAGE_TITLES[framework]}: " + ", ".join(f"`{t}`" for t in types))
+        out.append(f"- {LANGUAGE_TITLES[framework]}: {_type_list(types)}")
     out += ["", "## What it does", "", docs.what, "", "## Why it matters", "", docs.why]
     for example in docs.examples:
         fence = FENCES.get(example.language, "")
@@ -71,6 +71,18 @@ def rule_markdown(rule: type[Rule], catalog: Catalog | None = None) -> str:
         out += ["", "## Known limits", "", docs.cautions]
     out += ["", "## Reference", "", f"- {practice.url}"]
     return "\n".join(out) + "\n"
+
+
+MAX_LISTED_TYPES = 12
+"""Rules over every taggable type list thousands: name a few, count the rest."""
+
+
+def _type_list(types: tuple[str, ...]) -> str:
+    if "*" in types:
+        return "every resource type"
+    shown = ", ".join(f"`{t}`" for t in types[:MAX_LISTED_TYPES])
+    rest = len(types) - MAX_LISTED_TYPES
+    return shown if rest <= 0 else f"{shown} and {rest} more (`opslint rules --format json`)"
 
 
 def write_rule_docs(directory: Path, rules: list[type[Rule]]) -> list[Path]:
