@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +37,71 @@ SKIPPED_DIRS = frozenset(
 )
 TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".cfn")
-REPOSITORY_FILES = frozenset({".gitignore", ".terraform.lock.hcl", "CODEOWNERS"})
+REPOSITORY_FILES = frozenset(
+    {
+        ".gitignore",
+        ".terraform.lock.hcl",
+        ".pre-commit-config.yaml",
+        "samconfig.toml",
+        "terragrunt.hcl",
+        "Makefile",
+    }
+)
+CI_FILES = frozenset(
+    {
+        ".gitlab-ci.yml",
+        "azure-pipelines.yml",
+        "azure-pipelines.yaml",
+        "bitbucket-pipelines.yml",
+        "Jenkinsfile",
+        "atlantis.yaml",
+        "atlantis.yml",
+        "amplify.yml",
+    }
+)
+CODEOWNERS_PLACES = frozenset({"CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"})
+
+
+_CI_ACTION = re.compile(r"\buses:\s*['\"]?\./([\w./-]*)")
+_CI_SCRIPT = re.compile(r"(?<![\w/.:$-])((?:\./)?(?:[\w.-]+/)*[\w.-]+\.sh)\b")
+
+
+def ci_references(text: str) -> list[str]:
+    """Files of the repository a CI definition runs (paths relative to the repository
+    root): shell scripts it calls and the ``action.yml`` of local GitHub actions."""
+    found: list[str] = []
+    for match in _CI_ACTION.finditer(text):
+        folder = match.group(1).strip("/")
+        for name in ("action.yml", "action.yaml"):
+            found.append(posixpath.join(folder, name) if folder else name)
+    found.extend(match.group(1) for match in _CI_SCRIPT.finditer(text))
+    normalised = (posixpath.normpath(path) for path in found)
+    return sorted({path for path in normalised if not path.startswith("..")})
+
+
+def repository_kind(path: str) -> str | None:
+    """What a repository-level rule reads in the file at ``path`` (relative to the scan
+    root): ``ci``, ``codeowners``, ``tfvars``, or its own name for the other repository files
+    (``.gitignore``, ``.terraform.lock.hcl``, ``samconfig.toml``, ...), ``parameters`` for
+    JSON/YAML files with "param" in their path (CloudFormation parameter files); None for
+    the rest."""
+    name = path.rsplit("/", 1)[-1]
+    folder = path.rsplit("/", 1)[0] if "/" in path else ""
+    if path in CODEOWNERS_PLACES:
+        return "codeowners"
+    if name in CI_FILES or (name.startswith("buildspec") and name.endswith((".yml", ".yaml"))):
+        return "ci"
+    if folder == ".github/workflows" and name.endswith((".yml", ".yaml")):
+        return "ci"
+    if path == ".circleci/config.yml":
+        return "ci"
+    if name.endswith((".tfvars", ".tfvars.json")):
+        return "tfvars"
+    if name.endswith((".json", ".yaml", ".yml")) and "param" in path.lower():
+        return "parameters"
+    if name in REPOSITORY_FILES:
+        return name
+    return None
 
 
 def display_path(path: str | os.PathLike[str], cwd: str) -> str:
@@ -61,6 +127,8 @@ class Discovery:
     templates: list[str] = field(default_factory=list)
     """YAML/JSON files that may be CloudFormation templates."""
     repository_files: list[str] = field(default_factory=list)
+    """Files repository-level rules read (CI definitions, CODEOWNERS, lock files, tfvars);
+    see :func:`repository_kind`."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     explicit_files: set[str] | None = None
     """Files named on the command line (pre-commit); findings are limited to them."""
@@ -120,7 +188,11 @@ def discover(
             _walk(given, cwd, found, excluder, seen_dirs)
         else:
             shown = display_path(given, cwd)
-            if _classify(shown, found):
+            if excluder.excluded(shown):
+                # named by pre-commit or a script: configured excludes still apply
+                explicit.add(shown)
+                continue
+            if _classify(shown, found, "."):
                 explicit.add(shown)
                 if terraform_kind(shown):
                     _add_module_siblings(shown, cwd, found, excluder)
@@ -130,8 +202,14 @@ def discover(
     return found
 
 
-def _classify(shown: str, found: Discovery) -> bool:
+def _classify(shown: str, found: Discovery, top: str) -> bool:
+    """File ``shown`` in its classes; True when it is IaC (a Terraform file or a template
+    candidate). ``top`` is the folder being walked: repository files are recognised by
+    their path below it (``.github/workflows/ci.yml``)."""
     name = shown.rsplit("/", 1)[-1]
+    below = shown[len(top) + 1 :] if top not in (".", "") and shown.startswith(top + "/") else shown
+    if repository_kind(below) and shown not in found.repository_files:
+        found.repository_files.append(shown)
     if terraform_kind(name):
         directory = shown.rsplit("/", 1)[0] if "/" in shown else "."
         files = found.modules.setdefault(directory, [])
@@ -142,8 +220,6 @@ def _classify(shown: str, found: Discovery) -> bool:
         if shown not in found.templates:
             found.templates.append(shown)
         return True
-    if name in REPOSITORY_FILES:
-        found.repository_files.append(shown)
     return False
 
 
@@ -160,7 +236,7 @@ def _add_module_siblings(shown: str, cwd: str, found: Discovery, excluder: Exclu
         if terraform_kind(name) and os.path.isfile(path):
             sibling = display_path(path, cwd)
             if not excluder.excluded(sibling):
-                _classify(sibling, found)
+                _classify(sibling, found, ".")
 
 
 def _walk(
@@ -212,4 +288,4 @@ def _walk(
                         Diagnostic(child, "broken symbolic link; skipped", code="io-error")
                     )
                 continue
-            _classify(child, found)
+            _classify(child, found, shown_top)

@@ -16,9 +16,11 @@ Parsers build these objects; rules only read them. Values are plain Python data 
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Literal, TypeAlias
 
 Framework: TypeAlias = Literal["terraform", "cloudformation"]
@@ -306,6 +308,80 @@ class Unit:
         for resource in self.resources:
             if target.name in resource.references:
                 yield resource
+
+
+@dataclass(frozen=True, eq=False)
+class Repository:
+    """The whole scan, for repository-level rules: the files git tracks, the repository
+    files (CI definitions, CODEOWNERS, lock files, tfvars) and every parsed unit.
+
+    ``root`` is the scan root as a display path (``.`` or the one folder scanned); the other
+    paths are display paths too (relative to the working directory, like finding paths).
+    """
+
+    root: str
+    files: tuple[str, ...] = ()
+    """Repository files found by the walk (see :func:`opslint.discover.repository_kind`)."""
+    units: tuple[Unit, ...] = ()
+    tracked: tuple[str, ...] | None = None
+    """Display paths of the files git tracks below ``root``; None outside a git work tree
+    (or without git)."""
+    contents: Mapping[str, str] = field(default_factory=dict)
+    """Text of each repository file, and of the scripts and local actions CI definitions
+    run (see :func:`opslint.discover.ci_references`); unreadable files are missing."""
+
+    def relative(self, path: str) -> str:
+        """``path`` (a display path) relative to the scan root."""
+        if self.root in (".", ""):
+            return path
+        if path == self.root:
+            return "."
+        prefix = self.root.rstrip("/") + "/"
+        return path[len(prefix) :] if path.startswith(prefix) else path
+
+    def display(self, relative: str) -> str:
+        """A path relative to the scan root as a display path."""
+        if self.root in (".", ""):
+            return relative
+        return f"{self.root.rstrip('/')}/{relative}" if relative not in (".", "") else self.root
+
+    def files_of_kind(self, kind: str) -> list[str]:
+        from opslint.discover import repository_kind
+
+        return [f for f in self.files if repository_kind(self.relative(f)) == kind]
+
+    def is_tracked(self, path: str) -> bool | None:
+        """Whether git tracks ``path`` (a display path); None when git cannot tell."""
+        if self.tracked is None:
+            return None
+        return path in self._tracked_set
+
+    @cached_property
+    def _tracked_set(self) -> frozenset[str]:
+        return frozenset(self.tracked or ())
+
+    @cached_property
+    def called_modules(self) -> frozenset[str]:
+        """Paths of the Terraform modules of the scan that another module calls through a
+        local ``source`` (``./modules/vpc``, ``../shared``)."""
+        called = set()
+        for unit in self.units:
+            if unit.framework != "terraform":
+                continue
+            for call in unit.modules:
+                source = call.get("source")
+                if isinstance(source, str) and source.startswith(("./", "../")):
+                    called.add(posixpath.normpath(posixpath.join(unit.path, source)))
+        return frozenset(called)
+
+    def root_modules(self) -> list[Unit]:
+        """Terraform modules no other module of the scan calls: the ones ``terraform init``
+        and ``apply`` run in."""
+        return [
+            u
+            for u in self.units
+            if u.framework == "terraform" and posixpath.normpath(u.path) not in self.called_modules
+        ]
 
 
 # --- findings ---------------------------------------------------------------------------

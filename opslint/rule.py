@@ -8,7 +8,10 @@ A rule is a class with its metadata declared once and one of three ways to check
   :meth:`Rule.check_cloudformation`, called for every resource whose type the rule lists in
   ``resource_types``;
 * **whole unit**: override :meth:`Rule.check_unit` for cross-resource rules (an alarm
-  covers a function; a topic has a subscriber).
+  covers a function; a topic has a subscriber);
+* **whole repository**: override :meth:`Rule.check_repository` (and
+  :meth:`Rule.applies_to_repository`) for rules about the repository rather than one unit
+  (files git tracks, CI definitions, which modules are roots).
 
 Each yields :class:`Violation` objects; the runner turns them into findings with the file,
 exact lines, severity and fingerprint. Values the parser could not resolve are
@@ -31,6 +34,7 @@ from opslint.model import (
     Framework,
     Path,
     Reference,
+    Repository,
     Resource,
     Severity,
     Unit,
@@ -96,15 +100,25 @@ class Violation:
     ``attribute`` locates the finding on that attribute (or its nearest written ancestor);
     empty means the whole resource. ``key`` distinguishes several violations of one rule on
     one resource in the fingerprint (default: the attribute path).
+
+    A finding about a file rather than a resource (a tracked state file, a missing lock
+    file) has no ``resource`` and gives ``path`` (a display path) and ``line``/``end_line``.
     """
 
-    resource: Resource
+    resource: Resource | None
     message: str
     attribute: str | Path = ()
     key: str = ""
     meta: bool = False
     """The attribute is a resource attribute (CloudFormation ``DeletionPolicy``) or
     Terraform meta-argument (``lifecycle``), not a property/argument."""
+    path: str = ""
+    line: int = 1
+    end_line: int = 0
+    """0: the same as ``line``."""
+    severity: Severity | None = None
+    """For rules that grade their findings (a runtime deprecated soon: note; blocked: error);
+    None means the rule's default. A severity set in the configuration wins over both."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +130,18 @@ class Context:
     root: str = "."
     today: datetime.date = field(default_factory=datetime.date.today)
     """The run's date (``--as-of``), for rules that judge dates (runtime end of life)."""
+
+    def option(self, name: str) -> Any:
+        return self.options[name]
+
+
+@dataclass(frozen=True)
+class RepositoryContext:
+    """What a repository check may read besides the repository: options and the date."""
+
+    options: Mapping[str, Any] = field(default_factory=dict)
+    root: str = "."
+    today: datetime.date = field(default_factory=datetime.date.today)
 
     def option(self, name: str) -> Any:
         return self.options[name]
@@ -287,6 +313,15 @@ class Rule:
             else:
                 yield from self.check_cloudformation(resource, ctx)
 
+    def applies_to_repository(self, repo: Repository) -> bool:
+        """Whether the repository has anything in this repository rule's scope (the
+        scorecard's "not applicable" otherwise)."""
+        return False
+
+    def check_repository(self, repo: Repository, ctx: RepositoryContext) -> Iterable[Violation]:
+        """Check the whole scan once per run (after the unit checks). Default: nothing."""
+        return ()
+
     def check_terraform(self, resource: Resource, ctx: Context) -> Iterable[Violation]:
         return self._run_checks(resource)
 
@@ -306,5 +341,15 @@ class Rule:
         message: str,
         attribute: str | Path = (),
         key: str = "",
+        severity: Severity | None = None,
     ) -> Violation:
-        return Violation(resource, message, attribute=to_path(attribute), key=key)
+        return Violation(
+            resource, message, attribute=to_path(attribute), key=key, severity=severity
+        )
+
+    def file_violation(
+        self, path: str, message: str, line: int = 1, end_line: int = 0, key: str = ""
+    ) -> Violation:
+        """A violation about a file (or folder, such as the repository root) rather than a
+        resource; ``key`` tells apart several on one file in the fingerprint."""
+        return Violation(None, message, key=key, path=path, line=line, end_line=end_line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import subprocess
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -14,10 +15,16 @@ from opslint import __version__
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
 from opslint.catalog import Catalog, load_catalog
 from opslint.config import Config, is_known_selector, is_selected
-from opslint.discover import Discovery, discover
-from opslint.model import Diagnostic, Finding, Severity, Unit, fingerprint, to_path
+from opslint.discover import (
+    Discovery,
+    ci_references,
+    discover,
+    display_path,
+    repository_kind,
+)
+from opslint.model import Diagnostic, Finding, Repository, Severity, Unit, fingerprint, to_path
 from opslint.registry import Registry
-from opslint.rule import Context, Rule, Violation
+from opslint.rule import Context, RepositoryContext, Rule, Violation
 from opslint.suppress import apply_suppressions, scan_files
 
 ENGINE_SEVERITY = {
@@ -33,6 +40,8 @@ ENGINE_SEVERITY = {
 }
 PARALLEL_MIN_FILES = 24
 """Below this many files, parsing in one process beats starting workers."""
+GIT_TIMEOUT = 30
+"""Seconds ``git ls-files`` may take before the tracked-file checks are given up."""
 
 
 @dataclass(frozen=True)
@@ -227,8 +236,23 @@ def select_rules(registry: Registry, config: Config) -> list[type[Rule]]:
     return chosen
 
 
-def _to_finding(rule: type[Rule], violation: Violation, severity: Severity) -> Finding:
+def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | None) -> Finding:
+    # a configured severity wins; else the violation's own (a rule that grades its
+    # findings), else the rule's default
+    severity = configured or violation.severity or rule.severity
     resource = violation.resource
+    if resource is None:
+        return Finding(
+            rule_id=rule.id,
+            practice_id=rule.practice(),
+            related_practices=rule.related,
+            severity=severity,
+            path=violation.path,
+            line=violation.line,
+            end_line=max(violation.end_line, violation.line),
+            message=violation.message,
+            fingerprint=fingerprint(rule.id, violation.path, "", violation.key),
+        )
     attribute = to_path(violation.attribute)
     span = resource.meta_location(attribute) if violation.meta else resource.location(attribute)
     detail = violation.key or ".".join(str(step) for step in attribute)
@@ -280,11 +304,7 @@ def run_rules(
     instances = [(cls, cls()) for cls in rules]
     for unit in units:
         for cls, rule in instances:
-            settings = config.rules.get(cls.id)
-            severity = settings.severity if settings and settings.severity else cls.severity
-            options = cls.default_options()
-            if settings:
-                options.update(settings.options)
+            severity, options = _severity_and_options(cls, config)
             ctx = Context(
                 unit=unit, options=options, root=root, today=today or datetime.date.today()
             )
@@ -304,6 +324,114 @@ def run_rules(
                 continue
             findings.extend(_to_finding(cls, v, severity) for v in violations)
     return findings, applied
+
+
+def _severity_and_options(
+    cls: type[Rule], config: Config
+) -> tuple[Severity | None, dict[str, Any]]:
+    """The severity the configuration sets for the rule (None: the rule decides) and its
+    options merged over the defaults."""
+    settings = config.rules.get(cls.id)
+    severity = settings.severity if settings and settings.severity else None
+    options = cls.default_options()
+    if settings:
+        options.update(settings.options)
+    return severity, options
+
+
+def run_repository_rules(
+    repo: Repository,
+    rules: Sequence[type[Rule]],
+    config: Config,
+    root: str = ".",
+    today: datetime.date | None = None,
+) -> tuple[list[Finding], dict[str, list[str]]]:
+    """Every rule's repository check, once. Returns the findings and, per rule ID, the
+    repository root when the rule applied to it."""
+    findings: list[Finding] = []
+    applied: dict[str, list[str]] = {}
+    for cls in rules:
+        rule = cls()
+        severity, options = _severity_and_options(cls, config)
+        ctx = RepositoryContext(options=options, root=root, today=today or datetime.date.today())
+        try:
+            if rule.applies_to_repository(repo):
+                applied.setdefault(cls.id, []).append(repo.root)
+            violations = list(rule.check_repository(repo, ctx))
+        except Exception as exc:  # a broken rule must not stop the run
+            findings.append(
+                engine_finding(
+                    "rule-error",
+                    repo.root,
+                    f"rule {cls.id} failed on the repository: {type(exc).__name__}: {exc}",
+                    resource=_failing_resource(exc),
+                )
+            )
+            continue
+        findings.extend(_to_finding(cls, v, severity) for v in violations)
+    return findings, applied
+
+
+def tracked_files(root: str) -> tuple[str, ...] | None:
+    """Display paths of the files git tracks below ``root``; None when ``root`` is not in a
+    git work tree, git is missing or too slow."""
+    try:
+        done = subprocess.run(
+            # a scanned repository's own config must not run commands (core.fsmonitor)
+            ["git", "-c", "core.fsmonitor=false", "-C", root, "ls-files", "-z"],
+            capture_output=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    names = done.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    prefix = "" if root in (".", "") else root.rstrip("/") + "/"
+    return tuple(sorted(prefix + name for name in names if name))
+
+
+def scan_root(paths: Sequence[str], cwd: str | None = None) -> str:
+    """The repository a scan looks at: the one folder given, else the working directory."""
+    cwd = cwd or os.getcwd()
+    if len(paths) == 1 and os.path.isdir(paths[0]):
+        return display_path(paths[0], cwd)
+    return "."
+
+
+def build_repository(found: Discovery, units: Sequence[Unit], root: str) -> Repository:
+    """The repository view of a scan: git's tracked files, repository files and units."""
+    contents: dict[str, str] = {}
+    for path in found.repository_files:
+        text = _read_text(path)
+        if text is not None:
+            contents[path] = text
+    prefix = "" if root in (".", "") else root.rstrip("/") + "/"
+    for path in found.repository_files:
+        if repository_kind(path[len(prefix) :]) != "ci":
+            continue
+        for reference in ci_references(contents.get(path, "")):
+            shown = prefix + reference
+            if shown not in contents and os.path.isfile(shown):
+                text = _read_text(shown)
+                if text is not None:
+                    contents[shown] = text
+    return Repository(
+        root=root,
+        files=tuple(found.repository_files),
+        units=tuple(units),
+        tracked=tracked_files(root),
+        contents=contents,
+    )
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(1_000_000).decode("utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _failing_resource(exc: BaseException) -> str:
@@ -373,6 +501,10 @@ def _about_named_files(finding: Finding, named: set[str]) -> bool:
     )
 
 
+def _checks_repository(rule: type[Rule]) -> bool:
+    return rule.check_repository is not Rule.check_repository
+
+
 def build_tasks(found: Discovery, config: Config) -> list[ParseTask]:
     tasks = []
     for directory, files in sorted(found.modules.items()):
@@ -401,6 +533,13 @@ def run(
     selected = select_rules(registry, config)
     today = today or datetime.date.today()
     findings, applied = run_rules(units, selected, config, root, today)
+    if any(_checks_repository(rule) for rule in selected):
+        repository = build_repository(found, units, scan_root(paths))
+        repo_rules = [rule for rule in selected if _checks_repository(rule)]
+        more, repo_applied = run_repository_rules(repository, repo_rules, config, root, today)
+        findings.extend(more)
+        for rule_id, where in repo_applied.items():
+            applied.setdefault(rule_id, []).extend(where)
     for diagnostic in [*found.diagnostics, *(d for u in units for d in u.diagnostics)]:
         findings.append(
             engine_finding(diagnostic.code, diagnostic.path, diagnostic.message, diagnostic.line)

@@ -52,9 +52,46 @@ def test_walk_groups_terraform_by_folder_and_skips_tool_folders(tree: Path) -> N
         "infra/only_vars": ["infra/only_vars/prod.tfvars"],
     }
     assert found.templates == [".github/workflows/ci.yml", "stacks/api.yaml", "stacks/k8s.yml"]
-    assert found.repository_files == [".gitignore"]
+    assert found.repository_files == [
+        ".github/workflows/ci.yml",
+        ".gitignore",
+        "infra/app/terraform.tfvars",
+        "infra/only_vars/prod.tfvars",
+    ]
     assert found.explicit_files is None
     assert found.diagnostics == []
+
+
+def test_repository_files_are_classified_below_the_scanned_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (
+        "repo/.github/workflows/plan.yaml",
+        "repo/.github/CODEOWNERS",
+        "repo/.gitlab-ci.yml",
+        "repo/ci/buildspec-deploy.yml",
+        "repo/Jenkinsfile",
+        "repo/samconfig.toml",
+        "repo/live/prod/terragrunt.hcl",
+        "repo/live/prod/.terraform.lock.hcl",
+        "repo/docs/CODEOWNERS",
+        "repo/src/CODEOWNERS",
+        "repo/src/.github/workflows/not-ci.yml",
+    ):
+        write(tmp_path, name)
+    monkeypatch.chdir(tmp_path)
+    found = discover(["repo"])
+    assert found.repository_files == [
+        "repo/.github/CODEOWNERS",
+        "repo/.github/workflows/plan.yaml",
+        "repo/.gitlab-ci.yml",
+        "repo/Jenkinsfile",
+        "repo/ci/buildspec-deploy.yml",
+        "repo/docs/CODEOWNERS",
+        "repo/live/prod/.terraform.lock.hcl",
+        "repo/live/prod/terragrunt.hcl",
+        "repo/samconfig.toml",
+    ]
 
 
 def test_excludes_match_from_cwd_and_from_the_scanned_folder(tree: Path) -> None:
@@ -84,3 +121,10 @@ def test_paths_are_relative_to_cwd_with_posix_separators(tree: Path) -> None:
     os.chdir(tree / "infra")
     found = discover(["../stacks"])
     assert found.templates == ["../stacks/api.yaml", "../stacks/k8s.yml"]
+
+
+def test_named_files_honour_excludes(tree: Path) -> None:
+    found = discover(["infra/legacy/main.tf", "infra/app/main.tf"], exclude=["infra/legacy/"])
+    assert "infra/legacy" not in found.modules
+    assert "infra/app" in found.modules
+    assert found.explicit_files == {"infra/legacy/main.tf", "infra/app/main.tf"}

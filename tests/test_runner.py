@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from opslint.config import Config, is_selected
+from opslint.config import Config, RuleSettings, is_selected
+from opslint.model import Severity
 from opslint.registry import load_registry
 from opslint.report import render
 
@@ -53,3 +54,41 @@ def test_most_specific_selector_wins(
     select: tuple[str, ...], ignore: tuple[str, ...], expected: bool
 ) -> None:
     assert is_selected("OPS08-BP02/log-group-retention", select, ignore) is expected
+
+
+GRADED_RULE = """
+from opslint.model import Severity
+from opslint.rule import Docs, Example, Rule
+
+
+class Graded(Rule):
+    id = "OPS08-BP02/graded"
+    title = "Graded findings"
+    resource_types = {"terraform": ("aws_sns_topic",)}
+    docs = Docs(what="w", why="y", fix="f", examples=(Example("terraform", "a", "b"),))
+
+    def check_terraform(self, resource, ctx):
+        yield self.violation(resource, "mild", key="mild", severity=Severity.NOTE)
+        yield self.violation(resource, "default", key="default")
+"""
+
+
+def test_violation_severity_and_configured_override(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "graded.py").write_text(GRADED_RULE, encoding="utf-8")
+    (tmp_path / "main.tf").write_text('resource "aws_sns_topic" "t" {}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    registry = load_registry(["rules"], entry_points=False)
+    result = run(["main.tf"], registry, Config(select=("OPS08-BP02/graded",)), jobs=1)
+    assert [(f.message, f.severity.value) for f in result.findings] == [
+        ("default", "warning"),
+        ("mild", "note"),
+    ]
+    overridden = Config(
+        select=("OPS08-BP02/graded",),
+        rules={"OPS08-BP02/graded": RuleSettings(severity=Severity.ERROR)},
+    )
+    result = run(["main.tf"], registry, overridden, jobs=1)
+    assert {f.severity.value for f in result.findings} == {"error"}
