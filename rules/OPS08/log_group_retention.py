@@ -1,8 +1,10 @@
 """OPS08-BP02/log-group-retention: CloudWatch log groups set a retention period."""
 
 from collections.abc import Iterator
+from fnmatch import fnmatchcase
+from typing import Any
 
-from opslint.model import ABSENT, Resource, Severity
+from opslint.model import ABSENT, Choice, Reference, Resource, Severity, Unknown, alternatives
 from opslint.rule import (
     Context,
     Docs,
@@ -15,6 +17,37 @@ from opslint.rule import (
 )
 
 ATTRIBUTE = {"terraform": "retention_in_days", "cloudformation": "RetentionInDays"}
+NAME = {"terraform": "name", "cloudformation": "LogGroupName"}
+FOREVER = "forever"
+
+
+def _read(resource: Resource, attribute: str) -> Any:
+    """The attribute's value. A Terraform argument written but resolved to null comes from a
+    module input whose default is null (`x = var.x`): the caller sets it, so it is unknown."""
+    if resource.framework == "terraform" and (
+        attribute in resource.attributes and resource.attributes[attribute] is None
+    ):
+        return Unknown("null, from a module input", attribute)
+    return resource.get(attribute)
+
+
+def _tag_value(resource: Resource, key: str) -> Any:
+    """The value of tag ``key`` (ABSENT when the resource has no such tag, Unknown when its
+    tags cannot be read): a map in Terraform, a Key/Value list in CloudFormation."""
+    tags = resource.get("tags" if resource.framework == "terraform" else "Tags")
+    if tags is ABSENT:
+        return ABSENT
+    if isinstance(tags, dict):
+        return tags.get(key, ABSENT)
+    if isinstance(tags, list):
+        found: Any = ABSENT
+        for tag in tags:
+            if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str):
+                return Unknown("tags")
+            if tag["Key"] == key:
+                found = tag.get("Value", ABSENT)
+        return found
+    return Unknown("tags")
 
 
 class LogGroupRetention(Rule):
@@ -33,13 +66,36 @@ class LogGroupRetention(Rule):
             "Shortest retention accepted, in days. Raise it to enforce a retention policy "
             "(for example 30).",
         ),
+        Option(
+            "keep_forever",
+            "list[str]",
+            [],
+            "Log group names kept forever on purpose: shell-style globs (`*`, `?`, `[...]`, "
+            "case-sensitive) matched against the log group's name, e.g. `/audit/*`.",
+        ),
+        Option(
+            "keep_forever_tag",
+            "str",
+            "",
+            'Tag key that marks a log group kept forever on purpose when its value is "forever" '
+            "(any case), e.g. `retention`. Empty (the default) turns the tag off.",
+        ),
     )
     docs = Docs(
+        unknown=(
+            "A value opslint cannot resolve (an unset variable, a module output, a function it "
+            "does not evaluate, a parameter without a default) never produces a finding; "
+            "neither does a Terraform argument that resolves to null from a module input "
+            "whose default is null (the caller sets it)."
+        ),
         what=(
             "Checks that every CloudWatch log group sets a retention period: "
             "`retention_in_days` on `aws_cloudwatch_log_group`, `RetentionInDays` on "
             "`AWS::Logs::LogGroup`. Missing or `0` means the logs never expire. With the "
-            "`min_days` option, a shorter retention is reported too."
+            "`min_days` option, a shorter retention is reported too. Log groups kept forever "
+            "on purpose are not reported when their name matches a glob of the `keep_forever` "
+            "option, or, with `keep_forever_tag: retention`, when they carry the tag "
+            '`retention = "forever"`.'
         ),
         why=(
             "OPS08-BP02 asks you to analyse workload logs. Logs kept forever grow without "
@@ -49,8 +105,20 @@ class LogGroupRetention(Rule):
         ),
         fix=(
             "Set the retention to the period your team needs, for example 30 days. If a log "
-            "group must be kept forever on purpose (audit logs), suppress the finding for it "
-            "with a reason."
+            "group must be kept forever on purpose (audit logs), list its name in the "
+            '`keep_forever` option (`keep_forever: ["/audit/*"]`), or set '
+            '`keep_forever_tag: retention` and tag it `retention = "forever"`, or suppress '
+            "the finding with a reason."
+        ),
+        cautions=(
+            "Retention set later by account automation (a Lambda that applies a default) is "
+            "invisible here: suppress or configure `keep_forever`. The `keep_forever` globs "
+            "match the name as written (`name` / `LogGroupName`); a group with a generated "
+            "name (`name_prefix` or no name) matches no glob, and one whose name opslint "
+            "cannot resolve is not reported while `keep_forever` is set. Likewise, with "
+            "`keep_forever_tag` set, a group whose tags opslint cannot read (`tags = "
+            "var.tags`, `merge(...)`) is not reported; that is why the tag is off by default. "
+            "The allow-list only silences the never-expires finding, not the `min_days` one."
         ),
         examples=(
             Example(
@@ -72,20 +140,42 @@ class LogGroupRetention(Rule):
         ),
     )
 
+    def _kept_forever(self, resource: Resource, ctx: Context) -> bool | None:
+        """True when the group is allow-listed, False when it is not, None when opslint
+        cannot tell (an unresolved name or tag)."""
+        verdict: bool | None = False
+        tag_key: str = ctx.option("keep_forever_tag")
+        if tag_key:
+            for value in alternatives(_tag_value(resource, tag_key)):
+                if isinstance(value, (Unknown, Reference, Choice)):
+                    verdict = None
+                elif isinstance(value, str) and value.strip().lower() == FOREVER:
+                    return True
+        globs: list[str] = ctx.option("keep_forever")
+        if globs:
+            for name in alternatives(resource.get(NAME[resource.framework])):
+                if isinstance(name, str):
+                    if any(fnmatchcase(name, glob) for glob in globs):
+                        return True
+                elif name is not ABSENT:
+                    verdict = None
+        return verdict
+
     def _check(self, resource: Resource, ctx: Context, attribute: str) -> Iterator[Violation]:
-        value = resource.get(attribute)
+        value = _read(resource, attribute)
         min_days: int = ctx.option("min_days")
 
         def never_expires(v: object) -> bool | None:
             return v is ABSENT or as_number(v) == 0
 
         if every_alternative(value, never_expires):
-            yield self.violation(
-                resource,
-                f"Log group `{resource.name}` never expires: set `{attribute}` "
-                f"(e.g. {max(30, min_days)})",
-                attribute=attribute,
-            )
+            if self._kept_forever(resource, ctx) is False:
+                yield self.violation(
+                    resource,
+                    f"Log group `{resource.name}` never expires: set `{attribute}` "
+                    f"(e.g. {max(30, min_days)})",
+                    attribute=attribute,
+                )
             return
 
         def too_short(v: object) -> bool | None:

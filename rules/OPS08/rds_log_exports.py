@@ -1,0 +1,157 @@
+"""OPS08-BP02/rds-log-exports: RDS databases export their logs to CloudWatch Logs."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from opslint.model import ABSENT, Resource, Severity, Unknown, alternatives
+from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
+
+ATTRIBUTE = {
+    "terraform": "enabled_cloudwatch_logs_exports",
+    "cloudformation": "EnableCloudwatchLogsExports",
+}
+ENGINE = {"terraform": "engine", "cloudformation": "Engine"}
+ENGINE_MODE = {"terraform": "engine_mode", "cloudformation": "EngineMode"}
+KIND = {
+    "aws_db_instance": "RDS instance",
+    "aws_rds_cluster": "RDS cluster",
+    "AWS::RDS::DBInstance": "RDS instance",
+    "AWS::RDS::DBCluster": "RDS cluster",
+}
+
+# Log types worth exporting first, by engine family (the names CloudWatch export accepts).
+SUGGESTED = (
+    ("aurora-postgresql", '["postgresql"]'),
+    ("postgres", '["postgresql"]'),
+    ("aurora", '["error", "slowquery"]'),
+    ("mysql", '["error", "slowquery"]'),
+    ("mariadb", '["error", "slowquery"]'),
+    ("sqlserver", '["error", "agent"]'),
+    ("oracle", '["alert", "listener"]'),
+    ("db2", '["diag.log", "notify.log"]'),
+)
+
+
+def _read(resource: Resource, attribute: str) -> Any:
+    """The attribute's value. A Terraform argument written but resolved to null comes from a
+    module input whose default is null (`x = var.x`): the caller sets it, so it is unknown."""
+    if resource.framework == "terraform" and (
+        attribute in resource.attributes and resource.attributes[attribute] is None
+    ):
+        return Unknown("null, from a module input", attribute)
+    return resource.get(attribute)
+
+
+def _suggestion(engine: Any) -> str:
+    if isinstance(engine, str):
+        for prefix, logs in SUGGESTED:
+            if engine.lower().startswith(prefix):
+                return logs
+    return '["error"]'
+
+
+class RdsLogExports(Rule):
+    id = "OPS08-BP02/rds-log-exports"
+    title = "RDS instances and clusters export their logs to CloudWatch Logs"
+    severity = Severity.WARNING
+    resource_types = {
+        "terraform": ("aws_db_instance", "aws_rds_cluster"),
+        "cloudformation": ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster"),
+    }
+    docs = Docs(
+        unknown=(
+            "A value opslint cannot resolve (an unset variable, a module output, a function it "
+            "does not evaluate, a parameter without a default) never produces a finding; "
+            "neither does a Terraform argument that resolves to null from a module input "
+            "whose default is null (the caller sets it)."
+        ),
+        what=(
+            "Checks that RDS DB instances and clusters publish at least one log type to "
+            "CloudWatch Logs: `enabled_cloudwatch_logs_exports` on `aws_db_instance` and "
+            "`aws_rds_cluster`, `EnableCloudwatchLogsExports` on `AWS::RDS::DBInstance` and "
+            "`AWS::RDS::DBCluster`. A missing or empty list fails."
+        ),
+        why=(
+            "OPS08-BP02 asks you to analyse workload logs. Database error, slow-query and "
+            "audit logs that stay on the instance are rotated away after a few days, cannot "
+            "be searched with CloudWatch Logs Insights across instances, and cannot drive "
+            "metric filters or alarms."
+        ),
+        fix=(
+            'List the engine\'s log types in the export setting, e.g. `["postgresql"]` for '
+            'PostgreSQL, `["error", "slowquery"]` for MySQL/MariaDB/Aurora MySQL, '
+            '`["error", "agent"]` for SQL Server, `["alert", "listener"]` for Oracle '
+            "(slow-query and general logs also need the matching parameter group settings)."
+        ),
+        cautions=(
+            "Aurora cluster members (`aws_rds_cluster_instance`, and `AWS::RDS::DBInstance` "
+            "with `DBClusterIdentifier`) take their log exports from the cluster and are not "
+            "checked; the cluster is. Aurora Serverless v1 clusters (`engine_mode = "
+            '"serverless"`) publish logs through the parameter group instead and are not '
+            "checked. Which log types exist depends on the engine and edition; the rule only "
+            "asks for at least one."
+        ),
+        examples=(
+            Example(
+                "terraform",
+                failing=(
+                    'resource "aws_db_instance" "main" {\n  engine         = "postgres"\n'
+                    '  instance_class = "db.t4g.micro"\n  # ...\n}'
+                ),
+                passing=(
+                    'resource "aws_db_instance" "main" {\n  engine         = "postgres"\n'
+                    '  instance_class = "db.t4g.micro"\n  # ...\n'
+                    '  enabled_cloudwatch_logs_exports = ["postgresql"]\n}'
+                ),
+            ),
+            Example(
+                "cloudformation",
+                failing=(
+                    "Database:\n  Type: AWS::RDS::DBInstance\n  Properties:\n"
+                    "    Engine: mysql\n    DBInstanceClass: db.t4g.micro"
+                ),
+                passing=(
+                    "Database:\n  Type: AWS::RDS::DBInstance\n  Properties:\n"
+                    "    Engine: mysql\n    DBInstanceClass: db.t4g.micro\n"
+                    "    EnableCloudwatchLogsExports: [error, slowquery]"
+                ),
+            ),
+        ),
+    )
+
+    def _check(self, resource: Resource) -> Iterator[Violation]:
+        framework = resource.framework
+        member = resource.get("DBClusterIdentifier")
+        if resource.type == "AWS::RDS::DBInstance" and any(
+            v is not ABSENT for v in alternatives(member)
+        ):
+            return  # an Aurora cluster member: its logs are exported by the cluster
+        for mode in alternatives(resource.get(ENGINE_MODE[framework])):
+            if mode is not ABSENT and not (isinstance(mode, str) and mode != "serverless"):
+                return  # Aurora Serverless v1 (or a mode opslint cannot see): not checked
+        attribute = ATTRIBUTE[framework]
+
+        def exports_nothing(value: Any) -> bool | None:
+            if value is ABSENT:
+                return True
+            if isinstance(value, list):
+                return not value
+            return None
+
+        if every_alternative(_read(resource, attribute), exports_nothing):
+            engine = next(
+                (e for e in alternatives(resource.get(ENGINE[framework])) if isinstance(e, str)),
+                None,
+            )
+            yield self.violation(
+                resource,
+                f"{KIND[resource.type]} `{resource.name}` exports no logs to CloudWatch Logs: "
+                f"set `{attribute}` (e.g. {_suggestion(engine)})",
+                attribute=attribute,
+            )
+
+    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
+        return self._check(resource)
+
+    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
+        return self._check(resource)
