@@ -1,0 +1,150 @@
+"""Which AWS resource types carry tags, where, and which tag keys a written value sets.
+
+The type lists come from ``opslint/data/taggable.json``, generated from the hashicorp/aws
+provider schema and cfn-lint's registry schemas by ``scripts/generate_taggability.py``; the
+exceptions the schemas do not tell are here.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from opslint.model import ABSENT, Choice, Reference, Unknown
+
+TERRAFORM_EXCLUDED = frozenset({"aws_inspector_resource_group"})
+"""Types with ``tags``/``tags_all`` that are not resource tags."""
+
+TERRAFORM_TAG_BLOCKS = frozenset({"aws_autoscaling_group"})
+"""Types tagged by repeated ``tag { key, value, propagate_at_launch }`` blocks; provider
+``default_tags`` do not apply to them."""
+
+TERRAFORM_TAG_RESOURCES: dict[str, tuple[str, str]] = {
+    # type: (attribute naming the tagged resource, attribute or block holding the key)
+    "aws_ec2_tag": ("resource_id", "key"),
+    "aws_ecs_tag": ("resource_arn", "key"),
+    "aws_dynamodb_tag": ("resource_arn", "key"),
+    "aws_transfer_tag": ("resource_id", "key"),
+    "aws_autoscaling_group_tag": ("autoscaling_group_name", "tag.key"),
+}
+"""Resources that add one tag to another resource, out of band."""
+
+SAM_TAGGABLE = (
+    "AWS::Serverless::Api",
+    "AWS::Serverless::Application",
+    "AWS::Serverless::Function",
+    "AWS::Serverless::GraphQLApi",
+    "AWS::Serverless::HttpApi",
+    "AWS::Serverless::SimpleTable",
+    "AWS::Serverless::StateMachine",
+)
+"""SAM resource types with a ``Tags`` map (SAM types are not in the registry)."""
+
+
+@cache
+def _data() -> dict[str, Any]:
+    text = resources.files("opslint.data").joinpath("taggable.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@cache
+def terraform_taggable() -> frozenset[str]:
+    """Terraform types whose resource tags can be set (``tags`` or ``tag`` blocks)."""
+    types = frozenset(_data()["terraform"]) - TERRAFORM_EXCLUDED
+    return types | TERRAFORM_TAG_BLOCKS
+
+
+@cache
+def cloudformation_tag_properties() -> dict[str, str]:
+    """CloudFormation/SAM type → its tag property path (``Tags``, ``BackupVaultTags``,
+    ``TagSpecifications/*/Tags``)."""
+    out = {t: path for path, types in _data()["cloudformation"].items() for t in types}
+    out.update({t: "Tags" for t in SAM_TAGGABLE})
+    return out
+
+
+def tag_keys(value: Any) -> frozenset[str] | None:
+    """The tag keys a written tag value may set, in any alternative; None when unknown.
+
+    Understands maps (Terraform ``tags``, SAM, CloudFormation map-typed tags), lists of
+    ``{Key, Value}`` (or Terraform ``{key, value}`` blocks), JSON object strings, and
+    ``Choice`` options (the union: a key set in some alternative is not reported).
+    """
+    if value is ABSENT or value is None:
+        return frozenset()
+    if isinstance(value, (Unknown, Reference)):
+        return None
+    if isinstance(value, Choice):
+        keys: set[str] = set()
+        for option in value.options:
+            found = tag_keys(option)
+            if found is None:
+                return None
+            keys |= found
+        return frozenset(keys)
+    if isinstance(value, str):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return None
+        return tag_keys(decoded) if isinstance(decoded, dict) else None
+    if isinstance(value, dict):
+        if "Key" in value or "key" in value:
+            return _key_of(value.get("Key", value.get("key")))
+        if any(not isinstance(k, str) or "${" in k for k in value):
+            return None
+        return frozenset(value)
+    if isinstance(value, list):
+        keys = set()
+        for item in value:
+            if isinstance(item, dict) and not ("Key" in item or "key" in item):
+                return None  # a list item that is not a tag: we do not know this shape
+            found = tag_keys(item)
+            if found is None:
+                return None
+            keys |= found
+        return frozenset(keys)
+    return None
+
+
+def _key_of(value: Any) -> frozenset[str] | None:
+    if isinstance(value, Choice):
+        keys: set[str] = set()
+        for option in value.options:
+            if option is ABSENT:
+                continue
+            found = _key_of(option)
+            if found is None:
+                return None
+            keys |= found
+        return frozenset(keys)
+    if isinstance(value, str) and "${" not in value:
+        return frozenset({value})
+    return None
+
+
+def nested_tag_keys(value: Any, path: str) -> frozenset[str] | None:
+    """Tag keys under a tag property path with ``*`` steps (``TagSpecifications/*/Tags``)."""
+    if not path:
+        return tag_keys(value)
+    head, _, rest = path.partition("/")
+    if value is ABSENT or value is None:
+        return frozenset()
+    if isinstance(value, (Unknown, Reference, Choice)):
+        return None
+    if head == "*":
+        if not isinstance(value, list):
+            return None
+        keys: set[str] = set()
+        for item in value:
+            found = nested_tag_keys(item, rest)
+            if found is None:
+                return None
+            keys |= found
+        return frozenset(keys)
+    if not isinstance(value, dict):
+        return None
+    return nested_tag_keys(value.get(head, ABSENT), rest)

@@ -1,0 +1,110 @@
+"""OPS05-BP10/deployment-pipeline-as-code: the repository defines how its infrastructure is
+deployed (a pipeline or a CI job that applies it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from opslint.aws.pipelines import deployable_units, deployment_evidence, flavours_present
+from opslint.aws.terraform_roots import DEFAULT_SKIPPED
+from opslint.model import Repository, Severity
+from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
+
+
+class DeploymentPipelineAsCode(Rule):
+    id = "OPS05-BP10/deployment-pipeline-as-code"
+    title = "A deployment pipeline for the infrastructure is defined as code"
+    severity = Severity.NOTE
+    related = ("OPS05-BP04",)
+    options = (
+        Option(
+            "skip_paths",
+            "list[str]",
+            DEFAULT_SKIPPED,
+            "Globs of folders (relative to the scanned folder) whose IaC does not count: "
+            "examples, samples, tests, fixtures, docs.",
+        ),
+    )
+    docs = Docs(
+        what=(
+            "Checks that something in the repository deploys its infrastructure code: an "
+            "`aws_codepipeline` / `AWS::CodePipeline::Pipeline` with a stage action of "
+            "category `Deploy`; an `aws_codebuild_project` / `AWS::CodeBuild::Project` whose "
+            "inline buildspec deploys; or a CI definition (GitHub Actions, GitLab CI, "
+            "CodeBuild `buildspec*.yml`, Jenkins, Azure Pipelines, Bitbucket, CircleCI, "
+            "Atlantis, Amplify; with the scripts, local actions, pre-commit hooks and root "
+            "`Makefile` targets they run) that runs `terraform apply`, `terragrunt apply`, "
+            "`sam deploy`, "
+            "`aws cloudformation deploy` (or `create-stack`, `update-stack`, "
+            "`execute-change-set`) or `cdk deploy`. When nothing does, the finding points at "
+            "the first IaC file of the repository."
+        ),
+        why=(
+            "OPS05-BP10 asks you to fully automate integration and deployment, and OPS05-BP04 "
+            "to use build and deployment management systems. Infrastructure applied from "
+            "laptops depends on who runs it with which credentials and local changes; a "
+            "pipeline defined as code applies the reviewed commit the same way every time "
+            "and leaves a record of each deployment."
+        ),
+        fix=(
+            "Define the deployment as code next to the infrastructure: a CI job that runs "
+            "`terraform plan` on pull requests and `terraform apply` on the main branch "
+            "(with an approval step for production), `sam deploy` / `aws cloudformation "
+            "deploy` in a workflow, or an `aws_codepipeline` with source, build and deploy "
+            "stages."
+        ),
+        examples=(
+            Example(
+                "terraform",
+                failing=(
+                    "# .github/workflows/ci.yml\non: pull_request\njobs:\n  plan:\n"
+                    "    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+                    "      - run: terraform init && terraform plan"
+                ),
+                passing=(
+                    "# .github/workflows/deploy.yml\non:\n  push:\n    branches: [main]\n"
+                    "jobs:\n  apply:\n    runs-on: ubuntu-latest\n    environment: production\n"
+                    "    steps:\n      - uses: actions/checkout@v4\n"
+                    "      - run: terraform init && terraform apply -auto-approve"
+                ),
+            ),
+            Example(
+                "cloudformation",
+                failing="# buildspec.yml\nphases:\n  build:\n    commands:\n      - sam build",
+                passing=(
+                    "# buildspec.yml\nphases:\n  build:\n    commands:\n      - sam build\n"
+                    "      - sam deploy --no-confirm-changeset --config-env prod"
+                ),
+            ),
+        ),
+        cautions=(
+            "Deployments orchestrated outside the repository (a platform team's pipeline "
+            "repository, Terraform Cloud or Spacelift runs triggered by the VCS, an "
+            "organisation-wide Jenkins job) are invisible: suppress the finding with a reason "
+            "naming them. Commands more than one level away from the CI definition (a script "
+            "calling another script, `make -C sub`) are not followed. A "
+            "pipeline whose stages opslint cannot read counts as deploying. A repository "
+            "of reusable Terraform modules (no root module configures a backend, has its own "
+            "`*.tfvars` or `terragrunt.hcl`, or configures a provider while needing no "
+            "input) deploys nothing itself and is "
+            "not judged."
+        ),
+    )
+
+    def applies_to_repository(self, repo: Repository) -> bool:
+        return bool(flavours_present(deployable_units(repo)))
+
+    def check_repository(self, repo: Repository, ctx: RepositoryContext) -> Iterator[Violation]:
+        skip: list[str] = ctx.option("skip_paths")
+        units = deployable_units(repo, skip)
+        present = flavours_present(units)
+        if not present or deployment_evidence(repo, units, skip) is not None:
+            return
+        yield self.file_violation(
+            min(present.values()),
+            "No deployment pipeline for this repository's infrastructure is defined as code "
+            "(no CodePipeline with a Deploy action, no CI job running `terraform apply`, "
+            "`sam deploy` or `aws cloudformation deploy`): automate the deployment in a "
+            "pipeline",
+            key="missing",
+        )

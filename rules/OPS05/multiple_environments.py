@@ -1,0 +1,217 @@
+"""OPS05-BP08/multiple-environments: the repository defines at least two environments."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+
+from opslint.aws.pipelines import ci_texts, deployable_units, flavours_present
+from opslint.aws.terraform_roots import DEFAULT_SKIPPED
+from opslint.discover import Excluder
+from opslint.model import Repository, Severity, Unit
+from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
+
+SYNONYMS = {
+    "dev": "dev",
+    "develop": "dev",
+    "development": "dev",
+    "test": "test",
+    "testing": "test",
+    "qa": "qa",
+    "uat": "uat",
+    "stage": "stage",
+    "staging": "stage",
+    "stg": "stage",
+    "preprod": "preprod",
+    "pre-prod": "preprod",
+    "prod": "prod",
+    "production": "prod",
+    "prd": "prod",
+    "sandbox": "sandbox",
+    "sbx": "sandbox",
+    "demo": "demo",
+    "perf": "perf",
+    "int": "int",
+    "integration": "int",
+    "nonprod": "nonprod",
+    "non-prod": "nonprod",
+    "dr": "dr",
+}
+"""Words that name an environment, with the name they count as."""
+CONTAINERS = frozenset({"environments", "environment", "envs", "env", "stages", "live"})
+"""Folders whose subfolders are environments (``environments/prod``, Terragrunt ``live/``)."""
+TOKEN = re.compile(r"[A-Za-z0-9]+(?:-prod)?")
+CI_ENVIRONMENT = re.compile(
+    r"^[ \t-]*environment:[ \t]*(?:\n[ \t]*name:[ \t]*)?['\"]?([A-Za-z][\w-]*)", re.MULTILINE
+)
+CI_SELECTORS = re.compile(
+    r"(?:--config-env[ =]|workspace\s+(?:select|new)\s+(?:-or-create\s+)?)['\"]?([A-Za-z][\w-]*)"
+)
+
+
+def env_words(path: str) -> set[str]:
+    """Environment names written in a path's folder names or file name."""
+    found = set()
+    for token in TOKEN.findall(path.lower()):
+        if token in SYNONYMS:
+            found.add(SYNONYMS[token])
+    return found
+
+
+def contained_envs(path: str) -> set[str]:
+    """``environments/<env>/...`` style folder names in ``path``."""
+    parts = path.split("/")
+    return {
+        SYNONYMS.get(parts[i + 1].lower(), parts[i + 1].lower())
+        for i, part in enumerate(parts[:-2])
+        if part.lower() in CONTAINERS
+    }
+
+
+ENV_PARAMETER = re.compile(r"env|stage", re.IGNORECASE)
+
+
+def parameter_envs(unit: Unit) -> set[str]:
+    """``AllowedValues`` of a template parameter named like ``Environment`` or ``Stage``: one
+    template deployed once per environment."""
+    parameters = unit.template_attributes.get("Parameters")
+    if not isinstance(parameters, dict):
+        return set()
+    found = set()
+    for name, spec in parameters.items():
+        allowed = spec.get("AllowedValues") if isinstance(spec, dict) else None
+        if isinstance(name, str) and ENV_PARAMETER.search(name) and isinstance(allowed, list):
+            found |= {SYNONYMS.get(str(v).lower(), str(v).lower()) for v in allowed}
+    return found
+
+
+def samconfig_envs(text: str) -> set[str]:
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return set()
+    return {name for name, value in document.items() if isinstance(value, dict)}
+
+
+class MultipleEnvironments(Rule):
+    id = "OPS05-BP08/multiple-environments"
+    title = "The repository defines at least two environments"
+    severity = Severity.NOTE
+    options = (
+        Option(
+            "skip_paths",
+            "list[str]",
+            DEFAULT_SKIPPED,
+            "Globs of folders (relative to the scanned folder) whose IaC and variable files "
+            "do not count: examples, samples, tests, fixtures, docs.",
+        ),
+        Option("minimum", "int", 2, "How many distinct environments the repository defines."),
+    )
+    docs = Docs(
+        what=(
+            "Collects the environments the repository defines and checks there are at least "
+            "`minimum` (2) distinct ones: per-environment Terraform variable files "
+            "(`prod.tfvars`, `env/dev.tfvars`), Terraform roots per environment "
+            "(`environments/<env>/`, `envs/`, `stages/`, Terragrunt `live/<env>/`, or folders "
+            "named like `dev`, `staging`, `prod`), `samconfig.toml` environments "
+            "(`[prod.deploy.parameters]`), CloudFormation parameter files named per "
+            "environment, the `AllowedValues` of a template parameter named like "
+            "`Environment` or `Stage`, and CI definitions (`environment: production`, "
+            "`--config-env`, "
+            "`terraform workspace select`). Synonyms count once (`prod`, `production`, "
+            "`prd`). The finding points at the first IaC file of the repository."
+        ),
+        why=(
+            "OPS05-BP08 asks you to use multiple environments so that changes are tried "
+            "somewhere other than production first. Code that only knows one environment "
+            "has nowhere to test a change, and its first real test is an outage."
+        ),
+        fix=(
+            "Parameterise the stack and give each environment its own values: "
+            "`dev.tfvars` and `prod.tfvars` (or `environments/dev` and `environments/prod` "
+            "roots calling shared modules) for Terraform, `samconfig.toml` sections or "
+            "parameter files per environment for SAM and CloudFormation, and deploy them "
+            "in order from the pipeline."
+        ),
+        examples=(
+            Example(
+                "terraform",
+                failing="$ ls infra/\nmain.tf  variables.tf  terraform.tfvars",
+                passing="$ ls infra/\nmain.tf  variables.tf  dev.tfvars  prod.tfvars",
+            ),
+            Example(
+                "sam",
+                failing=(
+                    "# samconfig.toml\nversion = 0.1\n[default.deploy.parameters]\n"
+                    'stack_name = "app"'
+                ),
+                passing=(
+                    "# samconfig.toml\nversion = 0.1\n[dev.deploy.parameters]\n"
+                    'stack_name = "app-dev"\n\n[prod.deploy.parameters]\nstack_name = "app-prod"'
+                ),
+            ),
+        ),
+        cautions=(
+            "Environments managed in another repository (a separate live/config repository, "
+            "values injected by a deployment tool, Terraform Cloud workspaces) are invisible: "
+            "suppress the finding with a reason. Workspaces selected only in scripts that CI "
+            "calls are not seen. Files in folders matched by `skip_paths` (examples, "
+            "samples, tests, fixtures, docs) do not count. A repository of reusable "
+            "Terraform modules (no root "
+            "module configures a backend, has its own `*.tfvars` or `terragrunt.hcl`, or "
+            "configures a provider while needing no input) deploys nothing itself and is "
+            "not judged."
+        ),
+    )
+
+    def applies_to_repository(self, repo: Repository) -> bool:
+        return bool(flavours_present(deployable_units(repo)))
+
+    def check_repository(self, repo: Repository, ctx: RepositoryContext) -> Iterator[Violation]:
+        skip: list[str] = ctx.option("skip_paths")
+        units = deployable_units(repo, skip)
+        present = flavours_present(units)
+        if not present:
+            return
+        envs = self.environments(repo, units, skip)
+        minimum: int = ctx.option("minimum")
+        if len(envs) >= minimum:
+            return
+        found = (
+            f"only {', '.join(f'`{e}`' for e in sorted(envs))} found"
+            if envs
+            else "no environment-specific configuration found"
+        )
+        yield self.file_violation(
+            min(present.values()),
+            f"The repository defines fewer than {minimum} environments ({found}): give each "
+            "environment its own variable file, root module or samconfig section so changes "
+            "can be tried before production",
+            key="environments",
+        )
+
+    @staticmethod
+    def environments(repo: Repository, units: list[Unit], skip: list[str]) -> set[str]:
+        excluder = Excluder([glob.removesuffix("/**") for glob in skip])
+        envs: set[str] = set()
+        for kind in ("tfvars", "parameters"):
+            for path in repo.files_of_kind(kind):
+                relative = repo.relative(path)
+                if not excluder.excluded(relative):
+                    envs |= env_words(relative) | contained_envs(relative)
+        for unit in units:
+            envs |= parameter_envs(unit)
+        roots = {unit.path for unit in repo.root_modules()}
+        for unit in units:
+            if unit.path in roots:
+                relative = repo.relative(unit.path) + "/main.tf"
+                envs |= env_words(relative) | contained_envs(relative)
+        for path in repo.files_of_kind("samconfig.toml"):
+            if not excluder.excluded(repo.relative(path)):
+                envs |= samconfig_envs(repo.contents.get(path, ""))
+        for text in ci_texts(repo, skip).values():
+            for match in (*CI_ENVIRONMENT.finditer(text), *CI_SELECTORS.finditer(text)):
+                name = match.group(1).lower()
+                envs.add(SYNONYMS.get(name, name))
+        return envs

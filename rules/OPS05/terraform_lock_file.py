@@ -1,0 +1,121 @@
+"""OPS05-BP03/terraform-lock-file: Terraform root modules commit their dependency lock
+file."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+
+from opslint.aws.terraform_roots import DEFAULT_SKIPPED, beside, main_file, roots_to_check
+from opslint.model import Repository, Severity
+from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
+
+LOCK_FILE = ".terraform.lock.hcl"
+
+
+def ignoring_line(gitignore: str) -> int:
+    """The 1-based line of a ``.gitignore`` pattern that ignores lock files (0: none)."""
+    for number, raw in enumerate(gitignore.splitlines(), start=1):
+        pattern = raw.strip()
+        if not pattern or pattern.startswith(("#", "!")):
+            continue
+        name = pattern.lstrip("/").removeprefix("**/")
+        if "/" not in name and fnmatch.fnmatchcase(LOCK_FILE, name):
+            return number
+    return 0
+
+
+class TerraformLockFile(Rule):
+    id = "OPS05-BP03/terraform-lock-file"
+    title = "Terraform root modules have a committed .terraform.lock.hcl"
+    severity = Severity.WARNING
+    options = (
+        Option(
+            "skip_paths",
+            "list[str]",
+            DEFAULT_SKIPPED,
+            "Globs of module folders (relative to the scanned folder) that are examples or "
+            "tests, not deployed roots.",
+        ),
+    )
+    docs = Docs(
+        what=(
+            "For each Terraform root module of the scan (a module no other scanned module "
+            "calls through a local `source` and that configures a backend, has its own "
+            "`*.tfvars`, or configures a `provider` while needing no input) with resources, data "
+            "sources or module calls, checks that `.terraform.lock.hcl` sits beside it. In a "
+            "git work tree it also checks that git tracks the lock file whenever it tracks "
+            "the module's own files. The finding points at the first line of the module's "
+            "main file (`main.tf` when there is one)."
+        ),
+        why=(
+            "OPS05-BP03 asks you to manage configuration deliberately. The lock file records "
+            "the exact provider builds (and their checksums) that `terraform init` chose; "
+            "committed, it makes every plan and apply — on a laptop or in the pipeline — use "
+            "the same providers, and provider upgrades become reviewed changes."
+        ),
+        fix=(
+            "Run `terraform init` in the root module and commit `.terraform.lock.hcl` "
+            "(remove it from `.gitignore` if listed there). For several platforms run "
+            "`terraform providers lock -platform=linux_amd64 -platform=darwin_arm64`. Upgrade "
+            "deliberately with `terraform init -upgrade`."
+        ),
+        examples=(
+            Example(
+                "terraform",
+                failing="$ ls infra/\nmain.tf  variables.tf",
+                passing="$ ls -a infra/\n.terraform.lock.hcl  main.tf  variables.tf",
+            ),
+        ),
+        cautions=(
+            "Child modules (called by another scanned module) need no lock file: Terraform "
+            "ignores it there. Modules with a `terragrunt.hcl` beside them (Terragrunt keeps "
+            "the lock file with its own configuration) and folders matched by `skip_paths` "
+            "(examples, samples, tests, fixtures, docs) are not judged. When git does not "
+            "track the module's files yet, only the lock file's presence is checked. When "
+            "the root `.gitignore` ignores `.terraform.lock.hcl`, one finding on that line "
+            "replaces the findings of the modules it affects."
+        ),
+    )
+
+    def applies_to_repository(self, repo: Repository) -> bool:
+        return any(u.framework == "terraform" for u in repo.units)
+
+    def check_repository(self, repo: Repository, ctx: RepositoryContext) -> Iterator[Violation]:
+        gitignore = repo.display(".gitignore")
+        ignored_at = ignoring_line(repo.contents.get(gitignore, ""))
+        lacking: list[str] = []
+        for unit in roots_to_check(repo, ctx.option("skip_paths")):
+            lock = beside(unit, LOCK_FILE)
+            name = repo.relative(unit.path)
+            main = main_file(unit)
+            if ignored_at and not repo.is_tracked(lock):
+                lacking.append(name)
+            elif lock not in repo.files:
+                yield self.file_violation(
+                    main,
+                    f"Root module `{name}` has no `{LOCK_FILE}`: run `terraform init` there "
+                    "and commit the lock file so every run uses the same provider builds",
+                    key="lock-file",
+                )
+            elif repo.is_tracked(main) and not repo.is_tracked(lock):
+                yield self.file_violation(
+                    main,
+                    f"Root module `{name}`: `{LOCK_FILE}` is not tracked by git: commit it "
+                    "(and remove it from `.gitignore` if listed there)",
+                    key="lock-file",
+                )
+        if lacking:
+            shown = ", ".join(f"`{n}`" for n in lacking[:3]) + (", ..." if len(lacking) > 3 else "")
+            whose = (
+                f"the lock files of {len(lacking)} root modules ({shown})"
+                if len(lacking) > 1
+                else f"the lock file of root module {shown}"
+            )
+            yield self.file_violation(
+                gitignore,
+                f"`.gitignore` ignores `{LOCK_FILE}`, so {whose} cannot be committed: remove "
+                "the pattern and commit the lock files",
+                line=ignored_at,
+                key="gitignore",
+            )
