@@ -92,3 +92,22 @@ def test_violation_severity_and_configured_override(
     )
     result = run(["main.tf"], registry, overridden, jobs=1)
     assert {f.severity.value for f in result.findings} == {"error"}
+
+
+def test_terraform_only_run_never_imports_cfn_lint() -> None:
+    """The pre-commit case: cfn-lint costs ~0.5 s to import; a run over Terraform alone, with
+    every built-in rule selected, must not pay it."""
+    import subprocess
+
+    fixture = REPO / "fixtures/OPS08-BP02/log-group-retention/terraform-fail/main.tf"
+    script = (
+        "import sys\n"
+        "from opslint.cli import main\n"
+        f"main(['check', {str(fixture)!r}, '--format', 'json', '--output', '/dev/null'])\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('cfnlint', 'checkov')))\n"
+        "print(loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

@@ -7,13 +7,13 @@ copied from the AWS Lambda runtimes page, with successor runtimes); it is read l
 from __future__ import annotations
 
 import datetime
-import json
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
-from importlib import resources
 
-LIFECYCLE_FILE = "data/AdditionalSpecs/LmbdRuntimeLifecycle.json"
+from opslint.aws.cfnlint_data import additional_spec
+
+LIFECYCLE_FILE = "LmbdRuntimeLifecycle.json"
 
 
 class Status(Enum):
@@ -56,8 +56,7 @@ def _date(text: object) -> datetime.date | None:
 @cache
 def lifecycles() -> dict[str, Lifecycle]:
     """Runtime identifier → its lifecycle, from cfn-lint's package data."""
-    text = resources.files("cfnlint").joinpath(LIFECYCLE_FILE).read_text(encoding="utf-8")
-    table = json.loads(text)
+    table = additional_spec(LIFECYCLE_FILE)
     return {
         name: Lifecycle(
             runtime=name,

@@ -7,13 +7,11 @@ are mapped from it below.
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from opslint.aws.cfnlint_data import additional_spec
 from opslint.model import ABSENT, Resource
 
 SNAPSHOT_TYPES = frozenset(
@@ -147,24 +145,11 @@ leaves them out: a bucket that still holds objects is not deleted, and Terraform
 ``force_destroy`` defaults to false)."""
 
 
-def _cfn_lint_data(name: str) -> dict[str, Any]:
-    # find_spec locates the installed package without importing it (its __init__ costs
-    # ~0.5 s); the file is package data of cfnlint.data.AdditionalSpecs.
-    spec = importlib.util.find_spec("cfnlint")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("cfn-lint is not installed")
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    data: dict[str, Any] = json.loads(
-        (folder / "data" / "AdditionalSpecs" / name).read_text(encoding="utf-8")
-    )
-    return data
-
-
 @cache
 def cloudformation_stateful_types() -> frozenset[str]:
     """cfn-lint's stateful CloudFormation types, less those deleted only when empty (S3
     buckets), cluster members and nested stacks."""
-    types = _cfn_lint_data("StatefulResources.json")["ResourceTypes"]
+    types = additional_spec("StatefulResources.json")["ResourceTypes"]
     return frozenset(
         name
         for name, about in types.items()
