@@ -7,10 +7,11 @@ runs a real `git commit`. pre-commit builds the hook's virtual environment itsel
 non-editable `pip install` of opslint and its dependencies from the package index) in a
 `PRE_COMMIT_HOME` shared by every scenario, so it is built once per session.
 
-`pre-commit try-repo` is not used: it always builds in a fresh temporary store and ignores
-`PRE_COMMIT_HOME`, so every call would reinstall opslint and its dependencies (~12 s each).
-A `.pre-commit-config.yaml` with a path as `repo:` takes exactly the users' code path
-(clone at `rev`, install, run) and reuses the environment.
+The scenarios do not use `pre-commit try-repo`: it always builds in a fresh temporary store
+and ignores `PRE_COMMIT_HOME`, so every call reinstalls opslint and its dependencies (~12 s
+each). A `.pre-commit-config.yaml` with a path as `repo:` takes exactly the users' code path
+(clone at `rev`, install, run) and reuses the environment. One test runs `try-repo` itself,
+the way a hook author tries the hook before a release.
 """
 
 from __future__ import annotations
@@ -350,3 +351,25 @@ def test_hook_wall_time_on_a_one_file_commit(
         ("one_file_commit_seconds", round(seconds, 2)),
     ]
     assert seconds < ONE_FILE_COMMIT_BUDGET_S, f"a one-file commit took {seconds:.1f} s"
+
+
+def test_try_repo_fails_on_a_defect_and_passes_after_the_fix(
+    hook_repo: HookRepo, tmp_path: Path
+) -> None:
+    """`pre-commit try-repo` against the hook repository, on staged files."""
+    repo = UserRepo(tmp_path / "user", hook_repo.env)
+    repo.path.mkdir()
+    repo.git("init", "--quiet")
+    # try-repo takes no hook args: the repository's own configuration selects the rules
+    repo.write(".opslint.yaml", f"select: [{SELECTED}]\n")
+    repo.write("infra/main.tf", LOG_GROUP_NO_RETENTION)
+    repo.git("add", "--all")
+    args = ("try-repo", str(hook_repo.path), "opslint", "--ref", hook_repo.rev)
+    failed = _pre_commit(repo.path, hook_repo.env, *args, "--files", "infra/main.tf")
+    assert failed.returncode == 1, failed.stdout
+    assert "infra/main.tf:2: warning OPS08-BP02/log-group-retention " in failed.stdout
+    repo.write("infra/main.tf", LOG_GROUP_WITH_RETENTION)
+    repo.git("add", "--all")
+    passed = _pre_commit(repo.path, hook_repo.env, *args, "--files", "infra/main.tf")
+    assert passed.returncode == 0, passed.stdout
+    assert "Passed" in passed.stdout

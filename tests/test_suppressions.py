@@ -295,3 +295,22 @@ def test_directive_syntax(body: str, expected: tuple[tuple[str, ...], str, str |
 def test_markers_in_strings_are_not_directives() -> None:
     text = 'locals {\n  note = "see # opslint:ignore OPS08 -- not a comment"\n}\n'
     assert scan_text("main.tf", text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("exceptions: {path: x}\n", "`exceptions` must be a list"),
+        ("exceptions:\n  - rule: OPS08\n", "`exceptions[0]`.path must be a path glob"),
+        ("exceptions:\n  - path: x\n", "`exceptions[0]` needs `rule`"),
+        ("exceptions:\n  - path: x\n    rule: OPS08\n    why: y\n", "unknown key `why`"),
+        ("inline-suppressions: maybe\n", "`inline-suppressions` must be true or false"),
+    ],
+)
+def test_configuration_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    (tmp_path / ".opslint.yaml").write_text(text, encoding="utf-8")
+    assert main(["check", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and ".opslint.yaml" in err
