@@ -270,6 +270,8 @@ class Unit:
     providers: tuple[ProviderConfig, ...] = ()
     settings: TerraformSettings | None = None
     variables: Mapping[str, Any] = field(default_factory=dict)
+    # variables with no default that no variable file sets: a caller must pass them
+    required_variables: frozenset[str] = frozenset()
     # CloudFormation
     parameters: Mapping[str, Any] = field(default_factory=dict)
     conditions: frozenset[str] = frozenset()

@@ -87,8 +87,9 @@ class Docs:
     fix: str
     examples: tuple[Example, ...]
     unknown: str = (
-        "A value opslint cannot resolve (an unset variable, a module output, a function it "
-        "does not evaluate, a parameter without a default) never produces a finding."
+        "A value opslint cannot resolve (an unset variable or one whose default is null, a "
+        "module output, a function it does not evaluate, a parameter without a default) never "
+        "produces a finding."
     )
     cautions: str = ""
 

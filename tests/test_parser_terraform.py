@@ -390,6 +390,33 @@ def test_unset_variable_is_unknown() -> None:
     assert unit.variables["maybe"] == Unknown("variable maybe has no value", "var.maybe")
 
 
+def test_null_default_variable_is_unknown_but_explicit_null_stays_null(tmp_path: Path) -> None:
+    """A null default leaves the value to a caller opslint does not see (a module block,
+    ``-var``); a null written in a variable file is what Terraform uses."""
+    module = tmp_path / "m"
+    files = _write(
+        module,
+        {
+            "main.tf": (
+                'variable "days" {\n  type    = number\n  default = null\n}\n'
+                'variable "given" {\n  default = 7\n}\n'
+                'resource "aws_cloudwatch_log_group" "a" {\n'
+                "  retention_in_days = var.days\n}\n"
+            ),
+            "terraform.tfvars": "given = null\n",
+            "required.tf": 'variable "name" {}\n',
+        },
+    )
+    unit = parse_module(module.as_posix(), files)
+    unknown = Unknown("variable days defaults to null: its caller decides", "var.days")
+    assert unit.variables["days"] == unknown
+    assert unit.variables["given"] is None
+    assert unit.required_variables == {"name"}  # a null default is still a default
+    retention = _resource(unit, "aws_cloudwatch_log_group.a").get("retention_in_days")
+    assert isinstance(retention, Unknown)
+    assert retention.reason == unknown.reason
+
+
 def test_locals_chain_and_interpolation() -> None:
     function = _resource(_module(BASIC), "aws_lambda_function.api")
     # local.name = "${local.prefix}-svc", local.prefix = var.env

@@ -83,13 +83,9 @@ def attribute(resource: Resource, key: str) -> str:
 
 
 def read(resource: Resource, key: str) -> Any:
-    """A common alarm attribute's value. A Terraform argument written but resolved to
-    null almost always comes from a module input whose default is null (``alarm_actions =
-    var.alarm_actions``): the caller may set it, so it is :class:`Unknown`, not missing."""
-    name = attribute(resource, key)
-    if name in resource.attributes and resource.attributes[name] is None:
-        return Unknown("null, from a module input", name)
-    return resource.get(name)
+    """A common alarm attribute's value (a module input whose default is null is already
+    :class:`Unknown`: the Terraform parser leaves it to the caller)."""
+    return resource.get(attribute(resource, key))
 
 
 def alarms(unit: Unit) -> list[Resource]:

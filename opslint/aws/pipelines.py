@@ -16,6 +16,7 @@ from typing import Any
 from opslint.aws.terraform_roots import DEFAULT_SKIPPED, is_deployed, uses_terragrunt
 from opslint.discover import Excluder, ci_references
 from opslint.model import ABSENT, Repository, Resource, Unit, as_list, lookup
+from opslint.rule import Option
 
 FLAVOURS = ("terraform", "cloudformation")
 FLAVOUR_NAMES = {"terraform": "Terraform", "cloudformation": "CloudFormation/SAM"}
@@ -55,6 +56,15 @@ DEPLOYERS: tuple[re.Pattern[str], ...] = (
 )
 ATLANTIS = frozenset({"atlantis.yaml", "atlantis.yml"})
 """Atlantis plans every pull request and applies on command: it validates and deploys."""
+
+SKIP_IAC = Option(
+    "skip_paths",
+    "list[str]",
+    DEFAULT_SKIPPED,
+    "Globs of folders (relative to the scanned folder) whose IaC does not count: "
+    "examples, samples, tests, fixtures, docs.",
+)
+"""The ``skip_paths`` option of the rules that look for CI validation and deployment."""
 
 
 def ci_texts(repo: Repository, skip_paths: Iterable[str] = DEFAULT_SKIPPED) -> dict[str, str]:

@@ -5,7 +5,8 @@ state, backend, version and lock-file rules)."""
 from __future__ import annotations
 
 from opslint.discover import Excluder
-from opslint.model import Repository, Span, Unit, Unknown
+from opslint.model import Repository, Span, Unit
+from opslint.rule import Option
 
 DEFAULT_SKIPPED = [
     "**/examples/**",
@@ -18,6 +19,15 @@ DEFAULT_SKIPPED = [
 ]
 """Folders holding sample, documentation or test configurations rather than deployed
 roots."""
+
+SKIP_ROOTS = Option(
+    "skip_paths",
+    "list[str]",
+    DEFAULT_SKIPPED,
+    "Globs of module folders (relative to the scanned folder) that are examples or "
+    "tests, not deployed roots.",
+)
+"""The ``skip_paths`` option of the rules that judge root modules."""
 
 
 def uses_terragrunt(repo: Repository, unit: Unit) -> bool:
@@ -48,8 +58,7 @@ def is_deployed(unit: Unit) -> bool:
         return True
     if any(f.endswith((".tfvars", ".tfvars.json")) for f in unit.files):
         return True
-    required_inputs = any(isinstance(v, Unknown) for v in unit.variables.values())
-    return bool(unit.providers) and not required_inputs
+    return bool(unit.providers) and not unit.required_variables
 
 
 def roots_to_check(repo: Repository, globs: list[str], terragrunt: bool = True) -> list[Unit]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opslint.aws.pipelines import deployable_units, deployment_evidence, flavours_present
-from opslint.aws.terraform_roots import DEFAULT_SKIPPED
+from opslint.aws.pipelines import SKIP_IAC, deployable_units, deployment_evidence, flavours_present
 from opslint.model import Repository, Severity
-from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
+from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 
 class DeploymentPipelineAsCode(Rule):
@@ -16,15 +15,7 @@ class DeploymentPipelineAsCode(Rule):
     title = "A deployment pipeline for the infrastructure is defined as code"
     severity = Severity.NOTE
     related = ("OPS05-BP04",)
-    options = (
-        Option(
-            "skip_paths",
-            "list[str]",
-            DEFAULT_SKIPPED,
-            "Globs of folders (relative to the scanned folder) whose IaC does not count: "
-            "examples, samples, tests, fixtures, docs.",
-        ),
-    )
+    options = (SKIP_IAC,)
     docs = Docs(
         what=(
             "Checks that something in the repository deploys its infrastructure code: an "

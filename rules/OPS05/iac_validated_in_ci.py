@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 from opslint.aws.pipelines import (
     FLAVOUR_NAMES,
+    SKIP_IAC,
     ci_texts,
     flavours_present,
     judged_units,
     validated_flavours,
 )
-from opslint.aws.terraform_roots import DEFAULT_SKIPPED
 from opslint.model import Repository, Severity
-from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
+from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 SUGGESTIONS = {
     "terraform": "`terraform fmt -check`, `terraform validate`, `tflint` or `checkov`",
@@ -27,15 +27,7 @@ class IacValidatedInCi(Rule):
     title = "A CI definition validates every IaC flavour in the repository"
     severity = Severity.WARNING
     related = ("OPS06-BP02",)
-    options = (
-        Option(
-            "skip_paths",
-            "list[str]",
-            DEFAULT_SKIPPED,
-            "Globs of folders (relative to the scanned folder) whose IaC does not count: "
-            "examples, samples, tests, fixtures, docs.",
-        ),
-    )
+    options = (SKIP_IAC,)
     docs = Docs(
         what=(
             "Looks at the IaC flavours the repository holds (Terraform; CloudFormation and "

@@ -6,9 +6,9 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 
-from opslint.aws.terraform_roots import DEFAULT_SKIPPED, beside, main_file, roots_to_check
+from opslint.aws.terraform_roots import SKIP_ROOTS, beside, main_file, roots_to_check
 from opslint.model import Repository, Severity
-from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
+from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 LOCK_FILE = ".terraform.lock.hcl"
 
@@ -29,15 +29,7 @@ class TerraformLockFile(Rule):
     id = "OPS05-BP03/terraform-lock-file"
     title = "Terraform root modules have a committed .terraform.lock.hcl"
     severity = Severity.WARNING
-    options = (
-        Option(
-            "skip_paths",
-            "list[str]",
-            DEFAULT_SKIPPED,
-            "Globs of module folders (relative to the scanned folder) that are examples or "
-            "tests, not deployed roots.",
-        ),
-    )
+    options = (SKIP_ROOTS,)
     docs = Docs(
         what=(
             "For each Terraform root module of the scan (a module no other scanned module "

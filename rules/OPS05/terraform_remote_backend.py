@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opslint.aws.terraform_roots import DEFAULT_SKIPPED, roots_to_check, settings_location
+from opslint.aws.terraform_roots import SKIP_ROOTS, roots_to_check, settings_location
 from opslint.model import Repository, Severity
-from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
+from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 LOCAL_BACKENDS = frozenset({"local"})
 
@@ -16,15 +16,7 @@ class TerraformRemoteBackend(Rule):
     id = "OPS05-BP01/terraform-remote-backend"
     title = "Terraform root modules declare a remote backend"
     severity = Severity.WARNING
-    options = (
-        Option(
-            "skip_paths",
-            "list[str]",
-            DEFAULT_SKIPPED,
-            "Globs of module folders (relative to the scanned folder) that are examples or "
-            "tests, not deployed roots.",
-        ),
-    )
+    options = (SKIP_ROOTS,)
     docs = Docs(
         what=(
             "Finds the Terraform root modules of the scan — modules no other scanned module "

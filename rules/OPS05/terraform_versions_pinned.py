@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.aws.terraform_roots import DEFAULT_SKIPPED, roots_to_check, settings_location
+from opslint.aws.terraform_roots import SKIP_ROOTS, roots_to_check, settings_location
 from opslint.model import ABSENT, Repository, Severity, Unit, Unknown
-from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
+from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 BUILT_IN_PROVIDERS = frozenset({"terraform"})
 
@@ -46,15 +46,7 @@ class TerraformVersionsPinned(Rule):
     id = "OPS05-BP03/terraform-versions-pinned"
     title = "Terraform root modules set required_version and provider version constraints"
     severity = Severity.WARNING
-    options = (
-        Option(
-            "skip_paths",
-            "list[str]",
-            DEFAULT_SKIPPED,
-            "Globs of module folders (relative to the scanned folder) that are examples or "
-            "tests, not deployed roots.",
-        ),
-    )
+    options = (SKIP_ROOTS,)
     docs = Docs(
         what=(
             "For each Terraform root module of the scan (a module no other scanned module "

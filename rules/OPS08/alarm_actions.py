@@ -38,8 +38,8 @@ class AlarmActions(Rule):
         ),
         unknown=(
             "A value opslint cannot resolve (an action list from a variable or module output) "
-            "never produces a finding; neither does an argument that resolves to null (a "
-            "module input whose default is null: the caller sets it). When a deployment "
+            "never produces a finding; neither does a module input whose default is null (the "
+            "caller sets it). When a deployment "
             "group, ECS service or other consumer names its alarms through values opslint "
             "cannot resolve, or an EventBridge rule matches every alarm state change, any "
             "alarm of the unit may be one of them, so none is reported."

@@ -12,16 +12,6 @@ ATTRIBUTE = {
 }
 
 
-def _read(resource: Resource, attribute: str) -> Any:
-    """The attribute's value. A Terraform argument written but resolved to null comes from a
-    module input whose default is null (`x = var.x`): the caller sets it, so it is unknown."""
-    if resource.framework == "terraform" and (
-        attribute in resource.attributes and resource.attributes[attribute] is None
-    ):
-        return Unknown("null, from a module input", attribute)
-    return resource.get(attribute)
-
-
 def _enabled_types(value: Any, framework: str) -> set[str] | None:
     """The log types one alternative enables; None when opslint cannot tell."""
     if value is ABSENT:
@@ -56,12 +46,6 @@ class EksControlPlaneLogs(Rule):
         ),
     )
     docs = Docs(
-        unknown=(
-            "A value opslint cannot resolve (an unset variable, a module output, a function it "
-            "does not evaluate, a parameter without a default) never produces a finding; "
-            "neither does a Terraform argument that resolves to null from a module input "
-            "whose default is null (the caller sets it)."
-        ),
         what=(
             "Checks that EKS clusters enable the required control-plane log types (by "
             "default `api` and `audit`; option `required_types`): "
@@ -109,7 +93,7 @@ class EksControlPlaneLogs(Rule):
         if not required:
             return
         attribute = ATTRIBUTE[resource.framework]
-        value = _read(resource, attribute)
+        value = resource.get(attribute)
         missing: list[str] = []
         for option in alternatives(value):
             if isinstance(option, (Unknown, Reference, Choice)):

@@ -21,16 +21,6 @@ NAME = {"terraform": "name", "cloudformation": "LogGroupName"}
 FOREVER = "forever"
 
 
-def _read(resource: Resource, attribute: str) -> Any:
-    """The attribute's value. A Terraform argument written but resolved to null comes from a
-    module input whose default is null (`x = var.x`): the caller sets it, so it is unknown."""
-    if resource.framework == "terraform" and (
-        attribute in resource.attributes and resource.attributes[attribute] is None
-    ):
-        return Unknown("null, from a module input", attribute)
-    return resource.get(attribute)
-
-
 def _tag_value(resource: Resource, key: str) -> Any:
     """The value of tag ``key`` (ABSENT when the resource has no such tag, Unknown when its
     tags cannot be read): a map in Terraform, a Key/Value list in CloudFormation."""
@@ -82,12 +72,6 @@ class LogGroupRetention(Rule):
         ),
     )
     docs = Docs(
-        unknown=(
-            "A value opslint cannot resolve (an unset variable, a module output, a function it "
-            "does not evaluate, a parameter without a default) never produces a finding; "
-            "neither does a Terraform argument that resolves to null from a module input "
-            "whose default is null (the caller sets it)."
-        ),
         what=(
             "Checks that every CloudWatch log group sets a retention period: "
             "`retention_in_days` on `aws_cloudwatch_log_group`, `RetentionInDays` on "
@@ -162,7 +146,7 @@ class LogGroupRetention(Rule):
         return verdict
 
     def _check(self, resource: Resource, ctx: Context, attribute: str) -> Iterator[Violation]:
-        value = _read(resource, attribute)
+        value = resource.get(attribute)
         min_days: int = ctx.option("min_days")
 
         def never_expires(v: object) -> bool | None:

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.model import ABSENT, Resource, Severity, Unknown, alternatives
+from opslint.model import ABSENT, Resource, Severity, alternatives
 from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
 ATTRIBUTE = {
@@ -32,16 +32,6 @@ SUGGESTED = (
 )
 
 
-def _read(resource: Resource, attribute: str) -> Any:
-    """The attribute's value. A Terraform argument written but resolved to null comes from a
-    module input whose default is null (`x = var.x`): the caller sets it, so it is unknown."""
-    if resource.framework == "terraform" and (
-        attribute in resource.attributes and resource.attributes[attribute] is None
-    ):
-        return Unknown("null, from a module input", attribute)
-    return resource.get(attribute)
-
-
 def _suggestion(engine: Any) -> str:
     if isinstance(engine, str):
         for prefix, logs in SUGGESTED:
@@ -59,12 +49,6 @@ class RdsLogExports(Rule):
         "cloudformation": ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster"),
     }
     docs = Docs(
-        unknown=(
-            "A value opslint cannot resolve (an unset variable, a module output, a function it "
-            "does not evaluate, a parameter without a default) never produces a finding; "
-            "neither does a Terraform argument that resolves to null from a module input "
-            "whose default is null (the caller sets it)."
-        ),
         what=(
             "Checks that RDS DB instances and clusters publish at least one log type to "
             "CloudWatch Logs: `enabled_cloudwatch_logs_exports` on `aws_db_instance` and "
@@ -138,7 +122,7 @@ class RdsLogExports(Rule):
                 return not value
             return None
 
-        if every_alternative(_read(resource, attribute), exports_nothing):
+        if every_alternative(resource.get(attribute), exports_nothing):
             engine = next(
                 (e for e in alternatives(resource.get(ENGINE[framework])) if isinstance(e, str)),
                 None,

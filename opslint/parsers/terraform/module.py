@@ -41,7 +41,9 @@ def parse_module(directory: str, files: Sequence[str], var_files: Sequence[str] 
     ``var_files`` the user's ``--var-file`` arguments (applied last, in order); all paths are
     relative to the working directory with POSIX separators and are used verbatim in the result.
     Only auto-loaded variable files (``terraform.tfvars[.json]``, ``*.auto.tfvars[.json]``) are
-    read from ``files``. Never raises: unreadable or malformed files become diagnostics.
+    read from ``files``. A variable left at its ``default = null`` is :class:`Unknown` (a
+    caller opslint does not see sets it); a null written in a variable file stays null.
+    Never raises: unreadable or malformed files become diagnostics.
     """
     try:
         return _ModuleParser(directory, load_hcl()).parse(files, var_files)
@@ -126,6 +128,7 @@ class _ModuleParser:
         self.read: list[str] = []
         self.blocks: list[_Block] = []
         self.variables: dict[str, _Variable] = {}
+        self.required: set[str] = set()  # declared without a default, set by no variable file
         self._parsed: dict[str, tuple[Any, str] | None] = {}
 
     # -- reading
@@ -180,6 +183,7 @@ class _ModuleParser:
             providers=tuple(providers),
             settings=settings,
             variables=dict(self.ev.variables or {}),
+            required_variables=frozenset(self.required),
         )
 
     # -- declarations
@@ -263,7 +267,12 @@ class _ModuleParser:
 
     def _resolve_variables(self, files: Sequence[str], var_files: Sequence[str]) -> None:
         """Terraform's precedence: default < terraform.tfvars < terraform.tfvars.json <
-        *.auto.tfvars[.json] (lexical order) < each --var-file in order."""
+        *.auto.tfvars[.json] (lexical order) < each --var-file in order.
+
+        A variable that only has its declared ``default = null`` is :class:`Unknown`: null is
+        how a module says "the caller decides", and a module block or ``-var`` opslint does not
+        see may set it. A null written in a variable file stays null: it is the value Terraform
+        uses (the argument is not set)."""
         auto = list(dict.fromkeys(f for f in files if _is_auto_vars(f)))
         named = {posixpath.basename(f): f for f in auto}
         ordered = [named[n] for n in ("terraform.tfvars", "terraform.tfvars.json") if n in named]
@@ -278,9 +287,17 @@ class _ModuleParser:
             given = assigned.get(name, declared.default)
             if given is None:
                 values[name] = Unknown(f"variable {name} has no value", f"var.{name}")
+                self.required.add(name)
                 continue
             try:
-                values[name] = self._convert(ev.evaluate(given), declared.type)
+                value = self._convert(ev.evaluate(given), declared.type)
+                if value is None and name not in assigned:
+                    # a null default means "the caller decides" (a module block or -var sets
+                    # it); an explicit null in a variable file is the user's choice: null
+                    value = Unknown(
+                        f"variable {name} defaults to null: its caller decides", f"var.{name}"
+                    )
+                values[name] = value
             except Exception as exc:  # never raise: a bug or pathological input is a diagnostic
                 ev.reset()
                 values[name] = Unknown(f"variable {name} cannot be evaluated", f"var.{name}")
