@@ -15,6 +15,7 @@ from opslint import __version__
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
 from opslint.catalog import Catalog, load_catalog
 from opslint.config import Config, is_known_selector, is_selected
+from opslint.directives import scan_text
 from opslint.discover import (
     Discovery,
     ci_references,
@@ -25,7 +26,7 @@ from opslint.discover import (
 from opslint.model import Diagnostic, Finding, Repository, Severity, Unit, fingerprint, to_path
 from opslint.registry import Registry
 from opslint.rule import Context, RepositoryContext, Rule, Violation
-from opslint.suppress import apply_suppressions, scan_files
+from opslint.suppress import apply_suppressions
 
 ENGINE_SEVERITY = {
     "parse-error": Severity.ERROR,
@@ -164,8 +165,6 @@ def parse_task(task: ParseTask) -> Unit | None:
             unit: Unit | None = parse_module(task.path, task.files, task.var_files)
         else:
             unit = _parse_template_file(task.path)
-        if unit is not None:
-            unit = replace(unit, directives=scan_files(unit.files))
         return unit
     except Exception as exc:  # a parser bug must not hide other files' findings
         return Unit(
@@ -196,7 +195,8 @@ def _parse_template_file(path: str) -> Unit | None:
     text = data.decode("utf-8", errors="replace")
     if not looks_like_template(text):
         return None
-    return parse_template(path, text)
+    unit = parse_template(path, text)
+    return None if unit is None else replace(unit, directives=tuple(scan_text(path, text)))
 
 
 def _parse_tasks(tasks: list[ParseTask]) -> Iterator[Unit | None]:

@@ -236,10 +236,9 @@ def test_broken_plugin_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 2 and "bad.py: RuntimeError: boom" in err
 
 
-def test_rule_error_does_not_stop_the_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    rules = tmp_path / "rules"
+def crashing_rule(folder: Path, method: str) -> Path:
+    """A rules folder holding one rule whose ``method`` raises."""
+    rules = folder / "rules"
     rules.mkdir()
     (rules / "crash.py").write_text(
         "from opslint.rule import Docs, Example, Rule\n"
@@ -248,10 +247,17 @@ def test_rule_error_does_not_stop_the_run(
         "    title = 'crashes'\n"
         "    resource_types = {'terraform': ('aws_cloudwatch_log_group',)}\n"
         "    docs = Docs(what='w', why='y', fix='f', examples=(Example('terraform', 'a', 'b'),))\n"
-        "    def check_terraform(self, resource, ctx):\n"
+        f"    def {method}(self, target, ctx):\n"
         "        raise ValueError('bad rule')\n",
         encoding="utf-8",
     )
+    return rules
+
+
+def test_rule_error_does_not_stop_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = crashing_rule(tmp_path, "check_terraform")
     code, out, _ = run_main(
         capsys, "check", str(LOG_FAIL), "--rules-dir", str(rules), "--format", "json"
     )
@@ -328,19 +334,7 @@ def test_pyproject_configuration(capsys: pytest.CaptureFixture[str], tmp_path: P
 def test_named_file_still_reports_engine_failures_of_its_module(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "crash.py").write_text(
-        "from opslint.rule import Docs, Example, Rule\n"
-        "class Crash(Rule):\n"
-        "    id = 'OPS08-BP01/crash'\n"
-        "    title = 'crashes'\n"
-        "    resource_types = {'terraform': ('aws_cloudwatch_log_group',)}\n"
-        "    docs = Docs(what='w', why='y', fix='f', examples=(Example('terraform', 'a', 'b'),))\n"
-        "    def check_unit(self, unit, ctx):\n"
-        "        raise ValueError('bad rule')\n",
-        encoding="utf-8",
-    )
+    rules = crashing_rule(tmp_path, "check_unit")
     code, out, _ = run_main(
         capsys,
         "check",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from opslint.cli import main
-from opslint.suppress import parse_body, scan_text
+from opslint.directives import parse_body, scan_text
 
 RETENTION = "OPS08-BP02/log-group-retention"
 TRACING = "OPS04-BP05/lambda-tracing"

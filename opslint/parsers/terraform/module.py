@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from opslint.directives import scan_text
 from opslint.model import (
     ABSENT,
     Diagnostic,
+    Directive,
     ProviderConfig,
     Resource,
     Span,
@@ -130,6 +132,7 @@ class _ModuleParser:
         self.variables: dict[str, _Variable] = {}
         self.required: set[str] = set()  # declared without a default, set by no variable file
         self._parsed: dict[str, tuple[Any, str] | None] = {}
+        self.directives: list[Directive] = []  # opslint:ignore comments, for suppressions
 
     # -- reading
 
@@ -147,6 +150,7 @@ class _ModuleParser:
             return None
         if not text.strip():
             return None
+        self.directives.extend(scan_text(path, text))
         result: tuple[Any, str] | None = None
         if path.endswith(".json"):
             root, problem = read_json(path, text)
@@ -184,6 +188,7 @@ class _ModuleParser:
             settings=settings,
             variables=dict(self.ev.variables or {}),
             required_variables=frozenset(self.required),
+            directives=tuple(self.directives),
         )
 
     # -- declarations
