@@ -189,11 +189,42 @@ class Resource:
     references: frozenset[str] = frozenset()
     kind: str = "resource"
     """``resource``, ``data`` (Terraform data source) or ``module`` (Terraform module call)."""
+    module: str = ""
+    """For a resource of a called Terraform module: the module address it lives in
+    (``module.svc.module.logs``); ``name`` is then the full address. Empty in the module
+    that was scanned."""
+    inputs: Mapping[Path, tuple[str, ...]] = field(default_factory=dict)
+    """Attribute path → the variables of a called module its value was worked out from
+    (only while the module is instantiated for a caller)."""
+    origins: Mapping[Path, Origin] = field(default_factory=dict)
+    """Attribute path → the caller's argument its value came from: where a finding on that
+    attribute is reported (the line the user edits)."""
 
     @property
     def address(self) -> str:
         """The Terraform address (``aws_lambda_function.api``) or CloudFormation logical ID."""
         return self.name
+
+    @property
+    def local_name(self) -> str:
+        """The address inside its own module (``aws_cloudwatch_log_group.this``)."""
+        return self.name[len(self.module) + 1 :] if self.module else self.name
+
+    @property
+    def via(self) -> str:
+        """The chain of module calls the resource was reached through
+        (``module.svc → module.logs``)."""
+        parts = self.module.split(".")
+        return " → ".join(".".join(parts[i : i + 2]) for i in range(0, len(parts), 2))
+
+    def origin(self, path: str | Path = ()) -> Origin | None:
+        """The caller's argument the value at ``path`` (or its nearest ancestor) came from."""
+        steps = to_path(path)
+        for end in range(len(steps), 0, -1):
+            found = self.origins.get(steps[:end])
+            if found is not None:
+                return found
+        return None
 
     def get(self, path: str | Path, default: Any = ABSENT) -> Any:
         """Read a nested attribute: ``resource.get("tracing_config.mode")``.
@@ -218,6 +249,15 @@ class Resource:
 
     def meta_location(self, path: str | Path = ()) -> Span:
         return _nearest_span(self.meta_spans, to_path(path), self.span)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a called module's value was decided: a module call argument (or a nested
+    stack's parameter) in the caller's file."""
+
+    path: str
+    span: Span
 
 
 @dataclass(frozen=True)
@@ -272,6 +312,11 @@ class Unit:
     variables: Mapping[str, Any] = field(default_factory=dict)
     # variables with no default that no variable file sets: a caller must pass them
     required_variables: frozenset[str] = frozenset()
+    called: frozenset[str] = frozenset()
+    """Folders of the local modules this module calls and opslint followed, at any depth
+    (normalised display paths); their resources are in ``resources`` with full addresses."""
+    not_followed: tuple[tuple[str, str], ...] = ()
+    """Module calls opslint did not follow: (address, why)."""
     # CloudFormation
     parameters: Mapping[str, Any] = field(default_factory=dict)
     conditions: frozenset[str] = frozenset()
@@ -366,11 +411,14 @@ class Repository:
     def called_modules(self) -> frozenset[str]:
         """Paths of the Terraform modules of the scan that another module calls through a
         local ``source`` (``./modules/vpc``, ``../shared``)."""
-        called = set()
+        called: set[str] = set()
         for unit in self.units:
             if unit.framework != "terraform":
                 continue
+            called.update(unit.called)
             for call in unit.modules:
+                if call.module:
+                    continue
                 source = call.get("source")
                 if isinstance(source, str) and source.startswith(("./", "../")):
                     called.add(posixpath.normpath(posixpath.join(unit.path, source)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import posixpath
 import subprocess
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -256,19 +257,30 @@ def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | N
     attribute = to_path(violation.attribute)
     span = resource.meta_location(attribute) if violation.meta else resource.location(attribute)
     detail = violation.key or ".".join(str(step) for step in attribute)
+    path, name, message = resource.path, resource.name, violation.message
+    if resource.module:
+        # a called module's resource: where the caller decided the value, else the child's
+        # own resource, named as in its module so every instance gives the one finding
+        origin = None if violation.meta else resource.origin(attribute)
+        if origin is not None:
+            path, span = origin.path, origin.span
+            message = f"{message} (via {resource.via})"
+        else:
+            name = resource.local_name
+            message = message.replace(f"`{resource.name}`", f"`{name}`")
     return Finding(
         rule_id=rule.id,
         practice_id=rule.practice(),
         related_practices=rule.related,
         severity=severity,
-        path=resource.path,
+        path=path,
         line=span.line,
         end_line=span.end_line,
-        message=violation.message,
-        resource=resource.name,
+        message=message,
+        resource=name,
         resource_type=resource.type,
         framework=resource.framework,
-        fingerprint=fingerprint(rule.id, resource.path, resource.name, detail),
+        fingerprint=fingerprint(rule.id, path, name, detail),
     )
 
 
@@ -302,7 +314,10 @@ def run_rules(
     findings: list[Finding] = []
     applied: dict[str, list[str]] = {}
     instances = [(cls, cls()) for cls in rules]
+    called = {folder for unit in units for folder in unit.called}
     for unit in units:
+        if unit.framework == "terraform" and posixpath.normpath(unit.path) in called:
+            continue  # judged where it is called, with its callers' arguments
         for cls, rule in instances:
             severity, options = _severity_and_options(cls, config)
             ctx = Context(

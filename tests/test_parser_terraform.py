@@ -184,14 +184,63 @@ def test_repeated_blocks_are_a_list_with_indexed_spans() -> None:
     assert isinstance(group.get("ingress.from_port"), Unknown)  # two blocks: which one?
 
 
-def test_dynamic_block_is_unknown_and_keeps_its_references() -> None:
+def test_dynamic_block_with_a_known_for_each_is_expanded() -> None:
     group = _resource(_module(BASIC), "aws_security_group.web")
+    assert group.get("egress") == {
+        "from_port": 0,
+        "to_port": 0,
+        "protocol": "-1",
+        "cidr_blocks": ["10.0.0.0/8", Reference("data.aws_vpc.main", ("cidr_block",))],
+    }
+    assert _lines(group, ("egress",)) == (56, 64)
+    assert group.location(("egress", "cidr_blocks")) == Span(56, 64)
+    assert group.references == frozenset({"data.aws_vpc.main"})
+
+
+def test_dynamic_block_is_unknown_and_keeps_its_references(tmp_path: Path) -> None:
+    files = _write(
+        tmp_path / "m",
+        {
+            "main.tf": (
+                'variable "egress" {}\n'
+                'resource "aws_security_group" "web" {\n'
+                '  dynamic "egress" {\n'
+                "    for_each = var.egress\n"
+                "    content {\n"
+                "      cidr_blocks = [egress.value, data.aws_vpc.main.cidr_block]\n"
+                "    }\n"
+                "  }\n"
+                "}\n"
+            )
+        },
+    )
+    group = _resource(parse_module(str(tmp_path / "m"), files), "aws_security_group.web")
     egress = group.get("egress")
     assert isinstance(egress, Unknown)
     assert egress.reason == "dynamic block"
     assert egress.references == ("data.aws_vpc.main",)
-    assert _lines(group, ("egress",)) == (56, 64)
+    assert _lines(group, ("egress",)) == (3, 8)
     assert group.references == frozenset({"data.aws_vpc.main"})
+
+
+def test_dynamic_block_over_an_empty_collection_makes_no_block(tmp_path: Path) -> None:
+    files = _write(
+        tmp_path / "m",
+        {
+            "main.tf": (
+                'resource "aws_lambda_function" "f" {\n'
+                '  dynamic "tracing_config" {\n'
+                "    for_each = []\n"
+                "    content {\n"
+                '      mode = "Active"\n'
+                "    }\n"
+                "  }\n"
+                "}\n"
+            )
+        },
+    )
+    function = _resource(parse_module(str(tmp_path / "m"), files), "aws_lambda_function.f")
+    assert function.get("tracing_config") is ABSENT
 
 
 def test_dynamic_block_beside_static_blocks_of_the_same_name(tmp_path: Path) -> None:
@@ -261,7 +310,8 @@ def test_meta_arguments_of_resources_and_module_calls(tmp_path: Path) -> None:
     resource = _resource(unit, "aws_x.y")
     assert resource.meta == {"for_each": ["a", "b"], "provider": "aws.west"}
     assert resource.meta_spans == {("for_each",): Span(2, 2), ("provider",): Span(3, 3)}
-    assert isinstance(resource.get("name"), Unknown)
+    # one instance stands for all: each.key is any of the keys
+    assert resource.get("name") == Choice(("a", "b"), "each.key")
     assert "provisioner" not in resource.attributes
     assert resource.references == frozenset()  # neither the provider nor the provisioner
     module = _resource(unit, "module.m")
@@ -391,8 +441,8 @@ def test_unset_variable_is_unknown() -> None:
 
 
 def test_null_default_variable_is_unknown_but_explicit_null_stays_null(tmp_path: Path) -> None:
-    """A null default leaves the value to a caller opslint does not see (a module block,
-    ``-var``); a null written in a variable file is what Terraform uses."""
+    """In a reusable module scanned without its callers, a null default leaves the value to
+    the caller; a null written in a variable file is what Terraform uses."""
     module = tmp_path / "m"
     files = _write(
         module,
@@ -403,18 +453,49 @@ def test_null_default_variable_is_unknown_but_explicit_null_stays_null(tmp_path:
                 'resource "aws_cloudwatch_log_group" "a" {\n'
                 "  retention_in_days = var.days\n}\n"
             ),
-            "terraform.tfvars": "given = null\n",
             "required.tf": 'variable "name" {}\n',
         },
     )
-    unit = parse_module(module.as_posix(), files)
+    (module / "given.tfvars").write_text("given = null\n", encoding="utf-8")
+    unit = parse_module(module.as_posix(), files, [f"{module.as_posix()}/given.tfvars"])
     unknown = Unknown("variable days defaults to null: its caller decides", "var.days")
-    assert unit.variables["days"] == unknown
     assert unit.variables["given"] is None
     assert unit.required_variables == {"name"}  # a null default is still a default
+    unit = parse_module(module.as_posix(), files)
+    assert unit.variables["days"] == unknown
     retention = _resource(unit, "aws_cloudwatch_log_group.a").get("retention_in_days")
     assert isinstance(retention, Unknown)
     assert retention.reason == unknown.reason
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"terraform.tfvars": "region = \"eu-west-1\"\n"},
+        {"backend.tf": 'terraform {\n  backend "s3" {}\n}\n'},
+        {"provider.tf": 'provider "aws" {\n  region = var.region\n}\n'},
+    ],
+    ids=["tfvars", "backend", "provider"],
+)
+def test_null_default_is_null_in_a_root_module(tmp_path: Path, extra: dict[str, str]) -> None:
+    """A module someone applies (variable files, a backend, or a provider and no required
+    input) has no caller: a variable left at its null default is null."""
+    module = tmp_path / "m"
+    files = _write(
+        module,
+        {
+            "main.tf": (
+                'variable "days" {\n  type    = number\n  default = null\n}\n'
+                'variable "region" {\n  default = "us-east-1"\n}\n'
+                'resource "aws_cloudwatch_log_group" "a" {\n'
+                "  retention_in_days = var.days\n}\n"
+            ),
+            **extra,
+        },
+    )
+    unit = parse_module(module.as_posix(), files)
+    assert unit.variables["days"] is None
+    assert _resource(unit, "aws_cloudwatch_log_group.a").get("retention_in_days") is ABSENT
 
 
 def test_locals_chain_and_interpolation() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from opslint.model import Path, Span, Unknown
+from opslint.model import ABSENT, Path, Span, Unknown
 from opslint.parsers.terraform.evaluate import Ctx, Evaluator, merge_refs
 from opslint.parsers.terraform.hcl import Hcl
 from opslint.parsers.terraform.json_syntax import (
@@ -19,6 +19,7 @@ from opslint.parsers.terraform.json_syntax import (
     mark_span,
     yaml_kind,
 )
+from opslint.parsers.terraform.values import concrete
 
 
 @dataclass(slots=True)
@@ -30,9 +31,13 @@ class Evaluated:
     spans: dict[Path, Span] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     meta_spans: dict[Path, Span] = field(default_factory=dict)
+    inputs: dict[Path, tuple[str, ...]] = field(default_factory=dict)
+    """Attribute path → the module variables its value was worked out from."""
 
 
 _SKIPPED = frozenset({"provisioner", "connection"})
+_MAX_DYNAMIC = 100
+"""A dynamic block over more elements than this stays Unknown (keeps work bounded)."""
 
 
 class BodyEvaluator:
@@ -44,15 +49,26 @@ class BodyEvaluator:
         self.ev = ev
 
     def evaluate(
-        self, body: Any, text: str, json: JsonFile | None, meta_names: frozenset[str]
+        self,
+        body: Any,
+        text: str,
+        json: JsonFile | None,
+        meta_names: frozenset[str],
+        scope: Mapping[str, Any] | None = None,
     ) -> Evaluated:
-        """A block's body; ``meta_names`` are the meta-arguments of its kind of block."""
+        """A block's body; ``meta_names`` are the meta-arguments of its kind of block and
+        ``scope`` binds names such as ``each`` and ``count``."""
         result = Evaluated()
         if json is not None:
-            self._json_body(body, json, (), result, meta_names, {})
+            self._json_body(body, json, (), result, meta_names, scope or {})
         else:
-            self._hcl_body(body, Ctx(text), (), result, meta_names)
+            self._hcl_body(body, Ctx(text, scope or {}), (), result, meta_names)
         return result
+
+    def _track(self, out: Evaluated, path: Path, start: int) -> None:
+        """Record the variables read since ``start`` as the inputs of the value at ``path``."""
+        if len(self.ev.inputs) > start:
+            out.inputs[path] = tuple(dict.fromkeys(self.ev.inputs[start:]))
 
     # -- HCL
 
@@ -86,10 +102,12 @@ class BodyEvaluator:
                     if span is not None:
                         out.meta_spans[(name,)] = span
                     continue
+                used = len(ev.inputs)
                 if path == ("lifecycle",) and name == "ignore_changes":
                     values[name] = self._ignore_changes(child.expression, ctx)
                 else:
                     values[name] = ev.eval(child.expression, ctx)
+                self._track(out, (*path, name), used)
                 if span is not None:
                     out.spans[(*path, name)] = span
                 self._value_spans(child.expression, (*path, name), out.spans)
@@ -106,8 +124,13 @@ class BodyEvaluator:
                     continue
                 if block_type == "dynamic" and len(labels) > 1:
                     name = labels[1]
-                    values[name] = self._dynamic(child, name, ctx)
+                    used = len(ev.inputs)
+                    expanded = self._dynamic(child, name, ctx, counts.get(name, 0) == 0)
+                    self._track(out, (*path, name), used)
                     dynamic.add(name)
+                    if expanded is None:
+                        continue  # for_each is empty: no block
+                    values[name] = expanded
                     if span is not None:
                         out.spans.setdefault((*path, name), span)
                     continue
@@ -160,14 +183,21 @@ class BodyEvaluator:
             return [ev.source(element, ctx) for element in node.elements]
         return ev.source(node, ctx)
 
-    def _dynamic(self, block: Any, name: str, ctx: Ctx) -> Unknown:
-        """A ``dynamic`` block: Unknown, with the references of its ``for_each`` and content."""
+    def _dynamic(self, block: Any, name: str, ctx: Ctx, alone: bool) -> Any:
+        """A ``dynamic`` block: the blocks it makes when its ``for_each`` is known (and no
+        static block of that type sits beside it), None when it makes none; else Unknown,
+        with the references of its ``for_each`` and content."""
         h, ev = self.h, self.ev
         start = len(ev.refs)
         iterator = name
         for attribute in self.h.attributes(block.body):
             if attribute.identifier.token.value == "iterator":
                 iterator = ev.source(attribute.expression, ctx)
+        if alone:
+            expanded = self._expand(block, iterator, ctx)
+            if expanded is not ABSENT:
+                return expanded
+            del ev.refs[start:]
         inner = ctx.bind([iterator], Unknown("dynamic block iterator"))
         for child in block.body.children:
             if isinstance(child, h.Attribute):
@@ -175,6 +205,37 @@ class BodyEvaluator:
             elif isinstance(child, h.Block):
                 self._hcl_body(child.body, inner, (), Evaluated(), frozenset(), {})
         return Unknown("dynamic block", f'dynamic "{name}"', merge_refs(ev.refs[start:]))
+
+    def _expand(self, block: Any, iterator: str, ctx: Ctx) -> Any:
+        """The blocks of a dynamic block whose ``for_each`` is a known collection: one dict,
+        a list of them, None for none; ABSENT when it cannot be expanded."""
+        h, ev = self.h, self.ev
+        for_each: Any = ABSENT
+        content = None
+        for child in block.body.children:
+            if isinstance(child, h.Attribute) and child.identifier.token.value == "for_each":
+                for_each = ev.eval(child.expression, ctx)
+            elif isinstance(child, h.Block) and self.h.label(child.labels[0]) == "content":
+                content = child
+        if content is None or not isinstance(for_each, (list, dict)) or not concrete(for_each):
+            return ABSENT
+        items = list(for_each.items()) if isinstance(for_each, dict) else list(enumerate(for_each))
+        made = [
+            self._hcl_body(
+                content.body,
+                ctx.bind([iterator], {"key": key, "value": value}),
+                (),
+                Evaluated(),
+                frozenset(),
+                {},
+            )
+            for key, value in items[:_MAX_DYNAMIC]
+        ]
+        if len(items) > _MAX_DYNAMIC:
+            return ABSENT
+        if not made:
+            return None
+        return made[0] if len(made) == 1 else made
 
     def _value_spans(self, node: Any, path: Path, spans: dict[Path, Span]) -> None:
         """Spans of the keys of object literals and the items of tuples inside a value (also
@@ -242,7 +303,9 @@ class BodyEvaluator:
                         mark_span(block_name.start_mark, dynamic.end_mark),
                     )
             else:
+                used = len(ev.inputs)
                 out.attributes[name] = ev.json_value(value, file, scope)
+                self._track(out, (*path, name), used)
                 out.spans[(*path, name)] = span
                 json_spans(value, (*path, name), out.spans)
 

@@ -100,9 +100,13 @@ class Evaluator:
         self.h: Any = hcl  # IR classes: Any, so isinstance() does not narrow to hcl2 types
         self.diagnostics = diagnostics
         self.refs: list[str] = []
+        self.inputs: list[str] = []  # variables read, for where a called module's value came from
         self.variables: dict[str, Any] | None = None  # None: constants only (tfvars, defaults)
         self.locals: dict[str, Expr] = {}
-        self._local_values: dict[str, tuple[Any, tuple[str, ...]]] = {}
+        self.prefix = ""  # the module address of a called module ("module.svc")
+        self.module_outputs: Callable[[str], Any] | None = None
+        """Gives the outputs of a module call (a dict) when the call is followed, else None."""
+        self._local_values: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {}
         self._local_busy: set[str] = set()
         self._fragments: dict[str, Any] = {}
         h = hcl
@@ -133,6 +137,7 @@ class Evaluator:
     def reset(self) -> None:
         """Forget a failed evaluation's state (after an unexpected exception)."""
         self.refs.clear()
+        self.inputs.clear()
         self._local_busy.clear()
 
     def evaluate(self, expr: Expr, scope: Mapping[str, Any] | None = None) -> Any:
@@ -362,6 +367,10 @@ class Evaluator:
             return Unknown(_PLAN_TIME[name], self.source(node, ctx))
         if name in ("var", "local"):
             return invalid(f"{name} needs an attribute", self.source(node, ctx))
+        if name == "module" and first is not None and self.module_outputs is not None:
+            outputs = self.module_outputs(first)
+            if outputs is not None:
+                return self._module_value(first, outputs, steps[1:], node, ctx)
         needed = 2 if name == "data" else 1
         names = [step[1] for step in steps[:needed] if step[0] == "attr"]
         if len(names) < needed:
@@ -369,8 +378,27 @@ class Evaluator:
                 return Unknown(f"{name} is not known here", self.source(node, ctx))
             return invalid("incomplete resource reference", self.source(node, ctx))
         address = ".".join((name, *names))
+        if self.prefix:
+            address = f"{self.prefix}.{address}"
         self.refs.append(address)
         return Reference(address, self._reference_path(steps[needed:], ctx))
+
+    def _module_value(
+        self, call: str, outputs: Any, steps: Sequence[_Step], node: Any, ctx: Ctx
+    ) -> Any:
+        """``module.x.<output>`` of a followed call: the child's output value. One instance
+        stands for all, so an instance key (``module.x[0]``) is looked through."""
+        self.refs.append(f"{self.prefix}.module.{call}" if self.prefix else f"module.{call}")
+        if steps and steps[0][0] in ("index", "key"):
+            self._step_refs(steps[0], ctx)
+            steps = steps[1:]
+        if steps and steps[0][0] == "splat":
+            for step in steps:
+                self._step_refs(step, ctx)
+            return Unknown("outputs of all instances of a module call", self.source(node, ctx))
+        value = self.apply(outputs, steps, node, ctx)
+        self.refs.extend(value_references(value))
+        return self._rewrap(value, node, ctx)
 
     def _index_step(self, index: Any) -> _Step:
         if isinstance(index, self.h.ShortIndex):
@@ -470,6 +498,7 @@ class Evaluator:
     def _variable(self, name: str) -> Any:
         if self.variables is None:
             return Unknown("variables cannot be used here", f"var.{name}")
+        self.inputs.append(name)
         if name not in self.variables:
             return Unknown(f"variable {name} is not declared", f"var.{name}")
         return self.variables[name]
@@ -480,6 +509,7 @@ class Evaluator:
         cached = self._local_values.get(name)
         if cached is not None:
             self.refs.extend(cached[1])
+            self.inputs.extend(cached[2])
             return cached[0]
         expr = self.locals.get(name)
         if expr is None:
@@ -489,10 +519,14 @@ class Evaluator:
         if len(self._local_busy) >= _MAX_LOCAL_DEPTH:
             return Unknown("locals are nested too deeply", f"local.{name}")
         self._local_busy.add(name)
-        start = len(self.refs)
+        start, used = len(self.refs), len(self.inputs)
         value = self.evaluate(expr)
         self._local_busy.discard(name)
-        self._local_values[name] = (value, merge_refs(self.refs[start:]))
+        self._local_values[name] = (
+            value,
+            merge_refs(self.refs[start:]),
+            merge_refs(self.inputs[used:]),
+        )
         return value
 
     # -- operators
@@ -614,6 +648,29 @@ class Evaluator:
             )
             return invalid("expression cannot be parsed", node.value)
         return self.eval(parsed[0], Ctx(parsed[1]))
+
+
+def value_references(value: Any) -> tuple[str, ...]:
+    """The addresses a value refers to: its References and its Unknowns' references."""
+    found: list[str] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, Reference):
+            found.append(item.address)
+        elif isinstance(item, Unknown):
+            found.extend(item.references)
+        elif isinstance(item, Choice):
+            for option in item.options:
+                walk(option)
+        elif isinstance(item, dict):
+            for inner in item.values():
+                walk(inner)
+        elif isinstance(item, list):
+            for inner in item:
+                walk(inner)
+
+    walk(value)
+    return tuple(dict.fromkeys(found))
 
 
 # --- operators ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from opslint.directives import scan_text
@@ -22,6 +22,19 @@ from opslint.model import (
     Unknown,
 )
 from opslint.parsers.terraform.bodies import BodyEvaluator, Evaluated
+from opslint.parsers.terraform.calls import (
+    MAX_DEPTH,
+    Caller,
+    Instance,
+    Session,
+    attribute_origins,
+    child_folder,
+    instance_scope,
+    is_local,
+    memo_key,
+    module_files,
+    moved,
+)
 from opslint.parsers.terraform.evaluate import Ctx, Evaluator, Expr
 from opslint.parsers.terraform.functions import FUNCTIONS
 from opslint.parsers.terraform.hcl import Hcl, load_hcl, parse_error
@@ -115,14 +128,16 @@ def _read_text(path: str) -> tuple[str | None, Diagnostic | None]:
 
 _RESOURCE_META = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle"})
 _MODULE_META = frozenset({"count", "for_each", "providers", "depends_on"})
-_LABELS = {"resource": 2, "data": 2, "module": 1, "provider": 1, "variable": 1}
+_LABELS = {"resource": 2, "data": 2, "module": 1, "provider": 1, "variable": 1, "output": 1}
 
 
 class _ModuleParser:
     """Parses one module: reads its files, collects declarations, evaluates them into a Unit."""
 
-    def __init__(self, directory: str, hcl: Hcl) -> None:
+    def __init__(self, directory: str, hcl: Hcl, caller: Caller | None = None) -> None:
         self.directory = directory
+        self.caller = caller
+        self.session = caller.session if caller is not None else Session()
         self.h: Any = hcl  # IR classes: Any, so isinstance() does not narrow to hcl2 types
         self.diagnostics: list[Diagnostic] = []
         self.ev = Evaluator(hcl, self.diagnostics)
@@ -133,6 +148,12 @@ class _ModuleParser:
         self.required: set[str] = set()  # declared without a default, set by no variable file
         self._parsed: dict[str, tuple[Any, str] | None] = {}
         self.directives: list[Directive] = []  # opslint:ignore comments, for suppressions
+        self.outputs: dict[str, Any] = {}
+        self._followed: dict[str, Instance | None] = {}
+        self._following: set[str] = set()
+        self.not_followed: dict[str, str] = {}
+        if caller is not None:
+            self.ev.prefix = caller.prefix
 
     # -- reading
 
@@ -176,12 +197,28 @@ class _ModuleParser:
             if loaded is not None:
                 self._collect(path, loaded[0], loaded[1], override=path in overrides)
         self._resolve_variables(files, var_files)
+        self.ev.module_outputs = self._module_outputs
         resources, providers, settings = self._evaluate_blocks()
+        called: set[str] = set()
+        not_followed: list[tuple[str, str]] = []
+        for call in [r for r in resources if r.kind == "module"]:
+            instance = self._follow(call.name.rsplit(".", 1)[1])
+            if instance is not None:
+                resources.extend(instance.resources)
+                called.update(instance.called)
+                not_followed.extend(instance.not_followed)
+        not_followed.extend(
+            (self._address(f"module.{label}"), why) for label, why in self.not_followed.items()
+        )
+        if self.caller is not None:
+            self._evaluate_outputs()
         self.diagnostics.sort(key=lambda d: (d.path, d.line or 0, d.message))
         return Unit(
             framework="terraform",
             path=self.directory,
             resources=tuple(resources),
+            called=frozenset(called),
+            not_followed=tuple(sorted(set(not_followed))),
             files=tuple(sorted(set(self.read))),
             diagnostics=tuple(self.diagnostics),
             providers=tuple(providers),
@@ -278,6 +315,10 @@ class _ModuleParser:
         how a module says "the caller decides", and a module block or ``-var`` opslint does not
         see may set it. A null written in a variable file stays null: it is the value Terraform
         uses (the argument is not set)."""
+        if self.caller is not None:
+            self._resolve_arguments()
+            return
+        deployed = self._looks_deployed(files, var_files)
         auto = list(dict.fromkeys(f for f in files if _is_auto_vars(f)))
         named = {posixpath.basename(f): f for f in auto}
         ordered = [named[n] for n in ("terraform.tfvars", "terraform.tfvars.json") if n in named]
@@ -296,7 +337,7 @@ class _ModuleParser:
                 continue
             try:
                 value = self._convert(ev.evaluate(given), declared.type)
-                if value is None and name not in assigned:
+                if value is None and name not in assigned and not deployed:
                     # a null default means "the caller decides" (a module block or -var sets
                     # it); an explicit null in a variable file is the user's choice: null
                     value = Unknown(
@@ -313,6 +354,48 @@ class _ModuleParser:
                     )
                 )
         ev.refs.clear()
+        ev.variables = values
+
+    def _looks_deployed(self, files: Sequence[str], var_files: Sequence[str]) -> bool:
+        """Whether the module is one someone runs ``terraform apply`` in (it configures a
+        backend, has variable files, or configures a provider and needs no input), rather
+        than a reusable module scanned without its callers. Only there does a variable's
+        ``null`` default mean null; elsewhere the caller decides."""
+        if var_files or any(_is_auto_vars(f) for f in files):
+            return True
+        for block in self.blocks:
+            if block.kind == "terraform":
+                settings: dict[str, Any] = {"required_providers": {}}
+                self._settings(block, settings)
+                if settings.get("backend") or settings.get("cloud"):
+                    return True
+        providers = any(block.kind == "provider" for block in self.blocks)
+        return providers and all(v.default is not None for v in self.variables.values())
+
+    def _resolve_arguments(self) -> None:
+        """A called module's variables: the call's argument, else the default (``null``
+        included: the caller did not set it), else unknown (Terraform requires it)."""
+        assert self.caller is not None
+        ev = self.ev
+        values: dict[str, Any] = {}
+        for name, declared in self.variables.items():
+            if name in self.caller.arguments:
+                given = self.caller.arguments[name]
+                try:
+                    values[name] = self._convert(given, declared.type)
+                except Exception:  # never raise: keep the value as passed
+                    values[name] = given
+                continue
+            if declared.default is None:
+                values[name] = Unknown(f"variable {name} is not passed", f"var.{name}")
+                continue
+            try:
+                values[name] = self._convert(ev.evaluate(declared.default), declared.type)
+            except Exception:  # never raise: a pathological default is unknown
+                ev.reset()
+                values[name] = Unknown(f"variable {name} cannot be evaluated", f"var.{name}")
+        ev.refs.clear()
+        ev.inputs.clear()
         ev.variables = values
 
     def _var_file(self, path: str) -> list[tuple[str, Expr]]:
@@ -446,6 +529,8 @@ class _ModuleParser:
         if block.kind == "terraform":
             self._settings(block, settings)
             return
+        if block.kind == "output":
+            return
         if block.kind == "provider":
             provider = self._provider(block)
             key = (provider.name, provider.alias)
@@ -460,6 +545,8 @@ class _ModuleParser:
             providers[key] = provider
             return
         resource = self._resource(block)
+        if resource is None:
+            return  # count or for_each known to make no instance: it does not exist
         existing = resources.get(resource.name)
         if existing is None:
             if not block.override:  # Terraform rejects an override without an original
@@ -477,7 +564,7 @@ class _ModuleParser:
                 )
             )
 
-    def _resource(self, block: _Block) -> Resource:
+    def _resource(self, block: _Block) -> Resource | None:
         if block.kind == "module":
             kind, type_, name = "module", "module", f"module.{block.labels[0]}"
             meta_names = _MODULE_META
@@ -487,9 +574,14 @@ class _ModuleParser:
             if kind == "data":
                 name = "data." + name
             meta_names = _RESOURCE_META
-        result = self._body(block, meta_names)
+        name = self._address(name)
+        result = self._instance_body(block, meta_names)
+        if result is None:
+            return None
         refs = frozenset(ref for ref in self.ev.refs if ref != name)
         return Resource(
+            module=self.ev.prefix,
+            inputs=result.inputs if self.caller is not None else {},
             framework="terraform",
             type=type_,
             name=name,
@@ -503,8 +595,133 @@ class _ModuleParser:
             kind=kind,
         )
 
-    def _body(self, block: _Block, meta_names: frozenset[str]) -> Evaluated:
-        return self.bodies.evaluate(block.body, block.text, block.json, meta_names)
+    def _body(
+        self, block: _Block, meta_names: frozenset[str], scope: dict[str, Any] | None = None
+    ) -> Evaluated:
+        return self.bodies.evaluate(block.body, block.text, block.json, meta_names, scope)
+
+    def _instance_body(self, block: _Block, meta_names: frozenset[str]) -> Evaluated | None:
+        """A resource's or module call's body, evaluated with ``count.index``/``each`` bound
+        when its instances are known; None when it has no instance."""
+        start = len(self.ev.refs)
+        result = self._body(block, meta_names)
+        exists, scope = instance_scope(result.meta)
+        if not exists:
+            return None
+        if scope:
+            del self.ev.refs[start:]
+            result = self._body(block, meta_names, scope)
+        return result
+
+    def _address(self, name: str) -> str:
+        return f"{self.ev.prefix}.{name}" if self.ev.prefix else name
+
+    # -- module calls
+
+    def _module_outputs(self, label: str) -> Any:
+        """The outputs of ``module.<label>`` when the call is followed, else None."""
+        instance = self._follow(label)
+        return None if instance is None else instance.outputs
+
+    def _follow(self, label: str) -> Instance | None:
+        """Instantiate the module a call names (once per parse), or None (not followed: the
+        reason is in ``not_followed``)."""
+        if label in self._followed:
+            return self._followed[label]
+        if label in self._following:
+            return None  # outputs of a call used in its own arguments: Terraform rejects it
+        block = next((b for b in self.blocks if b.kind == "module" and b.labels[0] == label), None)
+        if block is None:
+            return None
+        self._following.add(label)
+        ev = self.ev
+        saved = (list(ev.refs), list(ev.inputs))
+        try:
+            instance = self._instantiate(label, block)
+        except Exception as exc:  # never raise: the call is not followed
+            self.not_followed[label] = f"cannot be evaluated ({type(exc).__name__})"
+            instance = None
+        finally:
+            ev.refs[:], ev.inputs[:] = saved
+            self._following.discard(label)
+        self._followed[label] = instance
+        return instance
+
+    def _instantiate(self, label: str, block: _Block) -> Instance | None:
+        prefix = self._address(f"module.{label}")
+        call = self._instance_body(block, _MODULE_META)
+        if call is None:
+            return Instance(prefix, (), {}, frozenset(), ())  # count = 0: nothing deployed
+        source = call.attributes.get("source")
+        if not isinstance(source, str):
+            self.not_followed[label] = "its source is not known"
+            return None
+        folder = self._module_folder(label, source)
+        if folder is None:
+            return None
+        stack = (
+            self.caller.stack if self.caller is not None else (posixpath.normpath(self.directory),)
+        )
+        if folder in stack:
+            self.not_followed[label] = "it calls a module that is calling it"
+            return None
+        if len(stack) > MAX_DEPTH:
+            self.not_followed[label] = "module calls are nested too deeply"
+            return None
+        files = module_files(folder)
+        if not files:
+            self.not_followed[label] = f"no Terraform files in {source}"
+            return None
+        arguments = {k: v for k, v in call.attributes.items() if k not in ("source", "version")}
+        key = (folder, memo_key(arguments))
+        instance = self.session.instances.get(key)
+        if instance is None:
+            child = _ModuleParser(
+                folder, self.h, Caller(arguments, prefix, (*stack, folder), self.session)
+            )
+            unit = child.parse(files, ())
+            self.diagnostics.extend(unit.diagnostics)
+            self.directives.extend(d for d in unit.directives if d not in self.directives)
+            instance = Instance(
+                prefix,
+                unit.resources,
+                child.outputs,
+                unit.called | {folder},
+                unit.not_followed,
+            )
+            self.session.instances[key] = instance
+        instance = moved(instance, prefix)
+        resources = attribute_origins(
+            instance.resources,
+            block.path,
+            block.span,
+            arguments,
+            call.spans,
+            call.inputs,
+            self.caller is not None,
+        )
+        return replace(instance, resources=tuple(resources))
+
+    def _module_folder(self, label: str, source: str) -> str | None:
+        if is_local(source):
+            return child_folder(self.directory, source)
+        self.not_followed[label] = "registry or remote module"
+        return None
+
+    def _evaluate_outputs(self) -> None:
+        for block in self.blocks:
+            if block.kind != "output" or block.labels[0] in self.outputs:
+                continue
+            self.ev.refs.clear()
+            try:
+                value = self._body(block, frozenset()).attributes.get("value", ABSENT)
+            except Exception:  # never raise: an output that cannot be evaluated is unknown
+                self.ev.reset()
+                value = Unknown("output cannot be evaluated", f"output.{block.labels[0]}")
+            self.outputs[block.labels[0]] = (
+                Unknown("output has no value") if value is ABSENT else value
+            )
+        self.ev.refs.clear()
 
     def _provider(self, block: _Block) -> ProviderConfig:
         result = self._body(block, frozenset())
