@@ -24,6 +24,7 @@ from opslint.discover import (
     display_path,
     repository_kind,
 )
+from opslint.instances import SharedFindings, locate
 from opslint.model import Diagnostic, Finding, Repository, Severity, Unit, fingerprint, to_path
 from opslint.registry import Registry
 from opslint.rule import Context, RepositoryContext, Rule, Violation
@@ -257,17 +258,8 @@ def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | N
     attribute = to_path(violation.attribute)
     span = resource.meta_location(attribute) if violation.meta else resource.location(attribute)
     detail = violation.key or ".".join(str(step) for step in attribute)
-    path, name, message = resource.path, resource.name, violation.message
-    if resource.module:
-        # a called module's resource: where the caller decided the value, else the child's
-        # own resource, named as in its module so every instance gives the one finding
-        origin = None if violation.meta else resource.origin(attribute)
-        if origin is not None:
-            path, span = origin.path, origin.span
-            message = f"{message} (via {resource.via})"
-        else:
-            name = resource.local_name
-            message = message.replace(f"`{resource.name}`", f"`{name}`")
+    placed = locate(resource, span, violation.message, None if violation.meta else attribute)
+    path, name, message, span = placed.path, placed.name, placed.message, placed.span
     return Finding(
         rule_id=rule.id,
         practice_id=rule.practice(),
@@ -315,6 +307,7 @@ def run_rules(
     applied: dict[str, list[str]] = {}
     instances = [(cls, cls()) for cls in rules]
     called = {folder for unit in units for folder in unit.called}
+    shared = SharedFindings(u for u in units if posixpath.normpath(u.path) not in called)
     for unit in units:
         if unit.framework == "terraform" and posixpath.normpath(unit.path) in called:
             continue  # judged where it is called, with its callers' arguments
@@ -337,7 +330,15 @@ def run_rules(
                     )
                 )
                 continue
-            findings.extend(_to_finding(cls, v, severity) for v in violations)
+            for violation in violations:
+                finding = _to_finding(cls, violation, severity)
+                if violation.resource is not None and finding.resource == (
+                    violation.resource.local_name if violation.resource.module else None
+                ):
+                    shared.add(finding, violation.resource, unit)
+                else:
+                    findings.append(finding)
+    findings.extend(shared.findings())
     return findings, applied
 
 

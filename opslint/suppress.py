@@ -65,13 +65,18 @@ class _Scope:
     """None: the whole file."""
     line: int | None = None
     """Set: only findings whose lines include it (an attribute's line)."""
+    local: str | None = None
+    """A called module's resource: its name inside its module (how findings no caller
+    decided name it)."""
 
     def covers(self, finding: Finding) -> bool:
         if finding.path != self.path:
             return False
         if self.resource is None:
             return True
-        if finding.resource != self.resource:
+        named = finding.resource in (self.resource, self.local)
+        # above a module call: the findings its arguments decided
+        if not named and not finding.resource.startswith(self.resource + "."):
             return False
         return self.line is None or finding.line <= self.line <= finding.end_line
 
@@ -100,11 +105,11 @@ def _scope_of(directive: Directive, resources: Sequence[Resource]) -> _Scope | N
     if containing:
         resource = min(containing, key=lambda r: r.span.end_line - r.span.line)
         if directive.trailing and directive.line != resource.span.line:
-            return _Scope(directive.path, resource.name, directive.line)
-        return _Scope(directive.path, resource.name)
+            return _Scope(directive.path, resource.name, directive.line, resource.local_name)
+        return _Scope(directive.path, resource.name, local=resource.local_name)
     for resource in in_file:
         if resource.span.line == directive.next_code_line:
-            return _Scope(directive.path, resource.name)
+            return _Scope(directive.path, resource.name, local=resource.local_name)
     return None
 
 
@@ -214,12 +219,16 @@ def apply_suppressions(
         candidates.append(_Active(known, suppression, covers, where, set()))
 
     if config.inline_suppressions:
+        seen: set[tuple[str, int]] = set()
         for unit in units:
             directives = list(unit.directives)
             for resource in unit.resources:
                 directives.extend(metadata_directives(resource))
             for directive in directives:
                 where = (directive.path, directive.line)
+                if where in seen:
+                    continue  # a called module's file, read with its caller too
+                seen.add(where)
                 if directive.misplaced:
                     problems.append(
                         engine(

@@ -100,8 +100,17 @@ def test_findings_lie_inside_their_resource() -> None:
         units = parse_all(build_tasks(found, config), jobs=1)
         findings, _ = run_rules(units, rules, config)
         resources = {(r.path, r.name): r for u in units for r in u.resources}
+        # a called module's resource is reported as named in its module, or on the call
+        resources |= {(r.path, r.local_name): r for u in units for r in u.resources if r.module}
+        calls = [r for u in units for r in u.resources if r.kind == "module"]
         for finding in findings:
-            resource = resources[(finding.path, finding.resource)]
+            resource = resources.get((finding.path, finding.resource)) or next(
+                c
+                for c in calls
+                if c.path == finding.path
+                and finding.resource.startswith(c.name + ".")
+                and c.span.line <= finding.line <= c.span.end_line
+            )
             inside = (
                 resource.span.line <= finding.line <= finding.end_line <= resource.span.end_line
             )

@@ -471,7 +471,7 @@ def test_null_default_variable_is_unknown_but_explicit_null_stays_null(tmp_path:
 @pytest.mark.parametrize(
     "extra",
     [
-        {"terraform.tfvars": "region = \"eu-west-1\"\n"},
+        {"terraform.tfvars": 'region = "eu-west-1"\n'},
         {"backend.tf": 'terraform {\n  backend "s3" {}\n}\n'},
         {"provider.tf": 'provider "aws" {\n  region = var.region\n}\n'},
     ],

@@ -1,0 +1,259 @@
+"""Local module calls followed with their callers' arguments: addresses, outputs, where
+findings land, suppressions at both places, count/for_each, cycles and repeated calls."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from opslint.config import load_config
+from opslint.model import Choice, Reference
+from opslint.parsers.terraform import module as module_parser
+from opslint.parsers.terraform import parse_module
+from opslint.registry import load_registry
+from opslint.runner import run
+
+RETENTION = "OPS08-BP02/log-group-retention"
+TRACING = "OPS04-BP05/lambda-tracing"
+
+LOGS = """\
+variable "retention" {
+  type = number
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/audit"
+  retention_in_days = var.retention
+}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path) -> Iterator[None]:
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    yield
+    os.chdir(cwd)
+
+
+def write(files: dict[str, str]) -> None:
+    for name, text in files.items():
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        Path(name).write_text(text, encoding="utf-8")
+
+
+def findings(paths: list[str], *rules: str) -> list[tuple[str, int, str, str]]:
+    config = load_config(None, Path.cwd()).merged(select=rules or (RETENTION,), ignore=())
+    result = run(paths, load_registry(entry_points=False), config, jobs=1)
+    return [(f.path, f.line, f.resource, f.message) for f in result.findings]
+
+
+def message(address: str, via: str = "") -> str:
+    text = f"Log group `{address}` never expires: set `retention_in_days` (e.g. 30)"
+    return f"{text} (via {via})" if via else text
+
+
+def test_the_callers_argument_is_where_the_finding_goes() -> None:
+    write(
+        {
+            "live/main.tf": (
+                'module "audit" {\n  source    = "../modules/logs"\n  retention = 0\n}\n'
+            ),
+            "modules/logs/main.tf": LOGS,
+        }
+    )
+    address = "module.audit.aws_cloudwatch_log_group.this"
+    expected = [("live/main.tf", 3, address, message(address, "module.audit"))]
+    assert findings(["."]) == expected
+    assert findings(["live"]) == expected
+    assert findings(["modules/logs"]) == []  # scanned alone: the input is unknown
+
+
+def test_nested_calls_report_on_the_outermost_argument_that_decided() -> None:
+    write(
+        {
+            "main.tf": (
+                'module "svc" {\n  source = "./svc"\n  days   = 0\n}\n'
+                'module "fixed" {\n  source = "./fixed"\n}\n'
+            ),
+            "svc/main.tf": (
+                'variable "days" {\n  type = number\n}\n'
+                'module "logs" {\n  source    = "../modules/logs"\n  retention = var.days\n}\n'
+            ),
+            "fixed/main.tf": (
+                'module "logs" {\n  source    = "../modules/logs"\n  retention = 0\n}\n'
+            ),
+            "modules/logs/main.tf": LOGS,
+        }
+    )
+    svc = "module.svc.module.logs.aws_cloudwatch_log_group.this"
+    fixed = "module.fixed.module.logs.aws_cloudwatch_log_group.this"
+    assert findings(["."]) == [
+        ("fixed/main.tf", 3, fixed, message(fixed, "module.fixed → module.logs")),
+        ("main.tf", 3, svc, message(svc, "module.svc → module.logs")),
+    ]
+
+
+def test_a_finding_no_argument_decided_is_reported_once_on_the_child() -> None:
+    write(
+        {
+            "main.tf": (
+                'module "a" {\n  source = "./logs"\n  name   = "a"\n}\n'
+                'module "b" {\n  source = "./logs"\n  name   = "b"\n  count  = 2\n}\n'
+            ),
+            "logs/main.tf": (
+                'variable "name" {\n  type = string\n}\n'
+                'resource "aws_cloudwatch_log_group" "this" {\n  name = var.name\n}\n'
+            ),
+        }
+    )
+    local = "aws_cloudwatch_log_group.this"
+    assert findings(["."]) == [("logs/main.tf", 4, local, message(local))]
+
+
+def test_suppressions_work_above_the_call_and_in_the_child() -> None:
+    write(
+        {
+            "main.tf": (
+                "# opslint:ignore OPS08-BP02 -- audit logs: retention set by the archive job\n"
+                'module "audit" {\n  source    = "./logs"\n  retention = 0\n}\n'
+                'module "app" {\n  source    = "./logs"\n'
+                "  retention = 0 # opslint:ignore OPS08-BP02 -- on the argument's line\n}\n"
+                'module "plain" {\n  source    = "./logs"\n  retention = 0\n}\n'
+            ),
+            "logs/main.tf": LOGS,
+            "other/main.tf": 'module "o" {\n  source = "./logs"\n}\n',
+            "other/logs/main.tf": (
+                "# opslint:ignore OPS08-BP02 -- kept forever by design\n"
+                'resource "aws_cloudwatch_log_group" "this" {\n  name = "x"\n}\n'
+            ),
+        }
+    )
+    address = "module.plain.aws_cloudwatch_log_group.this"
+    assert findings(["."]) == [("main.tf", 12, address, message(address, "module.plain"))]
+
+
+def test_count_zero_and_empty_for_each_deploy_nothing() -> None:
+    write(
+        {
+            "main.tf": (
+                'variable "enabled" {\n  default = false\n}\n'
+                'module "off" {\n  source    = "./logs"\n  count     = 0\n  retention = 0\n}\n'
+                'module "none" {\n  source    = "./logs"\n  for_each  = {}\n  retention = 0\n}\n'
+                'resource "aws_cloudwatch_log_group" "maybe" {\n'
+                '  count = var.enabled ? 1 : 0\n  name  = "m"\n}\n'
+            ),
+            "logs/main.tf": LOGS,
+        }
+    )
+    assert findings(["."]) == []
+
+
+def test_for_each_instances_stand_for_all() -> None:
+    write(
+        {
+            "main.tf": (
+                'module "bad" {\n  source    = "./logs"\n  for_each  = { a = 0, b = 0 }\n'
+                "  retention = each.value\n}\n"
+                'module "mixed" {\n  source    = "./logs"\n  for_each  = { a = 0, b = 30 }\n'
+                "  retention = each.value\n}\n"
+            ),
+            "logs/main.tf": LOGS,
+        }
+    )
+    address = "module.bad.aws_cloudwatch_log_group.this"
+    assert findings(["."]) == [("main.tf", 4, address, message(address, "module.bad"))]
+    unit = parse_module(".", ["main.tf"])
+    mixed = unit.by_name("module.mixed.aws_cloudwatch_log_group.this")
+    assert mixed is not None
+    assert mixed.get("retention_in_days") == Choice((0, 30), "each.value")
+
+
+def test_null_default_of_a_called_module_is_null_when_the_caller_does_not_set_it() -> None:
+    write(
+        {
+            "main.tf": 'module "logs" {\n  source = "./logs"\n}\n',
+            "logs/main.tf": (
+                'variable "retention" {\n  type    = number\n  default = null\n}\n'
+                'resource "aws_cloudwatch_log_group" "this" {\n'
+                '  name              = "x"\n  retention_in_days = var.retention\n}\n'
+            ),
+        }
+    )
+    local = "aws_cloudwatch_log_group.this"
+    assert findings(["."]) == [("logs/main.tf", 7, local, message(local))]
+    assert findings(["logs"]) == []  # scanned alone, its caller decides
+
+
+def test_outputs_resolve_through_the_child_and_addresses_are_terraforms() -> None:
+    write(
+        {
+            "main.tf": (
+                'module "svc" {\n  source = "./svc"\n}\n'
+                'resource "aws_sns_topic" "t" {\n  name = module.svc.group_name\n}\n'
+            ),
+            "svc/main.tf": (
+                'module "logs" {\n  source    = "../logs"\n  retention = 7\n}\n'
+                'output "group_name" {\n  value = module.logs.name\n}\n'
+            ),
+            "logs/main.tf": LOGS
+            + 'output "name" {\n  value = aws_cloudwatch_log_group.this.name\n}\n',
+        }
+    )
+    unit = parse_module(".", ["main.tf"])
+    names = [r.name for r in unit.resources]
+    assert names == [
+        "module.svc",
+        "aws_sns_topic.t",
+        "module.svc.module.logs",
+        "module.svc.module.logs.aws_cloudwatch_log_group.this",
+    ]
+    topic = unit.by_name("aws_sns_topic.t")
+    assert topic is not None
+    group = "module.svc.module.logs.aws_cloudwatch_log_group.this"
+    assert topic.get("name") == Reference(group, ("name",))
+    assert group in topic.references
+    assert unit.called == {"svc", "logs"}
+
+
+def test_cycles_and_missing_folders_are_not_followed() -> None:
+    write(
+        {
+            "main.tf": (
+                'module "self" {\n  source = "./"\n}\n'
+                'module "gone" {\n  source = "./nowhere"\n}\n'
+                'module "remote" {\n  source  = "terraform-aws-modules/lambda/aws"\n'
+                '  version = "7.0.0"\n}\n'
+            ),
+        }
+    )
+    unit = parse_module(".", ["main.tf"])
+    assert unit.not_followed == (
+        ("module.gone", "no Terraform files in ./nowhere"),
+        ("module.remote", "registry or remote module"),
+        ("module.self", "it calls a module that is calling it"),
+    )
+
+
+def test_a_module_called_with_the_same_arguments_is_evaluated_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = "".join(
+        f'module "m{i}" {{\n  source    = "./logs"\n  retention = 30\n}}\n' for i in range(50)
+    )
+    write({"main.tf": calls, "logs/main.tf": LOGS})
+    parsed: list[str] = []
+    original = module_parser._ModuleParser.parse
+
+    def counting(self: module_parser._ModuleParser, *args: object, **kwargs: object) -> object:
+        parsed.append(self.directory)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module_parser._ModuleParser, "parse", counting)
+    unit = parse_module(".", ["main.tf"])
+    assert parsed == [".", "logs"]
+    assert len([r for r in unit.resources if r.type == "aws_cloudwatch_log_group"]) == 50
+    assert unit.by_name("module.m49.aws_cloudwatch_log_group.this") is not None
