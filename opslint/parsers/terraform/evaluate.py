@@ -81,6 +81,9 @@ _PLAN_TIME = {
     "path": "path.* is not evaluated",
     "terraform": "terraform.* is only known at run time",
 }
+_FRAGMENTS: dict[str, Any] = {}
+"""Parsed expression fragments (templates of JSON strings and heredocs) by text."""
+_FRAGMENTS_MAX = 20_000
 _WS_NEWLINE = re.compile(r"\s*\n\s*")
 _MAX_LOCAL_DEPTH = 50
 """Locals referring to locals deeper than this are Unknown (keeps recursion bounded)."""
@@ -104,11 +107,12 @@ class Evaluator:
         self.variables: dict[str, Any] | None = None  # None: constants only (tfvars, defaults)
         self.locals: dict[str, Expr] = {}
         self.prefix = ""  # the module address of a called module ("module.svc")
+        self.instance_reads = 0  # count.* / each.* read where no instance was bound
         self.module_outputs: Callable[[str], Any] | None = None
         """Gives the outputs of a module call (a dict) when the call is followed, else None."""
         self._local_values: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {}
         self._local_busy: set[str] = set()
-        self._fragments: dict[str, Any] = {}
+        self._fragments = _FRAGMENTS  # shared: called modules repeat their templates
         h = hcl
         self._dispatch: dict[type, Callable[[Any, Ctx], Any]] = {
             h.IntLit: self._int,
@@ -278,6 +282,8 @@ class Evaluator:
             result = (attribute.expression, text)
         except Exception:  # any parser failure means "not an expression"
             result = None
+        if len(self._fragments) >= _FRAGMENTS_MAX:
+            self._fragments.clear()
         self._fragments[text] = result
         return result
 
@@ -362,6 +368,8 @@ class Evaluator:
             value = self._variable(first) if name == "var" else self._local(first)
             return self._rewrap(self.apply(value, steps[1:], node, ctx), node, ctx)
         if name in _PLAN_TIME:
+            if name in ("count", "each"):
+                self.instance_reads += 1
             for step in steps:
                 self._step_refs(step, ctx)
             return Unknown(_PLAN_TIME[name], self.source(node, ctx))

@@ -4,6 +4,7 @@ last), resolve variables by Terraform's precedence and evaluate every block into
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -126,6 +127,21 @@ def _read_text(path: str) -> tuple[str | None, Diagnostic | None]:
     return text, None
 
 
+_Loaded = tuple[tuple[Any, str] | None, list[Diagnostic], list[Directive]]
+_LOADED: dict[tuple[str, int, int], _Loaded] = {}
+"""Parsed files by (path, modification time, size): a module called from many places (or
+scanned on its own too) is read and parsed once per process."""
+_LOADED_MAX = 4096
+
+
+def _file_key(path: str) -> tuple[str, int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (path, status.st_mtime_ns, status.st_size)
+
+
 _RESOURCE_META = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle"})
 _MODULE_META = frozenset({"count", "for_each", "providers", "depends_on"})
 _LABELS = {"resource": 2, "data": 2, "module": 1, "provider": 1, "variable": 1, "output": 1}
@@ -164,27 +180,40 @@ class _ModuleParser:
             return self._parsed[path]
         self._parsed[path] = None
         self.read.append(path)
+        key = _file_key(path)
+        loaded = _LOADED.get(key) if key is not None else None
+        if loaded is None:
+            loaded = self._read(path)
+            if key is not None:
+                if len(_LOADED) >= _LOADED_MAX:
+                    _LOADED.clear()
+                _LOADED[key] = loaded
+        result, diagnostics, directives = loaded
+        self.diagnostics.extend(diagnostics)
+        self.directives.extend(directives)
+        self._parsed[path] = result
+        return result
+
+    def _read(self, path: str) -> _Loaded:
         text, problem = _read_text(path)
         if text is None:
-            if problem is not None:
-                self.diagnostics.append(problem)
-            return None
+            return None, [problem] if problem is not None else [], []
         if not text.strip():
-            return None
-        self.directives.extend(scan_text(path, text))
+            return None, [], []
+        directives = scan_text(path, text)
+        diagnostics: list[Diagnostic] = []
         result: tuple[Any, str] | None = None
         if path.endswith(".json"):
             root, problem = read_json(path, text)
             if problem is not None:
-                self.diagnostics.append(problem)
+                diagnostics.append(problem)
             result = None if root is None else (root, text)
         else:
             try:
                 result = (self.h.parse(text).raw.body, text)
             except Exception as exc:  # any parser failure is a diagnostic
-                self.diagnostics.append(parse_error(path, exc, text))
-        self._parsed[path] = result
-        return result
+                diagnostics.append(parse_error(path, exc, text))
+        return result, diagnostics, directives
 
     # -- the whole module
 
@@ -603,12 +632,12 @@ class _ModuleParser:
     def _instance_body(self, block: _Block, meta_names: frozenset[str]) -> Evaluated | None:
         """A resource's or module call's body, evaluated with ``count.index``/``each`` bound
         when its instances are known; None when it has no instance."""
-        start = len(self.ev.refs)
+        start, reads = len(self.ev.refs), self.ev.instance_reads
         result = self._body(block, meta_names)
         exists, scope = instance_scope(result.meta)
         if not exists:
             return None
-        if scope:
+        if scope and self.ev.instance_reads > reads:
             del self.ev.refs[start:]
             result = self._body(block, meta_names, scope)
         return result
