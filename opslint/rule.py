@@ -43,6 +43,7 @@ from opslint.model import (
     describe,
     to_path,
 )
+from opslint.undecided import checking, note
 
 RULE_ID_PATTERN = re.compile(r"^(OPS\d\d-BP\d\d)/[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -162,6 +163,7 @@ def every_alternative(value: Any, bad: Callable[[Any], bool | None]) -> bool:
     options = alternatives(value)
     for option in options:
         if isinstance(option, (Unknown, Reference, Choice)):
+            note(option)
             return False
         verdict = bad(option)
         if verdict is not True:
@@ -233,6 +235,7 @@ class Expect:
         return bool(self.none_of and any(_same(value, e) for e in self.none_of))
 
     def evaluate(self, resource: Resource) -> Violation | None:
+        checking(resource)
         value = resource.get(self.attribute)
         judged = self.default if value is ABSENT and self.default is not ABSENT else value
         if not every_alternative(judged, self._bad):
@@ -309,6 +312,7 @@ class Rule:
         for resource in unit.resources:
             if resource.type not in types or resource.kind != "resource":
                 continue
+            checking(resource)
             if unit.framework == "terraform":
                 yield from self.check_terraform(resource, ctx)
             else:

@@ -29,6 +29,7 @@ from opslint.model import Diagnostic, Finding, Repository, Severity, Unit, finge
 from opslint.registry import Registry
 from opslint.rule import Context, RepositoryContext, Rule, Violation
 from opslint.suppress import apply_suppressions
+from opslint.undecided import Undecided, recording
 
 ENGINE_SEVERITY = {
     "parse-error": Severity.ERROR,
@@ -97,6 +98,10 @@ class Result:
     """Rule ID → the units (module folders, template files) with resources in its scope."""
     unit_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Unit path → the files it was read from."""
+    undecided: tuple[Undecided, ...] = ()
+    """Checks that could not decide because a value was unknown (never findings)."""
+    not_followed: tuple[tuple[str, str, str], ...] = ()
+    """Terraform module calls not followed: (module folder, call address, why)."""
 
     def counts(self) -> dict[str, int]:
         counter = Counter(f.severity.value for f in self.findings)
@@ -128,6 +133,8 @@ class Result:
             "suppressed": len(self.suppressed),
             "baselined": len(self.baselined),
             "stale_baseline_entries": len(self.stale_baseline),
+            "undecided": len(self.undecided),
+            "module_calls_not_followed": len(self.not_followed),
             "fail_on": self.fail_on.value,
             "failed": self.failed(),
         }
@@ -143,6 +150,7 @@ class Result:
                 "stale": [e.to_dict() for e in self.stale_baseline],
             },
             "practices": [p.to_dict() for p in self.practices],
+            "undecided": [u.to_dict() for u in self.undecided],
             "summary": self.summary(),
         }
 
@@ -300,9 +308,11 @@ def run_rules(
     config: Config,
     root: str = ".",
     today: datetime.date | None = None,
+    undecided: list[Undecided] | None = None,
 ) -> tuple[list[Finding], dict[str, list[str]]]:
     """Every rule on every unit it applies to. Returns the findings and, per rule ID, the
-    units that had something in its scope (for the scorecard and test reports)."""
+    units that had something in its scope (for the scorecard and test reports); the checks
+    that could not decide are added to ``undecided``."""
     findings: list[Finding] = []
     applied: dict[str, list[str]] = {}
     instances = [(cls, cls()) for cls in rules]
@@ -317,9 +327,15 @@ def run_rules(
                 unit=unit, options=options, root=root, today=today or datetime.date.today()
             )
             try:
-                if rule.applies_to(unit):
-                    applied.setdefault(cls.id, []).append(unit.path)
-                violations = list(rule.check_unit(unit, ctx))
+                with recording(cls.id, unit.path) as recorder:
+                    if rule.applies_to(unit):
+                        applied.setdefault(cls.id, []).append(unit.path)
+                    violations = list(rule.check_unit(unit, ctx))
+                if undecided is not None:
+                    decided = {v.resource.name for v in violations if v.resource is not None}
+                    undecided.extend(
+                        u for u in recorder.found.values() if u.resource not in decided
+                    )
             except Exception as exc:  # a broken rule must not stop the run
                 findings.append(
                     engine_finding(
@@ -548,7 +564,8 @@ def run(
     units = parse_all(tasks, jobs or os.cpu_count() or 1)
     selected = select_rules(registry, config)
     today = today or datetime.date.today()
-    findings, applied = run_rules(units, selected, config, root, today)
+    undecided: list[Undecided] = []
+    findings, applied = run_rules(units, selected, config, root, today, undecided)
     if any(_checks_repository(rule) for rule in selected):
         repository = build_repository(found, units, scan_root(paths))
         repo_rules = [rule for rule in selected if _checks_repository(rule)]
@@ -603,6 +620,16 @@ def run(
         baseline=config.baseline,
         scope={rule_id: tuple(paths) for rule_id, paths in sorted(applied.items())},
         unit_files={u.path: u.files for u in units},
+        undecided=tuple(
+            sorted(
+                u
+                for u in set(undecided)
+                if found.explicit_files is None or u.path in found.explicit_files
+            )
+        ),
+        not_followed=tuple(
+            sorted({(u.path, address, why) for u in units for address, why in u.not_followed})
+        ),
     )
 
 

@@ -116,6 +116,7 @@ def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         "suppressed",
         "baseline",
         "practices",
+        "undecided",
         "summary",
     }
     finding = report["findings"][0]

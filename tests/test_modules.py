@@ -3,12 +3,14 @@ findings land, suppressions at both places, count/for_each, cycles and repeated 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from opslint.cli import main
 from opslint.config import load_config
 from opslint.model import Choice, Reference
 from opslint.parsers.terraform import module as module_parser
@@ -257,3 +259,47 @@ def test_a_module_called_with_the_same_arguments_is_evaluated_once(
     assert parsed == [".", "logs"]
     assert len([r for r in unit.resources if r.type == "aws_cloudwatch_log_group"]) == 50
     assert unit.by_name("module.m49.aws_cloudwatch_log_group.this") is not None
+
+
+def test_checks_that_could_not_decide_are_counted_and_listed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    write(
+        {
+            "logs/main.tf": LOGS,
+            "logs/remote.tf": (
+                'module "remote" {\n  source = "terraform-aws-modules/x/aws"\n}\n'
+                'resource "aws_cloudwatch_log_group" "remote" {\n'
+                "  retention_in_days = module.remote.days\n}\n"
+                'data "aws_ssm_parameter" "days" {\n  name = "days"\n}\n'
+                'resource "aws_cloudwatch_log_group" "data" {\n'
+                "  retention_in_days = data.aws_ssm_parameter.days.value\n}\n"
+            ),
+        }
+    )
+    assert main(["check", "logs", "--select", RETENTION, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["findings"] == []
+    assert report["undecided"] == [
+        {
+            "rule_id": RETENTION,
+            "path": "logs/main.tf",
+            "resource": "aws_cloudwatch_log_group.this",
+            "unknown": "var.retention",
+        },
+        {
+            "rule_id": RETENTION,
+            "path": "logs/remote.tf",
+            "resource": "aws_cloudwatch_log_group.data",
+            "unknown": "data.aws_ssm_parameter.days.value (a data source)",
+        },
+        {
+            "rule_id": RETENTION,
+            "path": "logs/remote.tf",
+            "resource": "aws_cloudwatch_log_group.remote",
+            "unknown": "module.remote.days (module.remote not followed)",
+        },
+    ]
+    assert report["summary"]["undecided"] == 3
+    assert main(["check", "logs", "--select", RETENTION]) == 0
+    assert "3 checks undecided (values opslint could not resolve)" in capsys.readouterr().out

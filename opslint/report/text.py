@@ -56,6 +56,11 @@ def render(result: Result, options: ReportOptions) -> str:
         accepted.append(f"{len(result.baselined)} in the baseline")
     if accepted:
         lines.append("Not reported: " + ", ".join(accepted) + " (see --format json)")
+    if result.undecided:
+        lines.append(
+            f"{_count(len(result.undecided), 'check')} undecided (values opslint could not "
+            "resolve)"
+        )
     if result.stale_baseline:
         lines.append(
             f"{len(result.stale_baseline)} baseline entries no longer occur: run "
