@@ -16,6 +16,12 @@ from dataclasses import dataclass, replace
 from opslint.model import Finding, Resource, Span, Unit, fingerprint
 
 
+def installed(path: str) -> bool:
+    """A file ``terraform init`` installed (``.terraform/modules/...``): never reported on;
+    its findings go to the user's module call."""
+    return path.startswith(".terraform/") or "/.terraform/" in path
+
+
 @dataclass(frozen=True)
 class Placed:
     path: str
@@ -34,7 +40,7 @@ def locate(
     if not resource.module:
         return Placed(resource.path, span, resource.name, message, False)
     origin = None if origin_path is None else resource.origin(origin_path)
-    if origin is not None:
+    if origin is not None and not installed(origin.path):
         return Placed(
             origin.path, origin.span, resource.name, f"{message} (via {resource.via})", False
         )
@@ -81,7 +87,8 @@ class SharedFindings:
         result: list[Finding] = []
         for items in self._pending.values():
             shared = items[0][0]
-            if len(items) >= self._instances[(shared.path, shared.resource)]:
+            everywhere = len(items) >= self._instances[(shared.path, shared.resource)]
+            if everywhere and not installed(shared.path):
                 result.append(shared)
             else:
                 result.extend(at_call for _, at_call in items)

@@ -565,6 +565,7 @@ def run(
     selected = select_rules(registry, config)
     today = today or datetime.date.today()
     undecided: list[Undecided] = []
+    called = {folder for unit in units for folder in unit.called}
     findings, applied = run_rules(units, selected, config, root, today, undecided)
     if any(_checks_repository(rule) for rule in selected):
         repository = build_repository(found, units, scan_root(paths))
@@ -628,7 +629,14 @@ def run(
             )
         ),
         not_followed=tuple(
-            sorted({(u.path, address, why) for u in units for address, why in u.not_followed})
+            sorted(
+                {
+                    (u.path, address, why)
+                    for u in units
+                    if posixpath.normpath(u.path) not in called
+                    for address, why in u.not_followed
+                }
+            )
         ),
     )
 

@@ -235,7 +235,7 @@ def test_cycles_and_missing_folders_are_not_followed() -> None:
     unit = parse_module(".", ["main.tf"])
     assert unit.not_followed == (
         ("module.gone", "no Terraform files in ./nowhere"),
-        ("module.remote", "registry or remote module"),
+        ("module.remote", module_parser.REMOTE),
         ("module.self", "it calls a module that is calling it"),
     )
 
@@ -303,3 +303,46 @@ def test_checks_that_could_not_decide_are_counted_and_listed(
     assert report["summary"]["undecided"] == 3
     assert main(["check", "logs", "--select", RETENTION]) == 0
     assert "3 checks undecided (values opslint could not resolve)" in capsys.readouterr().out
+
+
+def test_registry_modules_are_followed_after_terraform_init(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = (
+        'module "lambda" {\n'
+        '  source  = "terraform-aws-modules/lambda/aws"\n'
+        '  version = "7.0.0"\n'
+        "  days    = 0\n"
+        "}\n"
+    )
+    installed = (
+        'variable "days" {\n  type = number\n}\n'
+        'resource "aws_cloudwatch_log_group" "this" {\n'
+        '  name              = "/fn"\n'
+        "  retention_in_days = var.days\n}\n"
+        'resource "aws_cloudwatch_log_group" "forever" {\n  name = "/forever"\n}\n'
+    )
+    write({"live/main.tf": root})
+    assert main(["check", "live", "--select", RETENTION]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "1 module call not followed: run `terraform init` to let opslint follow it "
+        "(registry or remote sources)" in out
+    )
+    write(
+        {
+            "live/.terraform/modules/lambda/main.tf": installed,
+            "live/.terraform/modules/modules.json": (
+                '{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"lambda","Source":'
+                '"registry.terraform.io/terraform-aws-modules/lambda/aws","Version":"7.0.0",'
+                '"Dir":".terraform/modules/lambda"}]}'
+            ),
+        }
+    )
+    this = "module.lambda.aws_cloudwatch_log_group.this"
+    forever = "module.lambda.aws_cloudwatch_log_group.forever"
+    # nothing is reported inside .terraform/: a finding no argument decided goes to the call
+    assert findings(["live"]) == [
+        ("live/main.tf", 1, forever, message(forever, "module.lambda")),
+        ("live/main.tf", 4, this, message(this, "module.lambda")),
+    ]

@@ -3,6 +3,7 @@ coloured on a terminal, with a closing summary by severity and by practice."""
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import groupby
 
 from opslint.model import Severity
@@ -56,10 +57,19 @@ def render(result: Result, options: ReportOptions) -> str:
         accepted.append(f"{len(result.baselined)} in the baseline")
     if accepted:
         lines.append("Not reported: " + ", ".join(accepted) + " (see --format json)")
+    reasons = Counter(why for _, _, why in result.not_followed)
+    for why, number in sorted(reasons.items()):
+        calls = _count(number, "module call")
+        if why.startswith("registry or remote module"):
+            lines.append(
+                f"{calls} not followed: run `terraform init` to let opslint follow "
+                f"{'it' if number == 1 else 'them'} (registry or remote sources)"
+            )
+        else:
+            lines.append(f"{calls} not followed: {why}")
     if result.undecided:
         lines.append(
-            f"{_count(len(result.undecided), 'check')} undecided (values opslint could not "
-            "resolve)"
+            f"{_count(len(result.undecided), 'check')} undecided (values opslint could not resolve)"
         )
     if result.stale_baseline:
         lines.append(

@@ -30,6 +30,7 @@ from opslint.parsers.terraform.calls import (
     Session,
     attribute_origins,
     child_folder,
+    installed_modules,
     instance_scope,
     is_local,
     memo_key,
@@ -134,6 +135,9 @@ scanned on its own too) is read and parsed once per process."""
 _LOADED_MAX = 4096
 
 
+REMOTE = "registry or remote module (run `terraform init` to let opslint follow it)"
+
+
 def _file_key(path: str) -> tuple[str, int, int] | None:
     try:
         status = os.stat(path)
@@ -153,7 +157,10 @@ class _ModuleParser:
     def __init__(self, directory: str, hcl: Hcl, caller: Caller | None = None) -> None:
         self.directory = directory
         self.caller = caller
-        self.session = caller.session if caller is not None else Session()
+        if caller is None:
+            self.session = Session(installed=installed_modules(directory))
+        else:
+            self.session = caller.session
         self.h: Any = hcl  # IR classes: Any, so isinstance() does not narrow to hcl2 types
         self.diagnostics: list[Diagnostic] = []
         self.ev = Evaluator(hcl, self.diagnostics)
@@ -732,10 +739,18 @@ class _ModuleParser:
         return replace(instance, resources=tuple(resources))
 
     def _module_folder(self, label: str, source: str) -> str | None:
+        """The folder a call's source names: a local path, or where ``terraform init``
+        installed a registry or git module (``.terraform/modules/modules.json``)."""
         if is_local(source):
             return child_folder(self.directory, source)
-        self.not_followed[label] = "registry or remote module"
-        return None
+        if self.session.installed is None:
+            self.not_followed[label] = REMOTE
+            return None
+        key = ".".join(self._address(f"module.{label}").split(".")[1::2])
+        folder = self.session.installed.get(key)
+        if folder is None:
+            self.not_followed[label] = REMOTE
+        return folder
 
     def _evaluate_outputs(self) -> None:
         for block in self.blocks:
