@@ -37,6 +37,9 @@ def locate(
 ) -> Placed:
     """Where a finding on ``resource`` at ``span`` goes; ``origin_path`` is the attribute
     path to look up the caller's argument for (None: never a caller's argument)."""
+    assumption = resource.assumption(origin_path or ())
+    if assumption:
+        message = f"{message} ({assumption})"
     if not resource.module:
         return Placed(resource.path, span, resource.name, message, False)
     origin = None if origin_path is None else resource.origin(origin_path)

@@ -199,6 +199,9 @@ class Resource:
     origins: Mapping[Path, Origin] = field(default_factory=dict)
     """Attribute path → the caller's argument its value came from: where a finding on that
     attribute is reported (the line the user edits)."""
+    assumptions: Mapping[Path, str] = field(default_factory=dict)
+    """Attribute path (``()``: the resource) → what its value assumes, said in messages
+    (``with the default `EnableLogs=false```: a condition decided by parameter defaults)."""
 
     @property
     def address(self) -> str:
@@ -216,6 +219,19 @@ class Resource:
         (``module.svc → module.logs``)."""
         parts = self.module.split(".")
         return " → ".join(".".join(parts[i : i + 2]) for i in range(0, len(parts), 2))
+
+    def assumption(self, path: str | Path = ()) -> str:
+        """What the value at ``path`` assumes (set on it, an ancestor, the resource, or a
+        value inside it), or ``""``."""
+        steps = to_path(path)
+        for end in range(len(steps), -1, -1):
+            found = self.assumptions.get(steps[:end])
+            if found:
+                return found
+        inside = sorted(
+            {text for where, text in self.assumptions.items() if where[: len(steps)] == steps}
+        )
+        return "; ".join(inside)
 
     def origin(self, path: str | Path = ()) -> Origin | None:
         """The caller's argument the value at ``path`` (or its nearest ancestor) came from."""

@@ -680,3 +680,44 @@ def test_values_are_plain_python() -> None:
         for resource in unit.resources:
             walk(dict(resource.attributes))
             walk(dict(resource.meta))
+
+
+def test_conditions_are_decided_under_parameter_defaults() -> None:
+    from opslint.parsers.cloudformation import parse_template
+
+    text = """\
+Parameters:
+  Env:
+    Type: String
+    Default: dev
+  Region:
+    Type: String
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  NotProd: !Not [!Condition IsProd]
+  Both: !And [!Condition NotProd, !Equals [!Ref "AWS::Region", us-east-1]]
+  Given: !Equals [!Ref Region, eu-west-1]
+Resources:
+  ProdOnly:
+    Type: AWS::SNS::Topic
+    Condition: IsProd
+  DevOnly:
+    Type: AWS::SNS::Topic
+    Condition: NotProd
+    Properties:
+      TopicName: !If [IsProd, prod-topic, dev-topic]
+  Maybe:
+    Type: AWS::SNS::Topic
+    Condition: Both
+    Properties:
+      TopicName: !If [Given, eu, !Ref AWS::NoValue]
+"""
+    unit = parse_template("t.yaml", text)
+    assert unit is not None
+    assert [r.name for r in unit.resources] == ["DevOnly", "Maybe"]
+    dev, maybe = unit.resources
+    assert dev.get("TopicName") == "dev-topic"
+    assert dev.assumption("TopicName") == "with the default `Env=dev`"
+    assert dev.assumption() == "with the default `Env=dev`"
+    assert maybe.get("TopicName") == Choice(("eu", ABSENT), "Given")
+    assert maybe.assumption() == "if condition `Both` holds"

@@ -38,6 +38,7 @@ from opslint.model import (
     Unit,
     Unknown,
 )
+from opslint.parsers.cfn_conditions import Decided, assumption_text, evaluate_conditions
 
 __all__ = ["looks_like_template", "parse_template"]
 
@@ -202,6 +203,11 @@ def _parse(path: str, text: str) -> Unit | None:
         mappings=_get(template, "Mappings"),
         resource_ids=frozenset(name for _, name, _ in entries),
     )
+    context.conditions = evaluate_conditions(
+        _get(template, "Conditions"),
+        context.parameter_values,
+        lambda node: context.resolve(node, (), None),
+    )
     globals_by_type = _sam_globals(_get(template, "Globals")) if is_sam else {}
 
     resources: list[Resource] = []
@@ -216,7 +222,7 @@ def _parse(path: str, text: str) -> Unit | None:
             )
         if isinstance(built, Diagnostic):
             diagnostics.append(built)
-        else:
+        elif built is not None:  # None: its Condition is false under the parameter defaults
             resources.append(built)
     template_attributes = {
         _key_text(key): context.resolve(value, (), None)
@@ -431,6 +437,9 @@ class _Template:
                 self.parameter_values[name] = self._parameter_value(name, definition)
         # id(node) -> (node, end): the node is kept so that its id cannot be reused.
         self._ends: dict[int, tuple[Any, int | None]] = {}
+        self.conditions: dict[str, Decided] = {}
+        self._assumed: dict[Path, tuple[str, ...]] = {}  # parameter defaults a value took
+        self._path: Path = ()
 
     # -- parameters --
 
@@ -463,9 +472,21 @@ class _Template:
         name: str,
         body: dict[Any, Any],
         globals_by_type: Mapping[str, Any],
-    ) -> Resource | Diagnostic:
-        """The resource, or a diagnostic when its ``Properties`` are not a mapping."""
+    ) -> Resource | Diagnostic | None:
+        """The resource, a diagnostic when its ``Properties`` are not a mapping, or None when
+        its ``Condition`` is false under the parameter defaults (it is not deployed)."""
         resource_type = str(body["Type"])
+        self._assumed = {}
+        assumptions: dict[Path, str] = {}
+        condition = _get(body, "Condition")
+        if isinstance(condition, str):
+            decided = self.conditions.get(str(condition))
+            if decided is not None and not decided.value:
+                return None
+            if decided is not None:
+                self._assumed[()] = decided.defaults
+            else:
+                assumptions[()] = f"if condition `{condition}` holds"
         first = _line_of(key) or _line_of(body) or 1
         end = self.end(body)
         span = Span(first, max(first, end + 1 if end is not None else first))
@@ -506,6 +527,9 @@ class _Template:
             if isinstance(target, str) and str(target) in self.resource_ids:
                 referenced.add(str(target))
 
+        for where, defaults in self._assumed.items():
+            if defaults:
+                assumptions[where] = assumption_text(defaults)
         return Resource(
             framework="cloudformation",
             type=resource_type,
@@ -517,6 +541,7 @@ class _Template:
             meta=meta,
             meta_spans=meta_spans,
             references=frozenset(referenced),
+            assumptions=assumptions,
         )
 
     # -- values --
@@ -531,6 +556,7 @@ class _Template:
         """
         function = _intrinsic(node)
         if function is not None:
+            self._path = path
             return self._intrinsic(function, node[function], node)
         floor = _line_of(node)
         if isinstance(node, dict):
@@ -593,6 +619,11 @@ class _Template:
             return self._get_att(argument, node)
         if function == "Fn::If":
             if isinstance(argument, list) and len(argument) == 3 and isinstance(argument[0], str):
+                decided = self.conditions.get(str(argument[0]))
+                if decided is not None:  # the branch the default deployment takes
+                    where = self._path
+                    self._assumed[where] = (*self._assumed.get(where, ()), *decided.defaults)
+                    return self.resolve(argument[1 if decided.value else 2], (), None)
                 options = (self.resolve(argument[1], (), None), self.resolve(argument[2], (), None))
                 return Choice(options, condition=str(argument[0]))
             return self._unknown("malformed Fn::If", node)
