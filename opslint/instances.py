@@ -67,7 +67,10 @@ class SharedFindings:
         self._pending: dict[str, list[tuple[Finding, Finding]]] = {}
 
     def add(self, finding: Finding, resource: Resource, unit: Unit) -> None:
-        call_name = ".".join(resource.module.split(".")[:2])
+        if resource.framework == "cloudformation":
+            call_name = resource.module.split("/", 1)[0]
+        else:
+            call_name = ".".join(resource.module.split(".")[:2])
         call = unit.by_name(call_name)
         path, span = (
             (call.path, call.span)

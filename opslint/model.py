@@ -217,6 +217,8 @@ class Resource:
     def via(self) -> str:
         """The chain of module calls the resource was reached through
         (``module.svc → module.logs``)."""
+        if not self.module.startswith("module."):  # nested stacks: Parent/Child
+            return " → ".join(self.module.split("/"))
         parts = self.module.split(".")
         return " → ".join(".".join(parts[i : i + 2]) for i in range(0, len(parts), 2))
 

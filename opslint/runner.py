@@ -319,7 +319,7 @@ def run_rules(
     called = {folder for unit in units for folder in unit.called}
     shared = SharedFindings(u for u in units if posixpath.normpath(u.path) not in called)
     for unit in units:
-        if unit.framework == "terraform" and posixpath.normpath(unit.path) in called:
+        if posixpath.normpath(unit.path) in called:
             continue  # judged where it is called, with its callers' arguments
         for cls, rule in instances:
             severity, options = _severity_and_options(cls, config)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from opslint.model import ABSENT, Choice, Reference, Resource, Span, Unit, Unknown
+from opslint.model import ABSENT, Choice, Origin, Reference, Resource, Span, Unit, Unknown
 from opslint.parsers.cloudformation import looks_like_template, parse_template
 
 DATA = Path(__file__).parent / "data" / "cloudformation"
@@ -721,3 +721,39 @@ Resources:
     assert dev.assumption() == "with the default `Env=dev`"
     assert maybe.get("TopicName") == Choice(("eu", ABSENT), "Given")
     assert maybe.assumption() == "if condition `Both` holds"
+
+
+def test_nested_stacks_are_instantiated_with_the_parents_parameters(tmp_path: Path) -> None:
+    from opslint.parsers.cloudformation import parse_template
+
+    (tmp_path / "child.yaml").write_text(
+        "Parameters:\n  Name:\n    Type: String\n"
+        "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n"
+        "    Properties:\n      QueueName: !Ref Name\n"
+        "  Self:\n    Type: AWS::CloudFormation::Stack\n"
+        "    Properties:\n      TemplateURL: child.yaml\n"
+        "Outputs:\n  QueueName:\n    Value: !GetAtt Queue.QueueName\n",
+        encoding="utf-8",
+    )
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(
+        "Resources:\n  Jobs:\n    Type: AWS::CloudFormation::Stack\n"
+        "    Properties:\n      TemplateURL: child.yaml\n"
+        "      Parameters:\n        Name: jobs\n"
+        "  Alarm:\n    Type: AWS::CloudWatch::Alarm\n"
+        "    Properties:\n      Dimensions:\n        - Name: QueueName\n"
+        "          Value: !GetAtt Jobs.Outputs.QueueName\n",
+        encoding="utf-8",
+    )
+    path = parent.as_posix()
+    unit = parse_template(path, parent.read_text(encoding="utf-8"))
+    assert unit is not None
+    assert [r.name for r in unit.resources] == ["Jobs", "Alarm", "Jobs/Queue", "Jobs/Self"]
+    queue = unit.by_name("Jobs/Queue")
+    assert queue is not None and queue.module == "Jobs" and queue.via == "Jobs"
+    assert queue.get("QueueName") == "jobs"
+    assert queue.origin("QueueName") == Origin(path, Span(7, 7))
+    alarm = unit.by_name("Alarm")
+    assert alarm is not None
+    assert alarm.get("Dimensions.0.Value") == Reference("Jobs/Queue", ("QueueName",))
+    assert unit.called == {(tmp_path / "child.yaml").as_posix()}

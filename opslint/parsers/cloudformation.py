@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -39,6 +40,17 @@ from opslint.model import (
     Unknown,
 )
 from opslint.parsers.cfn_conditions import Decided, assumption_text, evaluate_conditions
+from opslint.parsers.cfn_stacks import (
+    MAX_DEPTH as NESTED_MAX_DEPTH,
+)
+from opslint.parsers.cfn_stacks import (
+    NESTED_TYPES,
+    StackCall,
+    adopt,
+    child_template,
+    output_value,
+    parameters_of,
+)
 
 __all__ = ["looks_like_template", "parse_template"]
 
@@ -102,7 +114,7 @@ def parse_template(path: str, text: str) -> Unit | None:
     if not text.strip(" \t\r\n\ufeff"):
         return None
     try:
-        return _parse(path, text)
+        return _parse(path, text)[0]
     except Exception as exc:  # a broken file must never stop a run: report it instead
         if not looks_like_template(text):
             return None
@@ -157,17 +169,20 @@ def _unreadable(path: str, diagnostics: tuple[Diagnostic, ...]) -> Unit:
     )
 
 
-def _parse(path: str, text: str) -> Unit | None:
+def _parse(
+    path: str, text: str, call: StackCall | None = None
+) -> tuple[Unit | None, dict[str, Any]]:
+    """The template's unit and, for a nested stack (``call``), its outputs."""
     template, matches = _decode(text)
     if template is None:
         if not looks_like_template(text):
-            return None
-        return _unreadable(path, _decode_diagnostics(path, matches))
+            return None, {}
+        return _unreadable(path, _decode_diagnostics(path, matches)), {}
     if not isinstance(template, dict):
-        return None
+        return None, {}
     resources_node = _get(template, "Resources")
     if not isinstance(resources_node, dict):
-        return None
+        return None, {}
 
     diagnostics: list[Diagnostic] = []
     entries: list[tuple[Any, str, dict[Any, Any]]] = []
@@ -191,7 +206,7 @@ def _parse(path: str, text: str) -> Unit | None:
     )
     if not entries and resources_node and not has_template_keys:
         # ``Resources`` of something else (no entry has a Type): not a template.
-        return None
+        return None, {}
 
     transform = _get(template, "Transform")
     transforms = transform if isinstance(transform, list) else [transform]
@@ -202,6 +217,7 @@ def _parse(path: str, text: str) -> Unit | None:
         parameters=_get(template, "Parameters"),
         mappings=_get(template, "Mappings"),
         resource_ids=frozenset(name for _, name, _ in entries),
+        overrides=call.parameters if call is not None else None,
     )
     context.conditions = evaluate_conditions(
         _get(template, "Conditions"),
@@ -209,6 +225,7 @@ def _parse(path: str, text: str) -> Unit | None:
         lambda node: context.resolve(node, (), None),
     )
     globals_by_type = _sam_globals(_get(template, "Globals")) if is_sam else {}
+    children, called = _nested_stacks(path, entries, context, globals_by_type, call)
 
     resources: list[Resource] = []
     for key, name, body in entries:
@@ -235,10 +252,17 @@ def _parse(path: str, text: str) -> Unit | None:
         if isinstance(conditions_node, dict)
         else frozenset()
     )
-    return Unit(
+    outputs: dict[str, Any] = {}
+    outputs_node = _get(template, "Outputs") if call is not None else None
+    if isinstance(outputs_node, dict):
+        for key, output in outputs_node.items():
+            value = _get(output, "Value") if isinstance(output, dict) else None
+            outputs[_key_text(key)] = context.resolve(value, (), None)
+    unit = Unit(
         framework="cloudformation",
         path=path,
-        resources=tuple(resources),
+        resources=(*resources, *children),
+        called=frozenset(called),
         files=(path,),
         diagnostics=tuple(sorted(diagnostics, key=lambda d: d.line or 0)),
         parameters=dict(context.parameter_values),
@@ -246,6 +270,45 @@ def _parse(path: str, text: str) -> Unit | None:
         is_sam=is_sam,
         template_attributes=template_attributes,
     )
+    return unit, outputs
+
+
+def _nested_stacks(
+    path: str,
+    entries: list[tuple[Any, str, dict[Any, Any]]],
+    context: _Template,
+    globals_by_type: Mapping[str, Any],
+    call: StackCall | None,
+) -> tuple[list[Resource], set[str]]:
+    """Instantiate the local child templates of nested stacks (see :mod:`.cfn_stacks`);
+    their outputs go to ``context.stack_outputs`` for ``!GetAtt Child.Outputs.X``."""
+    children: list[Resource] = []
+    called: set[str] = set()
+    stack = call.stack if call is not None else (posixpath.normpath(path),)
+    for key, name, body in entries:
+        if str(body["Type"]) not in NESTED_TYPES:
+            continue
+        parent = context.resource(path, key, name, body, globals_by_type)
+        if not isinstance(parent, Resource):
+            continue
+        child = child_template(path, parent)
+        if child is None or child in stack or len(stack) > NESTED_MAX_DEPTH:
+            continue
+        try:
+            with open(child, encoding="utf-8-sig") as handle:
+                text = handle.read()
+            unit, outputs = _parse(
+                child, text, StackCall(parameters_of(parent), name, (*stack, child))
+            )
+        except Exception:  # an unreadable child is reported by its own scan
+            continue
+        if unit is None:
+            continue
+        adopted, outputs = adopt(unit.resources, outputs, parent, call is not None)
+        children.extend(adopted)
+        context.stack_outputs[name] = outputs
+        called.update(unit.called | {child})
+    return children, called
 
 
 # --- node helpers ----------------------------------------------------------------------------
@@ -425,7 +488,12 @@ class _Template:
     """What resolving values needs: the text (for end lines), parameters, mappings, resources."""
 
     def __init__(
-        self, text: str, parameters: Any, mappings: Any, resource_ids: frozenset[str]
+        self,
+        text: str,
+        parameters: Any,
+        mappings: Any,
+        resource_ids: frozenset[str],
+        overrides: Mapping[str, Any] | None = None,
     ) -> None:
         self.lines = _LINE_BREAK.split(text.removeprefix("\ufeff"))
         self.resource_ids = resource_ids
@@ -435,6 +503,11 @@ class _Template:
             for key, definition in parameters.items():
                 name = _key_text(key)
                 self.parameter_values[name] = self._parameter_value(name, definition)
+                if overrides is not None and name in overrides:  # a parent stack passes it
+                    self.parameter_values[name] = overrides[name]
+        self.stack_outputs: dict[str, Mapping[str, Any]] = {}
+        self.inputs: list[str] = []  # parameters read, for where a nested value came from
+        self._path_inputs: dict[Path, tuple[str, ...]] = {}
         # id(node) -> (node, end): the node is kept so that its id cannot be reused.
         self._ends: dict[int, tuple[Any, int | None]] = {}
         self.conditions: dict[str, Decided] = {}
@@ -477,6 +550,7 @@ class _Template:
         its ``Condition`` is false under the parameter defaults (it is not deployed)."""
         resource_type = str(body["Type"])
         self._assumed = {}
+        self._path_inputs = {}
         assumptions: dict[Path, str] = {}
         condition = _get(body, "Condition")
         if isinstance(condition, str):
@@ -542,6 +616,7 @@ class _Template:
             meta_spans=meta_spans,
             references=frozenset(referenced),
             assumptions=assumptions,
+            inputs=dict(self._path_inputs),
         )
 
     # -- values --
@@ -567,7 +642,10 @@ class _Template:
                 key_line = _line_of(key)
                 record = spans is not None and not _before(key_line, floor)
                 inner = spans if record and not _before(_line_of(value), key_line) else None
+                used = len(self.inputs)
                 resolved = self.resolve(value, child, inner)
+                if len(self.inputs) > used:
+                    self._path_inputs[child] = tuple(dict.fromkeys(self.inputs[used:]))
                 if resolved is ABSENT:
                     continue
                 mapping[name] = resolved
@@ -654,6 +732,7 @@ class _Template:
         if name == _NO_VALUE:
             return ABSENT
         if name in self.parameter_values:
+            self.inputs.append(name)
             return self.parameter_values[name]
         if name.startswith("AWS::"):  # AWS::Region, AWS::AccountId, AWS::StackName, ...
             return Unknown(f"pseudo parameter {name}", f"!Ref {name}")
@@ -674,6 +753,9 @@ class _Template:
             return self._unknown("malformed Fn::GetAtt", node)
         if not target or not attribute:
             return self._unknown("malformed Fn::GetAtt", node)
+        if target in self.stack_outputs and attribute.startswith("Outputs."):
+            value = output_value(self.stack_outputs[target], attribute)
+            return self._unknown("no such output", node) if value is None else value
         return Reference(target, (attribute,))
 
     def _sub(self, argument: Any, node: Any) -> Any:
@@ -705,6 +787,7 @@ class _Template:
         if name in variables:
             return self.resolve(variables[name], (), None)
         if name in self.parameter_values:
+            self.inputs.append(name)
             return self.parameter_values[name]
         if name.startswith("AWS::"):
             return Unknown(f"pseudo parameter {name}", f"${{{name}}}")
