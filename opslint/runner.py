@@ -203,6 +203,11 @@ def _parse_template_file(path: str) -> Unit | None:
             diagnostics=(Diagnostic(path, f"cannot read: {exc.strerror}", code="io-error"),),
         )
     text = data.decode("utf-8", errors="replace")
+    if path.endswith(".json"):
+        from opslint.parsers.terraform_plan import looks_like_plan, parse_plan
+
+        if looks_like_plan(text):
+            return parse_plan(path, text)
     if not looks_like_template(text):
         return None
     unit = parse_template(path, text)
@@ -562,6 +567,10 @@ def run(
     found = discover(paths, config.exclude)
     tasks = build_tasks(found, config)
     units = parse_all(tasks, jobs or os.cpu_count() or 1)
+    if any(u.path.endswith(".json") and u.framework == "terraform" for u in units):
+        from opslint.parsers.terraform_plan import attach_plans
+
+        units = attach_plans(units)
     selected = select_rules(registry, config)
     today = today or datetime.date.today()
     undecided: list[Undecided] = []

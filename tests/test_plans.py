@@ -1,0 +1,82 @@
+"""Terraform plan JSON: recognised by content, on its own (located in the plan) and beside
+the root module it was made from (values from the plan, locations from the .tf files, one
+finding per problem). The committed plans come from scripts/make_plan_fixtures.py; one test
+makes a plan with the real Terraform CLI."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO, provider_mirror_or_skip, terraform_or_skip
+
+from opslint.config import load_config
+from opslint.registry import load_registry
+from opslint.runner import run
+
+CASE = REPO / "tests" / "data" / "plans" / "module-and-var"
+RETENTION = "OPS08-BP02/log-group-retention"
+APP = "aws_cloudwatch_log_group.app"
+AUDIT = "module.audit.aws_cloudwatch_log_group.this"
+
+
+def message(address: str, via: str = "") -> str:
+    text = f"Log group `{address}` never expires: set `retention_in_days` (e.g. 30)"
+    return f"{text} (via {via})" if via else text
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path) -> Iterator[None]:
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    yield
+    os.chdir(cwd)
+
+
+def findings(paths: list[str]) -> list[tuple[str, int, str, str]]:
+    config = load_config(None, Path.cwd()).merged(select=(RETENTION,), ignore=())
+    result = run(paths, load_registry(entry_points=False), config, jobs=1)
+    return [(f.path, f.line, f.resource, f.message) for f in result.findings]
+
+
+BESIDE = [
+    # days = 0 was given with -var: only the plan knows it; the .tf file locates it
+    ("live/main.tf", 26, APP, message(APP)),
+    ("live/main.tf", 31, AUDIT, message(AUDIT, "module.audit")),
+]
+
+
+def test_a_plan_beside_its_root_module_gives_values_and_the_tf_files_locations() -> None:
+    shutil.copytree(CASE, "live")
+    assert findings(["live"]) == BESIDE
+    os.remove("live/tfplan.json")
+    # without the plan, the default (30) passes
+    assert findings(["live"]) == [("live/main.tf", 31, AUDIT, message(AUDIT, "module.audit"))]
+
+
+def test_a_plan_on_its_own_is_located_in_the_plan_whatever_its_name() -> None:
+    Path("plans").mkdir()
+    shutil.copy(CASE / "tfplan.json", "plans/plan-prod.json")
+    assert findings(["plans"]) == [
+        ("plans/plan-prod.json", 1, APP, message(APP)),
+        ("plans/plan-prod.json", 1, AUDIT, message(AUDIT)),
+    ]
+
+
+def test_a_plan_made_by_terraform(tmp_path: Path) -> None:
+    terraform = terraform_or_skip()
+    provider_mirror_or_skip()
+    spec = importlib.util.spec_from_file_location(
+        "make_plan_fixtures", REPO / "scripts" / "make_plan_fixtures.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    shutil.copytree(CASE, "live", ignore=shutil.ignore_patterns("tfplan.json"))
+    text = script.make_plan(Path("live"), script.CASES["module-and-var"], terraform)
+    Path("live/tfplan.json").write_text(text, encoding="utf-8")
+    assert findings(["live"]) == BESIDE
