@@ -26,6 +26,13 @@ class UsageError(Exception):
     """Wrong arguments or settings (exit 2)."""
 
 
+def _variable(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise UsageError(f"--var {text!r}: expected NAME=VALUE")
+    return name.strip(), value
+
+
 def _split(values: list[str] | None) -> tuple[str, ...] | None:
     """``--select A,B --select C`` → ``(A, B, C)``; not given → None."""
     if values is None:
@@ -81,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="FILE",
         help="Terraform variable file applied after the auto-loaded ones",
+    )
+    check.add_argument(
+        "--var",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a Terraform variable for root modules, applied after the variable files "
+        "(TF_VAR_<name> environment variables are read too)",
     )
     check.add_argument(
         "--rules-dir", action="append", metavar="DIR", help="load extra rules from DIR"
@@ -207,6 +221,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         fail_on=Severity.parse(args.fail_on) if args.fail_on else None,
         exclude=(*config.exclude, *args.exclude) if args.exclude else None,
         var_files=(*config.var_files, *args.var_file) if args.var_file else None,
+        variables=tuple(_variable(v) for v in args.var) if args.var else None,
         rules_dirs=(*config.rules_dirs, *args.rules_dir) if args.rules_dir else None,
         inline_suppressions=False if args.no_inline_suppressions else None,
         baseline=args.baseline,

@@ -57,6 +57,8 @@ class Config:
     exclude: tuple[str, ...] = ()
     fail_on: Severity = Severity.WARNING
     var_files: tuple[str, ...] = ()
+    variables: tuple[tuple[str, str], ...] = ()
+    """``--var NAME=VALUE`` for Terraform root modules (command line only)."""
     rules_dirs: tuple[str, ...] = ()
     rules: Mapping[str, RuleSettings] = field(default_factory=dict)
     inline_suppressions: bool = True

@@ -164,6 +164,7 @@ class ParseTask:
     path: str
     files: tuple[str, ...] = ()
     var_files: tuple[str, ...] = ()
+    variables: tuple[tuple[str, str], ...] = ()
 
 
 def parse_task(task: ParseTask) -> Unit | None:
@@ -172,7 +173,7 @@ def parse_task(task: ParseTask) -> Unit | None:
         if task.framework == "terraform":
             from opslint.parsers.terraform import parse_module
 
-            unit: Unit | None = parse_module(task.path, task.files, task.var_files)
+            unit: Unit | None = parse_module(task.path, task.files, task.var_files, task.variables)
         else:
             unit = _parse_template_file(task.path)
         return unit
@@ -547,7 +548,9 @@ def build_tasks(found: Discovery, config: Config) -> list[ParseTask]:
     for directory, files in sorted(found.modules.items()):
         if not any(f.endswith((".tf", ".tf.json")) for f in files):
             continue  # only .tfvars here: not a module
-        tasks.append(ParseTask("terraform", directory, tuple(files), config.var_files))
+        tasks.append(
+            ParseTask("terraform", directory, tuple(files), config.var_files, config.variables)
+        )
     tasks.extend(ParseTask("cloudformation", path) for path in found.templates)
     return tasks
 

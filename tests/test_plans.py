@@ -80,3 +80,22 @@ def test_a_plan_made_by_terraform(tmp_path: Path) -> None:
     text = script.make_plan(Path("live"), script.CASES["module-and-var"], terraform)
     Path("live/tfplan.json").write_text(text, encoding="utf-8")
     assert findings(["live"]) == BESIDE
+
+
+def test_variables_given_as_terraform_would_take_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """TF_VAR_<name> < terraform.tfvars < --var-file < --var (Terraform's precedence)."""
+    from opslint.cli import main
+
+    shutil.copytree(CASE, "live", ignore=shutil.ignore_patterns("tfplan.json"))
+    audit = ("live/main.tf", 31, AUDIT, message(AUDIT, "module.audit"))
+    app = ("live/main.tf", 26, APP, message(APP))
+    monkeypatch.setenv("TF_VAR_days", "0")
+    assert findings(["live"]) == [app, audit]
+    Path("live/terraform.tfvars").write_text("days = 14\n", encoding="utf-8")
+    assert findings(["live"]) == [audit]
+    assert main(["check", "live", "--select", RETENTION, "--var", "days=0"]) == 1
+    assert "live/main.tf:26:" in capsys.readouterr().out
+    assert main(["check", "live", "--var", "days"]) == 2
+    assert "expected NAME=VALUE" in capsys.readouterr().err

@@ -4,6 +4,7 @@ last), resolve variables by Terraform's precedence and evaluate every block into
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 from collections.abc import Sequence
@@ -51,19 +52,28 @@ from opslint.parsers.terraform.json_syntax import (
 from opslint.parsers.terraform.values import concrete, to_bool, to_number, to_string
 
 
-def parse_module(directory: str, files: Sequence[str], var_files: Sequence[str] = ()) -> Unit:
+def parse_module(
+    directory: str,
+    files: Sequence[str],
+    var_files: Sequence[str] = (),
+    variables: Sequence[tuple[str, str]] = (),
+) -> Unit:
     """Parse the Terraform module in ``directory`` into a :class:`Unit`.
 
     ``files`` are the module's ``.tf``, ``.tf.json``, ``.tfvars`` and ``.tfvars.json`` files and
     ``var_files`` the user's ``--var-file`` arguments (applied last, in order); all paths are
     relative to the working directory with POSIX separators and are used verbatim in the result.
     Only auto-loaded variable files (``terraform.tfvars[.json]``, ``*.auto.tfvars[.json]``) are
-    read from ``files``. A variable left at its ``default = null`` is :class:`Unknown` (a
+    read from ``files``. ``variables`` are ``--var NAME=VALUE`` arguments (applied last);
+    ``TF_VAR_<name>`` environment variables apply first, as in Terraform. A variable left at
+    its ``default = null`` is null in a root module and :class:`Unknown` in a reusable one (a
     caller opslint does not see sets it); a null written in a variable file stays null.
     Never raises: unreadable or malformed files become diagnostics.
     """
     try:
-        return _ModuleParser(directory, load_hcl()).parse(files, var_files)
+        parser = _ModuleParser(directory, load_hcl())
+        parser.given = list(variables)
+        return parser.parse(files, var_files)
     except Exception as exc:  # the last resort of "never raise": report it, lose the module
         message = f"cannot parse the module: {type(exc).__name__}: {exc}"[:300]
         return Unit(
@@ -172,6 +182,7 @@ class _ModuleParser:
         self._parsed: dict[str, tuple[Any, str] | None] = {}
         self.directives: list[Directive] = []  # opslint:ignore comments, for suppressions
         self.outputs: dict[str, Any] = {}
+        self.given: list[tuple[str, str]] = []  # --var NAME=VALUE
         self._followed: dict[str, Instance | None] = {}
         self._following: set[str] = set()
         self.not_followed: dict[str, str] = {}
@@ -360,9 +371,15 @@ class _ModuleParser:
         ordered = [named[n] for n in ("terraform.tfvars", "terraform.tfvars.json") if n in named]
         ordered += sorted((f for f in auto if f not in ordered), key=posixpath.basename)
         assigned: dict[str, Expr] = {}
+        for key, text in sorted(os.environ.items()):
+            if key.startswith("TF_VAR_") and key[7:] in self.variables:
+                self._assign_text(assigned, key[7:], text)
         for path in [*ordered, *var_files]:
             for name, expr in self._var_file(path):
                 assigned[name] = expr
+        for name, text in self.given:
+            if name in self.variables:
+                self._assign_text(assigned, name, text)
         ev = self.ev
         values: dict[str, Any] = {}
         for name, declared in self.variables.items():
@@ -392,12 +409,26 @@ class _ModuleParser:
         ev.refs.clear()
         ev.variables = values
 
+    def _assign_text(self, assigned: dict[str, Expr], name: str, text: str) -> None:
+        """A value given as text (``-var``, ``TF_VAR_``): a string for a ``string`` (or
+        untyped) variable, else parsed as an HCL expression, as Terraform does."""
+        declared = self.variables[name].type
+        as_string = declared is None or (
+            declared.json is None and self.ev.source(declared.node, Ctx(declared.text)) == "string"
+        )
+        parsed = None if as_string else self.ev.fragment(text)
+        if parsed is None:
+            quoted = json.dumps(text).replace("${", "$${").replace("%{", "%%{")
+            parsed = self.ev.fragment(quoted)
+        if parsed is not None:
+            assigned[name] = Expr(parsed[0], parsed[1])
+
     def _looks_deployed(self, files: Sequence[str], var_files: Sequence[str]) -> bool:
         """Whether the module is one someone runs ``terraform apply`` in (it configures a
         backend, has variable files, or configures a provider and needs no input), rather
         than a reusable module scanned without its callers. Only there does a variable's
         ``null`` default mean null; elsewhere the caller decides."""
-        if var_files or any(_is_auto_vars(f) for f in files):
+        if var_files or self.given or any(_is_auto_vars(f) for f in files):
             return True
         for block in self.blocks:
             if block.kind == "terraform":
