@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from opslint.directives import scan_text
+from opslint.instances import installed
 from opslint.model import (
     ABSENT,
     Diagnostic,
@@ -747,7 +748,8 @@ class _ModuleParser:
                 folder, self.h, Caller(arguments, prefix, (*stack, folder), self.session)
             )
             unit = child.parse(files, ())
-            self.diagnostics.extend(unit.diagnostics)
+            # problems in a module `terraform init` installed are not the user's to fix
+            self.diagnostics.extend(d for d in unit.diagnostics if not installed(d.path))
             self.directives.extend(d for d in unit.directives if d not in self.directives)
             instance = Instance(
                 prefix,
