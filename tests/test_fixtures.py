@@ -102,13 +102,13 @@ def test_findings_lie_inside_their_resource() -> None:
         resources = {(r.path, r.name): r for u in units for r in u.resources}
         # a called module's resource is reported as named in its module, or on the call
         resources |= {(r.path, r.local_name): r for u in units for r in u.resources if r.module}
-        calls = [r for u in units for r in u.resources if r.kind == "module"]
+        calls = [r for u in units for r in u.resources]  # module calls, nested stacks
         for finding in findings:
             resource = resources.get((finding.path, finding.resource)) or next(
                 c
                 for c in calls
                 if c.path == finding.path
-                and finding.resource.startswith(c.name + ".")
+                and finding.resource.startswith((c.name + ".", c.name + "/"))
                 and c.span.line <= finding.line <= c.span.end_line
             )
             inside = (
