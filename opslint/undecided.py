@@ -46,20 +46,32 @@ class Recorder:
 
     def note(self, value: Any) -> None:
         if isinstance(value, Unknown):
+            if value.references and not any(_outside(r) for r in value.references):
+                return  # worked out from resources of the unit (an ARN with a suffix)
             what = value.source or value.reason
         elif isinstance(value, Reference):
+            # a resource of the unit is something rules can follow; what they cannot is a
+            # module call not followed or a data source (read at plan time)
             what = str(value)
             parts = value.address.split(".")
             if parts[-2:-1] == ["module"] or (len(parts) == 2 and parts[0] == "module"):
                 what += f" ({'.'.join(parts[-2:])} not followed)"
             elif len(parts) >= 3 and parts[-3] == "data":
                 what += " (a data source)"
+            else:
+                return
         else:
             return
         resource = self.resource
         path = resource.path if resource is not None else self.path
         name = resource.name if resource is not None else ""
         self.found.setdefault((path, name, what), Undecided(path, name, self.rule_id, what[:200]))
+
+
+def _outside(address: str) -> bool:
+    """A module call opslint did not follow or a data source: not in the unit."""
+    parts = address.split(".")
+    return parts[-2:-1] == ["module"] or parts[0] == "data" or "data" in parts[-3:-2]
 
 
 _RECORDER: ContextVar[Recorder | None] = ContextVar("opslint_undecided", default=None)

@@ -141,9 +141,10 @@ def _read_text(path: str) -> tuple[str | None, Diagnostic | None]:
 
 _Loaded = tuple[tuple[Any, str] | None, list[Diagnostic], list[Directive]]
 _LOADED: dict[tuple[str, int, int], _Loaded] = {}
-"""Parsed files by (path, modification time, size): a module called from many places (or
-scanned on its own too) is read and parsed once per process."""
-_LOADED_MAX = 4096
+"""Parsed files of called modules by (path, modification time, size): a module called from
+many places (or scanned on its own too) is read and parsed once per process. Files of modules
+nothing calls are not kept (memory)."""
+_LOADED_MAX = 1024
 
 
 REMOTE = "registry or remote module (run `terraform init` to let opslint follow it)"
@@ -203,7 +204,7 @@ class _ModuleParser:
         loaded = _LOADED.get(key) if key is not None else None
         if loaded is None:
             loaded = self._read(path)
-            if key is not None:
+            if key is not None and self.caller is not None:  # a called module's file
                 if len(_LOADED) >= _LOADED_MAX:
                     _LOADED.clear()
                 _LOADED[key] = loaded
