@@ -189,6 +189,8 @@ class Resource:
     references: frozenset[str] = frozenset()
     kind: str = "resource"
     """``resource``, ``data`` (Terraform data source) or ``module`` (Terraform module call)."""
+    construct: str = ""
+    """For a resource of a CDK app: its construct path (``OrdersStack/OrderHandler/Resource``)."""
 
     @property
     def address(self) -> str:
@@ -449,6 +451,8 @@ class Finding:
     suppression: Suppression | None = None
     baseline_state: str | None = None
     """With a baseline: ``new`` or ``unchanged`` (SARIF's ``baselineState``)."""
+    construct_path: str = ""
+    """For a resource of a CDK app: its construct path (``OrdersStack/OrderHandler/Resource``)."""
 
     @property
     def sort_key(self) -> tuple[str, int, str, int, str, str]:
@@ -468,6 +472,7 @@ class Finding:
             "framework": self.framework,
             "message": self.message,
             "fingerprint": self.fingerprint,
+            **({"construct_path": self.construct_path} if self.construct_path else {}),
             **({"suppression": self.suppression.to_dict()} if self.suppression else {}),
             **({"baseline_state": self.baseline_state} if self.baseline_state else {}),
         }
