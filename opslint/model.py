@@ -455,6 +455,14 @@ class Finding:
     """For a resource of a CDK app: its construct path (``OrdersStack/OrderHandler/Resource``)."""
 
     @property
+    def resource_label(self) -> str:
+        """The resource as reporters show it: the logical ID or address, and for a CDK
+        resource its construct path beside it (``OrderHandlerF9 OrdersStack/OrderHandler``)."""
+        if self.construct_path:
+            return f"{self.resource} {self.construct_path}"
+        return self.resource
+
+    @property
     def sort_key(self) -> tuple[str, int, str, int, str, str]:
         return (self.path, self.line, self.rule_id, self.end_line, self.resource, self.message)
 
