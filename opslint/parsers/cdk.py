@@ -280,9 +280,10 @@ def _read_json(path: str) -> tuple[Any, Diagnostic | None]:
             return json.loads(handle.read().decode("utf-8", errors="replace")), None
     except OSError as exc:
         return None, Diagnostic(path, f"cannot read: {exc.strerror}", code="io-error")
-    except ValueError as exc:
+    except ValueError as exc:  # json.JSONDecodeError, or undecodable numbers
+        problem = getattr(exc, "msg", str(exc))
         line = getattr(exc, "lineno", None)
-        return None, Diagnostic(path, f"invalid JSON in the cloud assembly: {exc}", line)
+        return None, Diagnostic(path, f"invalid JSON in the cloud assembly: {problem}", line)
 
 
 def _join(directory: str, name: str) -> str:
