@@ -1,10 +1,12 @@
 """Synthesize a CDK fixture app into its cloud assembly, as a CI runner would have made it.
 
     python scripts/synth_cdk_fixture.py                       # fixtures/cdk/orders-app/cdk.out
+    python scripts/synth_cdk_fixture.py --app fixtures/cdk/orders-app-python
     python scripts/synth_cdk_fixture.py --app DIR --out OUT
 
 Runs ``cdk synth`` (the aws-cdk CLI and aws-cdk-lib from ``.ci/cdk``: ``npm ci --prefix
-.ci/cdk``) in the app folder, then rewrites the absolute path of the app in every JSON file
+.ci/cdk``; a Python app needs ``pip install -e ".[cdk]"`` in this interpreter's environment)
+in the app folder, then rewrites the absolute path of the app in every JSON file
 of the assembly to ``/home/runner/work/opslint/opslint/<app>``, a path that does not exist on
 the machines that run the tests: opslint must find the source by its suffix.
 """
@@ -43,6 +45,9 @@ def synthesize(app: Path, out: Path, checkout: str = CI_CHECKOUT) -> None:
         shutil.rmtree(out)
     env = {
         **os.environ,
+        # a Python app (`python3 app.py`) runs with this interpreter, which has aws-cdk-lib
+        "PATH": os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", ""))),
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
         "NODE_PATH": str(CDK_TOOLS),
         "CDK_DISABLE_VERSION_CHECK": "1",
         "CDK_DISABLE_CLI_TELEMETRY": "true",

@@ -4,6 +4,7 @@ synthesis of the fixture app that must give the same findings."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -371,31 +372,40 @@ def cdk_or_skip() -> None:
     pytest.skip("the aws-cdk CLI is not installed (npm ci --prefix .ci/cdk)")
 
 
+def python_cdk_or_skip() -> None:
+    """aws-cdk-lib from PyPI (``pip install -e ".[cdk]"``) for the Python app."""
+    if importlib.util.find_spec("aws_cdk") is not None:
+        return
+    if os.environ.get("OPSLINT_REQUIRE_TOOLS"):
+        pytest.fail('aws-cdk-lib for Python is required (pip install -e ".[cdk]")')
+    pytest.skip('aws-cdk-lib for Python is not installed (pip install -e ".[cdk]")')
+
+
+@pytest.mark.parametrize("name", ["orders-app", "orders-app-python"])
 def test_a_fresh_synthesis_gives_the_same_findings(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    name: str,
 ) -> None:
     cdk_or_skip()
-    app = tmp_path / "orders-app"
-    shutil.copytree(APP, app, ignore=shutil.ignore_patterns("cdk.out"))
+    if name.endswith("-python"):
+        python_cdk_or_skip()
+    committed_app = FIXTURES / "cdk" / name
+    app = tmp_path / name
+    shutil.copytree(committed_app, app, ignore=shutil.ignore_patterns("cdk.out"))
     done = subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "scripts" / "synth_cdk_fixture.py"),
-            "--app",
-            str(app),
-        ],
+        [sys.executable, str(REPO / "scripts" / "synth_cdk_fixture.py"), "--app", str(app)],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert (
-        "/home/runner/work/opslint/opslint/orders-app/app.js"
-        in (app / "cdk.out" / "OrdersStack.metadata.json").read_text()
-    )
+    assert (app / "cdk.out" / "manifest.json").is_file()
+    assert str(app) not in "".join(p.read_text() for p in (app / "cdk.out").rglob("*.json"))
     fresh = scan(capsys, monkeypatch, app, ".", select=None)
-    committed = scan(capsys, monkeypatch, APP, ".", select=None)
+    committed = scan(capsys, monkeypatch, committed_app, ".", select=None)
 
     def comparable(result: dict[str, Any]) -> list[Any]:
         return [
@@ -413,3 +423,20 @@ def test_a_fresh_synthesis_gives_the_same_findings(
         ]
 
     assert comparable(fresh) == comparable(committed)
+    assert comparable(committed)
+
+
+def test_a_python_app_is_reported_in_its_templates_with_construct_paths(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The CDK records only JavaScript stacks: a Python app has no frame of its own code.
+    result = scan(capsys, monkeypatch, FIXTURES / "cdk" / "orders-app-python", ".")
+    template = "cdk.out/PyOrdersStack.template.json"
+    assert brief(result["findings"]) == [
+        (TRACING, template, 37, "OrderHandlerF9AFA565", "PyOrdersStack/OrderHandler/Resource"),
+        (RETENTION, template, 59, "AuditLogsB945E340", "PyOrdersStack/AuditLogs/Resource"),
+        (DLQ, template, 67, "OrderQueue39B99167", "PyOrdersStack/OrderQueue/Resource"),
+    ]
+    assert brief(result["suppressed"]) == [
+        (DLQ, template, 75, "ReplayQueue391AF092", "PyOrdersStack/ReplayQueue/Resource")
+    ]
