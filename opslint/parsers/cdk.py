@@ -183,8 +183,8 @@ def construct_path(resource: Resource) -> str:
 
 
 def _is_generated(construct: str) -> bool:
-    parts = construct.split("/")
-    return len(parts) > 2 and _GENERATED_CONSTRUCT.match(parts[1]) is not None
+    # the singleton is a child of its stack, which may sit in a stage or a nested stack
+    return any(_GENERATED_CONSTRUCT.match(part) for part in construct.split("/")[1:-1])
 
 
 def _locate(
