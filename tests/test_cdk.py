@@ -440,3 +440,15 @@ def test_a_python_app_is_reported_in_its_templates_with_construct_paths(
     assert brief(result["suppressed"]) == [
         (DLQ, template, 75, "ReplayQueue391AF092", "PyOrdersStack/ReplayQueue/Resource")
     ]
+
+
+def test_a_fifo_in_the_assembly_does_not_hang_the_scan(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    out = _assembly_with_frames(tmp_path, [])
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["artifacts"]["Q"]["additionalMetadataFile"] = "Q.metadata.json"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    os.mkfifo(out / "Q.metadata.json")
+    result = scan(capsys, monkeypatch, tmp_path, ".", select=DLQ)
+    assert [f["resource"] for f in result["findings"]] == ["Queue4A7E3555"]

@@ -274,6 +274,8 @@ def _artifacts(manifest: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def _read_json(path: str) -> tuple[Any, Diagnostic | None]:
     try:
+        if not os.path.isfile(path):  # a FIFO or a device would block the read
+            return None, Diagnostic(path, "not a regular file; not read", code="io-error")
         if os.path.getsize(path) > MANIFEST_LIMIT:
             return None, Diagnostic(path, f"larger than {MANIFEST_LIMIT} bytes; not read")
         with open(path, "rb") as handle:
