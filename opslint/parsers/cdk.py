@@ -20,7 +20,6 @@ template line. Either way it keeps its construct path (``aws:cdk:path``).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -273,6 +272,8 @@ def _artifacts(manifest: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _read_json(path: str) -> tuple[Any, Diagnostic | None]:
+    import json  # only when an assembly is found: startup matters for pre-commit
+
     try:
         if not os.path.isfile(path):  # a FIFO or a device would block the read
             return None, Diagnostic(path, "not a regular file; not read", code="io-error")
