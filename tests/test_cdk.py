@@ -452,3 +452,37 @@ def test_a_fifo_in_the_assembly_does_not_hang_the_scan(
     os.mkfifo(out / "Q.metadata.json")
     result = scan(capsys, monkeypatch, tmp_path, ".", select=DLQ)
     assert [f["resource"] for f in result["findings"]] == ["Queue4A7E3555"]
+
+
+@pytest.mark.parametrize(
+    ("owners", "expected"),
+    [
+        ("/app.js @org/orders\n", []),
+        (
+            "/docs/ @org/writers\n",
+            [
+                "`.github/CODEOWNERS` names no owner for the infrastructure code in `app.js`: "
+                "add a rule with an owning team for these paths"
+            ],
+        ),
+    ],
+)
+def test_codeowners_cover_the_app_source_not_the_ignored_assembly(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    owners: str,
+    expected: list[str],
+) -> None:
+    app = tmp_path / "app"
+    shutil.copytree(APP, app)
+    (app / ".github").mkdir()
+    (app / ".github" / "CODEOWNERS").write_text(owners)
+    (app / ".gitignore").write_text("cdk.out/\n")
+    git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "app"]):
+        subprocess.run([*git, *command], cwd=app, check=True, capture_output=True)
+    result = scan(
+        capsys, monkeypatch, app, ".", select="OPS02-BP02/codeowners-cover-infrastructure"
+    )
+    assert [f["message"] for f in result["findings"]] == expected
