@@ -463,8 +463,17 @@ class Finding:
         return self.resource
 
     @property
-    def sort_key(self) -> tuple[str, int, str, int, str, str]:
-        return (self.path, self.line, self.rule_id, self.end_line, self.resource, self.message)
+    def sort_key(self) -> tuple[str, int, str, int, str, str, str]:
+        # one line of a CDK app can make the same resource in several stacks
+        return (
+            self.path,
+            self.line,
+            self.rule_id,
+            self.end_line,
+            self.resource,
+            self.message,
+            self.construct_path,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

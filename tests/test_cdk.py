@@ -486,3 +486,56 @@ def test_codeowners_cover_the_app_source_not_the_ignored_assembly(
         capsys, monkeypatch, app, ".", select="OPS02-BP02/codeowners-cover-infrastructure"
     )
     assert [f["message"] for f in result["findings"]] == expected
+
+
+def test_one_construct_class_in_two_stacks_is_two_findings_one_suppression(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "cdk.json").write_text('{"app": "node app.js"}')
+    (tmp_path / "app.js").write_text(
+        "class Orders extends cdk.Stack {\n"
+        "  constructor(scope, id) {\n"
+        "    super(scope, id);\n"
+        "    new sqs.Queue(this, 'Queue'); // opslint:ignore OPS08 -- drained by hand\n"
+        "    new sqs.Queue(this, 'Other');\n"
+        "  }\n"
+        "}\n"
+    )
+    out = tmp_path / "cdk.out"
+    out.mkdir()
+    (out / "cdk.out").write_text("{}")
+    artifacts: dict[str, Any] = {}
+    for stack in ("OrdersEu", "OrdersUs"):
+        metadata = {
+            f"/{stack}/{queue}/Resource": [
+                {
+                    "type": "aws:cdk:creationStack",
+                    "data": [f"new Orders (/ci/app.js:{line}:5)", "<anonymous> (/ci/app.js:9:1)"],
+                }
+            ]
+            for queue, line in (("Queue", 4), ("Other", 5))
+        }
+        artifacts[stack] = {
+            "type": "aws:cloudformation:stack",
+            "properties": {"templateFile": f"{stack}.template.json"},
+            "metadata": metadata,
+        }
+        resources = {
+            f"{queue}4A7E3555": {
+                "Type": "AWS::SQS::Queue",
+                "Metadata": {"aws:cdk:path": f"{stack}/{queue}/Resource"},
+            }
+            for queue in ("Queue", "Other")
+        }
+        (out / f"{stack}.template.json").write_text(json.dumps({"Resources": resources}))
+    (out / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    result = scan(capsys, monkeypatch, tmp_path, ".", select=DLQ)
+    assert brief(result["findings"]) == [
+        (DLQ, "app.js", 5, "Other4A7E3555", "OrdersEu/Other/Resource"),
+        (DLQ, "app.js", 5, "Other4A7E3555", "OrdersUs/Other/Resource"),
+    ]
+    assert len({f["fingerprint"] for f in result["findings"]}) == 2
+    assert brief(result["suppressed"]) == [
+        (DLQ, "app.js", 4, "Queue4A7E3555", "OrdersEu/Queue/Resource"),
+        (DLQ, "app.js", 4, "Queue4A7E3555", "OrdersUs/Queue/Resource"),
+    ]
