@@ -17,7 +17,7 @@ import pytest
 from conftest import FIXTURES, REPO
 
 from opslint.cli import main
-from opslint.parsers.cdk import frame_location
+from opslint.parsers.cdk import expression_end, frame_location
 
 APP = FIXTURES / "cdk" / "orders-app"
 TRACING = "OPS04-BP05/lambda-tracing"
@@ -76,9 +76,16 @@ def test_app_folder_reports_at_the_source_lines_with_construct_paths(
     result = scan(capsys, monkeypatch, APP, ".")
     assert brief(result["findings"]) == EXPECTED
     assert brief(result["suppressed"]) == SUPPRESSED
+    # each finding spans the call that made its construct: `new` to the closing parenthesis
+    assert [(f["line"], f["end_line"]) for f in result["findings"]] == [
+        (15, 19),
+        (31, 31),
+        (36, 36),
+        (62, 62),
+        (79, 84),
+        (3, 10),
+    ]
     for finding in result["findings"]:
-        if finding["path"] == "app.js":
-            assert finding["end_line"] == finding["line"]
         assert finding["framework"] == "cloudformation"
 
 
@@ -177,12 +184,16 @@ def test_scanning_writes_nothing_to_the_app(
     [
         (
             "new OrdersStack (/home/runner/app/lib/orders.js:15:5)",
-            ("/home/runner/app/lib/orders.js", 15),
+            ("/home/runner/app/lib/orders.js", 15, 5),
         ),
-        ("<anonymous> (/app/bin/app.ts:8:1)", ("/app/bin/app.ts", 8)),
-        ("Object.<anonymous> (C:\\work\\app\\bin\\app.js:3:1)", ("C:\\work\\app\\bin\\app.js", 3)),
-        ("/app/app.js:12:3", ("/app/app.js", 12)),
-        ("new Stack (file:///app/app.mjs:4:7)", ("/app/app.mjs", 4)),
+        ("<anonymous> (/app/bin/app.ts:8:1)", ("/app/bin/app.ts", 8, 1)),
+        (
+            "Object.<anonymous> (C:\\work\\app\\bin\\app.js:3:1)",
+            ("C:\\work\\app\\bin\\app.js", 3, 1),
+        ),
+        ("/app/app.js:12:3", ("/app/app.js", 12, 3)),
+        ("new Stack (file:///app/app.mjs:4:7)", ("/app/app.mjs", 4, 7)),
+        ("new Stack (/app/app.js:4)", ("/app/app.js", 4, None)),
         ("...new Function2 in aws-cdk-lib...", None),
         ("...node internals...", None),
         ("(no user code in 10 frames, use --stack-trace-limit to capture more)", None),
@@ -191,8 +202,33 @@ def test_scanning_writes_nothing_to_the_app(
         ("", None),
     ],
 )
-def test_frame_location(frame: str, expected: tuple[str, int] | None) -> None:
+def test_frame_location(frame: str, expected: tuple[str, int, int | None] | None) -> None:
     assert frame_location(frame) == expected
+
+
+CALLS = """\
+    new sqs.Queue(this, 'Plain');
+    const q = new sqs.Queue(this, 'Props', {
+      queueName: `orders-${stage} (main`, // a ) in a comment
+      /* ) */ visibilityTimeout: cdk.Duration.seconds(60),
+      fifo: ')' === "(",
+    });
+    new sqs.Queue(this, 'Unclosed', {
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "end"),
+    [
+        (1, 5, 1),  # one line
+        (2, 15, 6),  # strings, a template literal, comments and nested calls skipped
+        (7, 5, 7),  # never closed: the line itself
+        (6, 1, 6),  # no parenthesis on the line
+    ],
+)
+def test_expression_end(line: int, column: int, end: int) -> None:
+    starts = [0, *(i + 1 for i, c in enumerate(CALLS) if c == "\n")]
+    assert expression_end(CALLS, starts, line, column) == end
 
 
 def _assembly_with_frames(tmp_path: Path, frames: list[str]) -> Path:

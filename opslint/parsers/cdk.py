@@ -20,6 +20,7 @@ template line. Either way it keeps its construct path (``aws:cdk:path``).
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -42,6 +43,8 @@ MAX_NESTING = 16
 """Stages inside stages deeper than this are not followed (a manifest that names itself)."""
 APP_SEARCH_DEPTH = 4
 """How many folders above an assembly to look for the app's ``cdk.json``."""
+EXPRESSION_LIMIT = 100_000
+"""How many characters after a construct's ``new`` to look for its closing parenthesis."""
 MANIFEST_LIMIT = 50_000_000
 """Manifests and metadata files larger than this many bytes are not read."""
 
@@ -197,8 +200,7 @@ def _locate(
     for frame in index.get("/" + construct, ()):
         found = locator.find(frame)
         if found is not None:
-            path, line = found
-            span = Span(line, line)
+            path, span = found
             return replace(
                 resource,
                 path=path,
@@ -325,9 +327,10 @@ def _app_folder(assembly: str) -> str:
     return parent
 
 
-def frame_location(frame: str) -> tuple[str, int] | None:
-    """The file and line of a creation-stack frame that is the app's own code, or None for
-    library code, node internals and elided frames (``...new Function2 in aws-cdk-lib...``)."""
+def frame_location(frame: str) -> tuple[str, int, int | None] | None:
+    """The file, line and column of a creation-stack frame that is the app's own code, or
+    None for library code, node internals and elided frames (``...new Function2 in
+    aws-cdk-lib...``)."""
     text = frame.strip()
     if not text or text.startswith(("...", "(")):
         return None
@@ -340,7 +343,55 @@ def frame_location(frame: str) -> tuple[str, int] | None:
     parts = set(re.split(r"[\\/]", file))
     if parts & _LIBRARY_PARTS:
         return None
-    return file, int(match.group("line"))
+    column = match.group("column")
+    return file, int(match.group("line")), int(column) if column else None
+
+
+def expression_end(text: str, starts: list[int], line: int, column: int) -> int:
+    """The line where the call starting at ``line``:``column`` of JavaScript or TypeScript
+    source ``text`` closes its parenthesis (``new sqs.Queue(this, 'Q', {...});``); ``line``
+    itself when it cannot tell. ``starts`` holds the offset of each line."""
+    start = starts[line - 1] + column - 1
+    line_end = text.find("\n", start)
+    opening = text.find("(", start, len(text) if line_end < 0 else line_end)
+    if opening < 0:
+        return line
+    depth = 0
+    index = opening
+    limit = min(len(text), opening + EXPRESSION_LIMIT)
+    while index < limit:
+        char = text[index]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return bisect.bisect_right(starts, index)
+        elif char in "'\"`":
+            index = _string_end(text, index, limit)
+        elif text.startswith("//", index):
+            index = text.find("\n", index)
+            index = limit if index < 0 else index
+        elif text.startswith("/*", index):
+            index = text.find("*/", index + 2)
+            index = limit if index < 0 else index + 1
+        index += 1
+    return line
+
+
+def _string_end(text: str, index: int, limit: int) -> int:
+    """The index of the quote closing the string literal that opens at ``index``."""
+    quote = text[index]
+    index += 1
+    while index < limit:
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == quote or (char == "\n" and quote != "`"):
+            return index
+        index += 1
+    return limit
 
 
 class _SourceLocator:
@@ -352,21 +403,30 @@ class _SourceLocator:
         self.cwd = cwd
         self._mapped: dict[str, str | None] = {}
         self._texts: dict[str, str | None] = {}
+        self._starts: dict[str, list[int]] = {}
 
-    def find(self, frame: str) -> tuple[str, int] | None:
+    def find(self, frame: str) -> tuple[str, Span] | None:
+        """Where ``frame`` is in the app here: the file and the lines of the call it made."""
         location = frame_location(frame)
         if location is None:
             return None
-        file, line = location
+        file, line, column = location
         if file not in self._mapped:
             self._mapped[file] = self._map(file)
         shown = self._mapped[file]
         if shown is None or line < 1:
             return None
         text = self.text(shown)
-        if text is None or line > text.count("\n") + 1:
+        if text is None:
+            return None
+        if shown not in self._starts:
+            self._starts[shown] = [0, *(m.end() for m in re.finditer("\n", text))]
+        starts = self._starts[shown]
+        if line > len(starts):
             return None  # the source changed since the synthesis
-        return shown, line
+        if column is None or starts[line - 1] + column - 1 >= len(text):
+            return shown, Span(line, line)
+        return shown, Span(line, expression_end(text, starts, line, column))
 
     def _map(self, file: str) -> str | None:
         parts = [p for p in re.split(r"[\\/]", file) if p and p not in (".", "..")]
