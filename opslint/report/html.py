@@ -774,7 +774,10 @@ th,td{padding:0.6pt 3pt}
 table.scorecard{font-size:6.5pt}
 table.scorecard .rules,table.scorecard colgroup{display:none}
 table.scorecard thead th{font-size:6pt;border-bottom-width:1px}
-.h-practice{width:61%}.h-status{width:20%}thead .n{width:6.33%}
+table.scorecard thead .n{font-size:5pt}
+.h-practice{width:58%}.h-status{width:21%}thead .n{width:7%}
+table.scorecard th,table.scorecard td{padding:0.3pt 3pt;line-height:1.2}
+.area .bar{display:none}.area .summary{margin:0 0 1pt}
 tr.section th{font-size:6pt;padding:0.5pt 3pt}
 .pid,.rules code{font-size:6pt}
 .status{padding:0 3pt}
