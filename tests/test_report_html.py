@@ -334,7 +334,11 @@ def test_undecided_checks_are_listed_and_counted_per_practice() -> None:
     section = page[page.index('<section id="undecided"') :]
     assert "logs/vars.tf:3" in section and "<code>aws_x.&lt;y&gt;</code>" in section
     assert "unknown: var.retention" in section
-    assert 'value="undecided"' not in page  # not a practice status to filter by
+    assert 'value="undecided"' not in page  # no practice has that status to filter by
+    practices = tuple(replace(p, status="undecided") for p in base.practices[:1])
+    with_status = render(replace(base, practices=practices + base.practices[1:]), "html")
+    assert '<span class="status undecided">? undecided</span>' in with_status
+    assert '<input type="checkbox" name="status" value="undecided" checked>' in with_status
     plain = render(base, "html")
     assert plain.count("undecided") == html.STYLE.count("undecided")  # only the stylesheet
 

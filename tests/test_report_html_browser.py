@@ -13,6 +13,7 @@ import base64
 import hashlib
 import re
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -201,3 +202,26 @@ def test_scorecard_prints_on_one_a4_page(
     assert console == []
     pages = re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())
     assert len(pages) == 2
+
+
+def test_docs_screenshot_script(browser: Browser, tmp_path: Path) -> None:
+    """scripts/screenshot_report.py, which makes docs/html-report.png, still works."""
+    shot = tmp_path / "html-report.png"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "screenshot_report.py"),
+            "--chromium",
+            browser.binary,
+            "--output",
+            str(shot),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert shot.read_bytes().startswith(PNG_SIGNATURE)
+    committed = REPO / "docs" / "html-report.png"
+    assert committed.read_bytes().startswith(PNG_SIGNATURE)
+    assert committed.stat().st_size < 400_000

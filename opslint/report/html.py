@@ -349,7 +349,7 @@ def _filters(result: Result, statuses: Sequence[str], total: Counter[str]) -> li
         f'<label><input type="checkbox" name="status" value="{text(status)}" checked> '
         f'{text(status)} <span class="muted">({total.get(status, 0)})</span></label>'
         for status in statuses
-        if status != "undecided"
+        if total.get(status)
     )
     return [
         '<form id="filters" class="filters" hidden aria-label="Filters">',
@@ -657,7 +657,7 @@ STYLE = """
 --warn-bg:#33260a;--note:#82c2ff;--note-bg:#0d2744;--undecided:#d2b3ff;--undecided-bg:#2a1a47;
 --na:#9da7b3;--na-bg:#21262d;
 --bar-fail:#f85149;--bar-pass:#3fb950;--bar-undecided:#a371f7;--bar-na:#6e7681;
---bar-off:#484f58;--bar-manual:#30363d;--hit:#3b3212}}
+--bar-off:#484f58;--bar-manual:#30363d;--hit:#2e2810}}
 *{box-sizing:border-box}
 [hidden]{display:none!important}
 html{background:var(--bg);color:var(--fg)}
@@ -738,6 +738,7 @@ border:1px solid currentColor;white-space:nowrap}
 .badge.sev-error{background:var(--fail-bg)}.badge.sev-warning{background:var(--warn-bg)}
 .badge.sev-note{background:var(--note-bg)}
 .practice{margin-top:26px;border-top:1px solid var(--line)}
+#findings>h2+.practice{border-top:0}
 .practice h3{margin-top:14px}
 .where{margin:-4px 0 6px;font-size:13px}
 .rule{margin:10px 0 0 0;padding-left:14px;border-left:3px solid var(--line)}
