@@ -165,6 +165,10 @@ def test_examples_report_has_every_practice_and_finding() -> None:
         "Evolve",
     ]
     assert page.scripts == 1
+    # every link inside the page has a target
+    ids = {a["id"] for _, a in page.tags if a.get("id")}
+    fragments = {h[1:] for h in hrefs if h and h.startswith("#")}
+    assert fragments and fragments <= ids, fragments - ids
 
 
 def _by_practice_then_rule(result: Result) -> list[Finding]:

@@ -222,6 +222,14 @@ def _statuses(result: Result, undecided_by_practice: Counter[str]) -> list[str]:
 def _scorecard(result: Result, undecided: list[dict[str, Any]]) -> list[str]:
     undecided_by_practice = Counter(_practice_of(row) for row in undecided)
     severities = _severities_by_practice(result.findings)
+    # where a practice's findings are listed: under it, or (all found by rules that serve it
+    # as a related practice) under the practice of the first of them
+    anchors: dict[str, str] = {}
+    for finding in result.findings:
+        if finding.practice_id:
+            anchors[finding.practice_id] = finding.practice_id
+            for related in finding.related_practices:
+                anchors.setdefault(related, finding.practice_id)
     statuses = _statuses(result, undecided_by_practice)
     ran = {rule.id for rule in result.rules}
     total = Counter(p.status for p in result.practices)
@@ -262,7 +270,13 @@ def _scorecard(result: Result, undecided: list[dict[str, Any]]) -> list[str]:
                 f'<tr class="section"><th colspan="6" scope="colgroup">{text(section)}</th></tr>',
             ]
             lines += [
-                _practice_row(p, severities.get(p.id, Counter()), undecided_by_practice, ran)
+                _practice_row(
+                    p,
+                    severities.get(p.id, Counter()),
+                    undecided_by_practice,
+                    ran,
+                    anchors.get(p.id, p.id),
+                )
                 for p in members
             ]
             lines.append("</tbody>")
@@ -276,6 +290,7 @@ def _practice_row(
     severities: Counter[Severity],
     undecided: Counter[str],
     ran: set[str],
+    anchor: str,
 ) -> str:
     symbol, css = STATUSES.get(practice.status, ("", "na"))
     status = f'<span class="status {css}">{symbol} {text(practice.status)}</span>'
@@ -292,7 +307,7 @@ def _practice_row(
         elif number:
             cells.append(
                 f'<td class="n"><a class="sev-{severity.value}" '
-                f'href="#practice-{_slug(practice.id)}">{number}</a></td>'
+                f'href="#practice-{_slug(anchor)}">{number}</a></td>'
             )
         else:
             cells.append('<td class="n zero">0</td>')
