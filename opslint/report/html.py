@@ -801,6 +801,9 @@ a{color:inherit;text-decoration:none}
 tr,.finding{break-inside:avoid}
 #findings{break-before:page}
 pre.source{white-space:pre-wrap}pre.source .hit,pre.source .ctx{white-space:pre-wrap}
+code,pre,pre.source code,.loc{font-size:7pt}.pid,.rules code{font-size:6pt}
+pre.source .hit{box-shadow:none;border-left:2pt solid var(--warn)}
+.finding{padding:3pt 6pt;margin-bottom:5pt}
 }
 """
 
