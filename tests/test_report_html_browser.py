@@ -225,3 +225,34 @@ def test_docs_screenshot_script(browser: Browser, tmp_path: Path) -> None:
     committed = REPO / "docs" / "html-report.png"
     assert committed.read_bytes().startswith(PNG_SIGNATURE)
     assert committed.stat().st_size < 400_000
+
+
+HOSTILE_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  "<script>alert(1)</script>":
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: "</style><b>bold</b><img src=x onerror=alert(2)>"
+"""
+
+
+def test_hostile_names_from_a_scan_stay_text(
+    browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A template whose logical ID is `<script>` and whose source holds `</style>`: the
+    browser shows them as text, runs no script of theirs and loads nothing."""
+    scanned = tmp_path / "repo"
+    scanned.mkdir()
+    (scanned / "template.yaml").write_text(HOSTILE_TEMPLATE, encoding="utf-8")
+    monkeypatch.chdir(scanned)
+    result = run(["."], load_registry(), Config(select=("OPS08-BP02/log-group-retention",)))
+    (finding,) = result.findings
+    assert finding.resource == "<script>alert(1)</script>"
+    page = tmp_path / "hostile.html"
+    page.write_text(render(result, "html"), encoding="utf-8")
+    dom = browser.dom(page)  # no console message: no script error, no blocked load
+    assert dom.count("<script") == 1 and dom.count("<style") == 1
+    assert "<b>bold" not in dom and "<img" not in dom
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+    assert "&lt;/style&gt;&lt;b&gt;bold&lt;/b&gt;&lt;img src=x onerror=alert(2)&gt;" in dom
