@@ -292,8 +292,7 @@ def _practice_row(
     ran: set[str],
     anchor: str,
 ) -> str:
-    symbol, css = STATUSES.get(practice.status, ("", "na"))
-    status = f'<span class="status {css}">{symbol} {text(practice.status)}</span>'
+    status = _status(practice.status)
     if undecided.get(practice.id):
         status += (
             f' <a class="status undecided" href="#undecided">? {undecided[practice.id]} '
@@ -322,6 +321,11 @@ def _practice_row(
         f"{link(practice.title, practice.url)}</th>"
         f'<td>{status}</td>{"".join(cells)}<td class="rules">{rules}</td></tr>'
     )
+
+
+def _status(status: str) -> str:
+    symbol, css = STATUSES.get(status, ("", "na"))
+    return f'<span class="status {css}">{symbol} {text(status)}</span>'
 
 
 def _bar(counts: Counter[str], statuses: Sequence[str], label: str) -> str:
@@ -422,8 +426,8 @@ def _findings(result: Result, base: str | None, sources: _Sources) -> list[str]:
         if practice is not None:
             lines.append(
                 f'<p class="where">{text(practice.area)} · {text(practice.section)} · '
-                f'<span class="status {STATUSES.get(practice.status, ("", "na"))[1]}">'
-                f"{text(practice.status)}</span></p>"
+                f"{_status(practice.status)} · "
+                f'<a href="#area-{_slug(practice.area)}">back to the scorecard</a></p>'
             )
         by_rule: dict[str, list[Finding]] = {}
         for finding in findings:
