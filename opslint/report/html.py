@@ -777,6 +777,10 @@ pre.source .ctx{color:var(--muted)}
 .ln{display:inline-block;color:var(--muted);user-select:none;margin-right:10px}
 table.list{font-size:13px}
 footer{margin-top:48px;color:var(--muted);font-size:12px}
+@media (max-width:720px){body{padding:16px 12px}
+table.scorecard .rules,table.scorecard colgroup{display:none}
+.h-practice{width:52%}.h-status{width:27%}thead .n{width:7%;font-size:10px}
+.tile{min-width:96px}}
 @media print{
 @page{size:A4;margin:10mm}
 body{max-width:none;padding:0;font-size:8pt;line-height:1.25}
