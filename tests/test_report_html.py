@@ -323,8 +323,26 @@ class UndecidedCheck:
 
 
 @dataclass(frozen=True)
+class UndecidedWithoutLine:
+    rule_id: str
+    path: str
+    resource: str
+    unknown: str
+    why: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "rule_id": self.rule_id,
+            "path": self.path,
+            "resource": self.resource,
+            "unknown": self.unknown,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True)
 class ResultWithUndecided(Result):
-    undecided: tuple[UndecidedCheck, ...] = ()
+    undecided: tuple[UndecidedCheck | UndecidedWithoutLine, ...] = ()
 
 
 def test_undecided_checks_are_listed_and_counted_per_practice() -> None:
@@ -337,12 +355,15 @@ def test_undecided_checks_are_listed_and_counted_per_practice() -> None:
     assert '<a class="status undecided" href="#undecided">? 1 undecided</a>' in page
     section = page[page.index('<section id="undecided"') :]
     assert "logs/vars.tf:3" in section and "<code>aws_x.&lt;y&gt;</code>" in section
-    assert "unknown: var.retention" in section
+    assert "<td><code>var.retention</code></td>" in section
     assert 'value="undecided"' not in page  # no practice has that status to filter by
     practices = tuple(replace(p, status="undecided") for p in base.practices[:1])
     with_status = render(replace(base, practices=practices + base.practices[1:]), "html")
     assert '<span class="status undecided">? undecided</span>' in with_status
     assert '<input type="checkbox" name="status" value="undecided" checked>' in with_status
+    other = UndecidedWithoutLine(RULE, "a.tf", "", "module.x.days", "not followed")
+    listed = render(replace(result, undecided=(other,)), "html")
+    assert "<td>a.tf</td><td>—</td><td>unknown: module.x.days; why: not followed</td>" in listed
     plain = render(base, "html")
     assert plain.count("undecided") == html.STYLE.count("undecided")  # only the stylesheet
 

@@ -604,7 +604,7 @@ def _list_row(finding: Finding, base: str | None, reason: str) -> str:
     )
 
 
-UNDECIDED_COLUMNS = ("rule_id", "path", "line", "resource")
+UNDECIDED_COLUMNS = ("rule_id", "practice_id", "path", "line", "resource")
 
 
 def _undecided(rows: list[dict[str, Any]]) -> list[str]:
@@ -621,14 +621,19 @@ def _undecided(rows: list[dict[str, Any]]) -> list[str]:
         '<th scope="col">Resource</th><th scope="col">What was unknown</th></tr></thead><tbody>',
     ]
     for row in rows:
-        where = text(f"{row.get('path', '')}:{row.get('line', '')}") if row.get("path") else "—"
-        rest = "; ".join(
-            f"{text(key)}: {text(value)}"
+        where = ":".join(str(row[key]) for key in ("path", "line") if row.get(key))
+        others = {
+            key: value
             for key, value in row.items()
-            if key not in UNDECIDED_COLUMNS and key != "practice_id" and value not in ("", None)
-        )
+            if key not in UNDECIDED_COLUMNS and value not in ("", None)
+        }
+        if set(others) == {"unknown"}:
+            rest = f"<code>{text(others['unknown'])}</code>"
+        else:
+            rest = "; ".join(f"{text(key)}: {text(value)}" for key, value in others.items())
         lines.append(
-            f"<tr><td><code>{text(row.get('rule_id', ''))}</code></td><td>{where}</td>"
+            f"<tr><td><code>{text(row.get('rule_id', ''))}</code></td>"
+            f"<td>{text(where) if where else '—'}</td>"
             f"<td>{_code_or_dash(str(row.get('resource') or ''))}</td><td>{rest}</td></tr>"
         )
     lines += ["</tbody></table>", "</section>"]
