@@ -425,3 +425,13 @@ def test_text_colours_meet_wcag_aa(scheme: str, fg: str, bg: str) -> None:
     palette = _palettes()[scheme == "dark"]
     ratio = contrast(palette[fg], palette[bg])
     assert ratio >= 4.5, f"{scheme}: --{fg} on --{bg} is {ratio:.2f}:1"
+
+
+def test_html_to_standard_output_with_link_base(capsys: pytest.CaptureFixture[str]) -> None:
+    base = "https://github.com/o/r/blob/abc/"
+    code = main(["check", str(LOG_FAIL), "--select", RULE, "--format", "html", "--link-base", base])
+    assert code == 1
+    page = capsys.readouterr().out
+    assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>\n")
+    assert page.count('<li class="finding"') == 4
+    assert f'<a class="loc" href="{base}{MAIN_TF}#L7-L9">{MAIN_TF}:7</a>' in page
