@@ -142,7 +142,7 @@ def test_cdk_generated_resources_are_out_of_scope(
     }
 
 
-def test_text_sarif_and_github_show_the_construct_path(
+def test_text_sarif_github_and_html_show_the_construct_path(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(APP)
@@ -164,6 +164,11 @@ def test_text_sarif_and_github_show_the_construct_path(
     assert first["properties"]["construct_path"] == "OrdersStack/OrderHandler/Resource"
     main(["check", ".", "--select", TRACING, "--format", "github"])
     assert "[OrderHandlerF9AFA565 OrdersStack/OrderHandler/Resource]" in capsys.readouterr().out
+    main(["check", ".", "--select", TRACING, "--format", "html"])
+    assert (
+        "resource <code>OrderHandlerF9AFA565</code> construct "
+        "<code>OrdersStack/OrderHandler/Resource</code>"
+    ) in capsys.readouterr().out
 
 
 def test_scanning_writes_nothing_to_the_app(
