@@ -174,6 +174,10 @@ def parse_task(task: ParseTask) -> Unit | None:
             from opslint.parsers.terraform import parse_module
 
             unit: Unit | None = parse_module(task.path, task.files, task.var_files, task.variables)
+        elif task.framework == "cdk":
+            from opslint.parsers.cdk import parse_stack
+
+            unit = parse_stack(task.path, task.files[0])
         else:
             unit = _parse_template_file(task.path)
         return unit
@@ -182,7 +186,7 @@ def parse_task(task: ParseTask) -> Unit | None:
             framework="terraform" if task.framework == "terraform" else "cloudformation",
             path=task.path,
             resources=(),
-            files=task.files or (task.path,),
+            files=task.files if task.framework == "terraform" else (task.path,),
             diagnostics=(
                 Diagnostic(task.path, f"internal parser error: {type(exc).__name__}: {exc}"),
             ),
@@ -274,6 +278,8 @@ def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | N
     detail = violation.key or ".".join(str(step) for step in attribute)
     placed = locate(resource, span, violation.message, None if violation.meta else attribute)
     path, name, message, span = placed.path, placed.name, placed.message, placed.span
+    # one CDK construct may be deployed in several stacks: its path tells them apart
+    identity = resource.construct or name
     return Finding(
         rule_id=rule.id,
         practice_id=rule.practice(),
@@ -286,7 +292,8 @@ def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | N
         resource=name,
         resource_type=resource.type,
         framework=resource.framework,
-        fingerprint=fingerprint(rule.id, path, name, detail),
+        fingerprint=fingerprint(rule.id, path, identity, detail),
+        construct_path=resource.construct,
     )
 
 
@@ -552,6 +559,7 @@ def build_tasks(found: Discovery, config: Config) -> list[ParseTask]:
             ParseTask("terraform", directory, tuple(files), config.var_files, config.variables)
         )
     tasks.extend(ParseTask("cloudformation", path) for path in found.templates)
+    tasks.extend(ParseTask("cdk", s.template, (s.assembly,)) for s in found.cdk_stacks)
     return tasks
 
 

@@ -61,22 +61,23 @@ def metadata_directives(resource: Resource) -> list[Directive]:
 @dataclass(frozen=True)
 class _Scope:
     path: str
-    resource: str | None = None
-    """None: the whole file."""
+    resources: frozenset[str] | None = None
+    """None: the whole file. Several when one written block made them (a CDK construct)."""
     line: int | None = None
     """Set: only findings whose lines include it (an attribute's line)."""
-    local: str | None = None
-    """A called module's resource: its name inside its module (how findings no caller
-    decided name it)."""
+    local: frozenset[str] = frozenset()
+    """Called modules' resources: their names inside their module (how findings no caller
+    decided name them)."""
 
     def covers(self, finding: Finding) -> bool:
         if finding.path != self.path:
             return False
-        if self.resource is None:
+        if self.resources is None:
             return True
-        named = finding.resource in (self.resource, self.local)
-        # above a module call: the findings its arguments decided
-        if not named and not finding.resource.startswith(self.resource + "."):
+        named = finding.resource in self.resources or finding.resource in self.local
+        # above a module call or nested stack: also the findings its arguments decided
+        calls = tuple(f"{r}{sep}" for r in self.resources for sep in "./")
+        if not named and not finding.resource.startswith(calls):
             return False
         return self.line is None or finding.line <= self.line <= finding.end_line
 
@@ -99,18 +100,25 @@ def _scope_of(directive: Directive, resources: Sequence[Resource]) -> _Scope | N
     if directive.file_level:
         return _Scope(directive.path)
     if directive.resource:
-        return _Scope(directive.path, directive.resource)
+        return _Scope(directive.path, frozenset({directive.resource}))
     in_file = [r for r in resources if r.path == directive.path]
     containing = [r for r in in_file if r.span.line <= directive.line <= r.span.end_line]
     if containing:
         resource = min(containing, key=lambda r: r.span.end_line - r.span.line)
+        # one line of a CDK app makes several resources (a function and its role)
+        names = frozenset(r.name for r in containing if r.span == resource.span)
+        local = frozenset(r.local_name for r in containing if r.span == resource.span)
         if directive.trailing and directive.line != resource.span.line:
-            return _Scope(directive.path, resource.name, directive.line, resource.local_name)
-        return _Scope(directive.path, resource.name, local=resource.local_name)
-    for resource in in_file:
-        if resource.span.line == directive.next_code_line:
-            return _Scope(directive.path, resource.name, local=resource.local_name)
-    return None
+            return _Scope(directive.path, names, directive.line, local)
+        return _Scope(directive.path, names, local=local)
+    below = [r for r in in_file if r.span.line == directive.next_code_line]
+    if not below:
+        return None
+    return _Scope(
+        directive.path,
+        frozenset(r.name for r in below),
+        local=frozenset(r.local_name for r in below),
+    )
 
 
 def _valid_until(text: str | None) -> datetime.date | None:
@@ -219,37 +227,38 @@ def apply_suppressions(
         candidates.append(_Active(known, suppression, covers, where, set()))
 
     if config.inline_suppressions:
-        seen: set[tuple[str, int]] = set()
+        # A CDK app's source file serves several stacks (units): each of its directives
+        # applies once, to the resources of every unit that reads the file.
+        scoped: dict[Directive, list[Unit]] = {}
         for unit in units:
             directives = list(unit.directives)
             for resource in unit.resources:
                 directives.extend(metadata_directives(resource))
-            for directive in directives:
-                where = (directive.path, directive.line)
-                if where in seen:
-                    continue  # a called module's file, read with its caller too
-                seen.add(where)
-                if directive.misplaced:
-                    problems.append(
-                        engine(
-                            "unused-suppression",
-                            directive.path,
-                            "`opslint:ignore-file` works only among the file's first comment "
-                            "lines; this one applies to nothing",
-                            directive.line,
-                        )
+            for directive in dict.fromkeys(directives):
+                scoped.setdefault(directive, []).append(unit)
+        for directive, readers in scoped.items():
+            where = (directive.path, directive.line)
+            if directive.misplaced:
+                problems.append(
+                    engine(
+                        "unused-suppression",
+                        directive.path,
+                        "`opslint:ignore-file` works only among the file's first comment "
+                        "lines; this one applies to nothing",
+                        directive.line,
                     )
-                    continue
-                scope = _scope_of(directive, unit.resources)
-                admit(
-                    directive.ids,
-                    directive.reason,
-                    directive.until,
-                    where,
-                    "inSource",
-                    scope.covers if scope else None,
-                    f"{directive.path}:{directive.line}",
                 )
+                continue
+            scope = _scope_of(directive, [r for u in readers for r in u.resources])
+            admit(
+                directive.ids,
+                directive.reason,
+                directive.until,
+                where,
+                "inSource",
+                scope.covers if scope else None,
+                f"{directive.path}:{directive.line}",
+            )
     config_path = display_path(config.source_path or ".opslint.yaml", os.getcwd())
     shown_root = display_path(root, os.getcwd())
     for exception in config.exceptions:
