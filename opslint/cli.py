@@ -196,11 +196,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from opslint.model import Severity
     from opslint.registry import load_registry
     from opslint.report import ReportOptions, render
+    from opslint.repository import scan_root
     from opslint.runner import run
 
     paths = args.paths or ["."]
-    root = Path(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else Path(".")
-    config = load_config(args.config, root)
+    root = scan_root(paths)
+    config = load_config(args.config, Path(root))
     config = config.merged(
         select=_split(args.select),
         ignore=_split(args.ignore),
@@ -229,7 +230,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     outputs = _outputs(args)
-    result = run(paths, registry, config, jobs=args.jobs, root=str(root), today=today)
+    result = run(paths, registry, config, jobs=args.jobs, root=root, today=today)
     if args.write_baseline:
         from opslint.baseline import write_baseline
 

@@ -331,6 +331,9 @@ class Repository:
     contents: Mapping[str, str] = field(default_factory=dict)
     """Text of each repository file, and of the scripts and local actions CI definitions
     run (see :func:`opslint.discover.ci_references`); unreadable files are missing."""
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    """Repository file → its kind (``ci``, ``codeowners``, ``samconfig.toml``, ...; see
+    :func:`opslint.discover.repository_kind`), classified once when the view is built."""
 
     def relative(self, path: str) -> str:
         """``path`` (a display path) relative to the scan root."""
@@ -348,9 +351,7 @@ class Repository:
         return f"{self.root.rstrip('/')}/{relative}" if relative not in (".", "") else self.root
 
     def files_of_kind(self, kind: str) -> list[str]:
-        from opslint.discover import repository_kind
-
-        return [f for f in self.files if repository_kind(self.relative(f)) == kind]
+        return [f for f in self.files if self.kinds.get(f) == kind]
 
     def is_tracked(self, path: str) -> bool | None:
         """Whether git tracks ``path`` (a display path); None when git cannot tell."""

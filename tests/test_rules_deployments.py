@@ -31,7 +31,7 @@ def rule(rule_id: str) -> Rule:
 
 
 def unit_for(tmp_path: Path, text: str) -> Unit:
-    from opslint.runner import build_tasks, parse_all
+    from opslint.parse import build_tasks, parse_all
 
     (tmp_path / "main.tf").write_text(text, encoding="utf-8")
     units = parse_all(build_tasks(discover([str(tmp_path)]), load_config(None, tmp_path)), jobs=1)

@@ -11,9 +11,9 @@ import pytest
 from opslint.config import load_config
 from opslint.discover import discover
 from opslint.model import Severity, Unit
+from opslint.parse import build_tasks, parse_all
 from opslint.registry import load_registry
 from opslint.rule import Context, Rule, Violation
-from opslint.runner import build_tasks, parse_all
 
 RULE_ID = "OPS05-BP05/lambda-runtime-supported"
 

@@ -40,9 +40,10 @@ from urllib.parse import quote
 from opslint.catalog import Catalog, Practice, load_catalog
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
+from opslint.result import Result
 from opslint.rule import Rule
 from opslint.ruledocs import LANGUAGE_TITLES, rule_markdown
-from opslint.runner import ENGINE_SEVERITY, Result
+from opslint.runner import ENGINE_SEVERITY
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
