@@ -223,7 +223,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.select or args.ignore:
         config = config.merged(source=config.source or "command line")
     registry = load_registry(config.rules_dirs)
-    validate_against_rules(config, list(registry), {p.id for p in load_catalog()})
+    given = {"select": args.select, "ignore": args.ignore}
+    validate_against_rules(
+        config,
+        list(registry),
+        {p.id for p in load_catalog()},
+        origins={key: f"command line: `--{key}`" for key, value in given.items() if value},
+    )
     for var_file in config.var_files:
         if not os.path.isfile(var_file):
             raise UsageError(f"--var-file {var_file}: file not found")
@@ -251,9 +257,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
+    from opslint.engine_rules import ENGINE_RULES
     from opslint.registry import load_registry
 
     registry = load_registry(args.rules_dir or ())
+    engine = sorted(ENGINE_RULES.values(), key=lambda e: e.id)
     if args.format == "json":
         rows = [
             {
@@ -276,16 +284,32 @@ def cmd_rules(args: argparse.Namespace) -> int:
             }
             for r in registry
         ]
+        rows += [
+            {
+                "id": e.id,
+                "practice": "",
+                "related": [],
+                "severity": e.severity.value,
+                "title": e.title,
+                "frameworks": [],
+                "resource_types": {},
+                "options": [],
+            }
+            for e in engine
+        ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
-    width = max((len(r.id) for r in registry), default=10)
-    for rule in registry:
-        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}\n")
+    listed = [*((r.id, r.severity, r.title) for r in registry)]
+    listed += [(e.id, e.severity, e.title) for e in engine]
+    width = max((len(rule_id) for rule_id, _, _ in listed), default=10)
+    for rule_id, severity, title in listed:
+        sys.stdout.write(f"{rule_id:<{width}}  {severity.value:<7}  {title}\n")
     return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from opslint.catalog import load_catalog
+    from opslint.engine_rules import ENGINE_RULES
     from opslint.registry import load_registry
     from opslint.ruledocs import rule_markdown
 
@@ -294,6 +318,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     rule = registry.get(args.rule_id)
     if rule is not None:
         sys.stdout.write(rule_markdown(rule, catalog))
+        return EXIT_OK
+    engine_rule = ENGINE_RULES.get(args.rule_id)
+    if engine_rule is not None:
+        sys.stdout.write(engine_rule.markdown())
         return EXIT_OK
     practice = catalog.get(args.rule_id.upper())
     if practice is not None:

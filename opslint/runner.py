@@ -11,6 +11,7 @@ from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
 from opslint.catalog import load_catalog
 from opslint.config import Config, is_known_selector, is_selected
 from opslint.discover import discover
+from opslint.engine_rules import engine_finding, select_engine_findings
 from opslint.model import Finding, Repository, Severity, Unit, fingerprint, to_path
 from opslint.parse import build_tasks, parse_all
 from opslint.registry import Registry
@@ -18,19 +19,6 @@ from opslint.repository import build_repository, scan_root
 from opslint.result import Result, scorecard
 from opslint.rule import Context, RepositoryContext, Rule, Violation
 from opslint.suppress import apply_suppressions
-
-ENGINE_SEVERITY = {
-    "parse-error": Severity.ERROR,
-    "io-error": Severity.ERROR,
-    "rule-error": Severity.ERROR,
-    "symlink-loop": Severity.WARNING,
-    "unknown-suppression": Severity.WARNING,
-    "suppression-without-reason": Severity.WARNING,
-    "expired-suppression": Severity.WARNING,
-    "invalid-suppression": Severity.WARNING,
-    "unused-suppression": Severity.NOTE,
-}
-
 
 # --- rules ---------------------------------------------------------------------------------
 
@@ -79,24 +67,6 @@ def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | N
         resource_type=resource.type,
         framework=resource.framework,
         fingerprint=fingerprint(rule.id, resource.path, resource.name, detail),
-    )
-
-
-def engine_finding(
-    code: str, path: str, message: str, line: int | None = None, resource: str = ""
-) -> Finding:
-    rule_id = f"opslint/{code}"
-    at = line or 1
-    return Finding(
-        rule_id=rule_id,
-        practice_id="",
-        severity=ENGINE_SEVERITY.get(code, Severity.ERROR),
-        path=path,
-        line=at,
-        end_line=at,
-        message=message,
-        resource=resource,
-        fingerprint=fingerprint(rule_id, path, resource, message),
     )
 
 
@@ -261,6 +231,8 @@ def run(
         root,
     )
     findings.extend(problems)
+    findings = select_engine_findings(findings, config)
+    suppressed = select_engine_findings(suppressed, config)
     if found.explicit_files is not None:
         findings = [f for f in findings if _about_named_files(f, found.explicit_files)]
         suppressed = [f for f in suppressed if f.path in found.explicit_files]
