@@ -1,19 +1,22 @@
 """The rule plugin API.
 
-A rule is a class with its metadata declared once and one of three ways to check:
+A rule is a class with its metadata declared once and one way to check each kind of thing:
 
-* **declarative**: ``checks = (Expect(...), ...)`` for "this attribute must be set / must
-  (not) equal"; nothing else to write;
-* **per resource**: override :meth:`Rule.check_terraform` and/or
-  :meth:`Rule.check_cloudformation`, called for every resource whose type the rule lists in
-  ``resource_types``;
+* **declarative**: ``checks = (Expect(...), ...)`` for value checks (set / one of / none of /
+  at least an option's threshold / a predicate, behind an optional guard), one message for
+  every framework; nothing else to write;
+* **per resource**: override :meth:`Rule.check_resource`, called for every resource whose type
+  the rule lists in ``resource_types``; framework-neutral names (:class:`Attr`) read the same
+  attribute in Terraform and CloudFormation. :meth:`Rule.check_terraform` and
+  :meth:`Rule.check_cloudformation` remain for a rule whose frameworks share nothing;
 * **whole unit**: override :meth:`Rule.check_unit` for cross-resource rules (an alarm
   covers a function; a topic has a subscriber);
 * **whole repository**: override :meth:`Rule.check_repository` (and
   :meth:`Rule.applies_to_repository`) for rules about the repository rather than one unit
   (files git tracks, CI definitions, which modules are roots).
 
-Each yields :class:`Violation` objects; the runner turns them into findings with the file,
+Each yields :class:`Violation` objects made by :meth:`Rule.violation` (or
+:meth:`Rule.file_violation` for a file); the runner turns them into findings with the file,
 exact lines, severity and fingerprint. Values the parser could not resolve are
 :class:`~opslint.model.Unknown` and must never produce a violation: the helpers here
 (``Expect``, :func:`every_alternative`) already honour that.
@@ -25,11 +28,15 @@ import datetime
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
+from opslint.coerce import as_bool as as_bool  # re-exported for rules written for 0.1
+from opslint.coerce import as_number as as_number
 from opslint.model import (
     ABSENT,
     FRAMEWORKS,
+    AnyPath,
+    Attr,
     Choice,
     Framework,
     Path,
@@ -41,7 +48,6 @@ from opslint.model import (
     Unknown,
     alternatives,
     describe,
-    to_path,
 )
 
 RULE_ID_PATTERN = re.compile(r"^(OPS\d\d-BP\d\d)/[a-z0-9]+(-[a-z0-9]+)*$")
@@ -122,6 +128,14 @@ class Violation:
     None means the rule's default. A severity set in the configuration wins over both."""
 
 
+@dataclass
+class Checking:
+    """The resource a rule is checking, recorded by the per-resource dispatch (and by
+    whole-unit rules through :meth:`Context.check`), so that a rule that fails names it."""
+
+    resource: Resource | None = None
+
+
 @dataclass(frozen=True)
 class Context:
     """What a check may read besides the resource: its unit, its options, the scan root."""
@@ -131,6 +145,12 @@ class Context:
     root: str = "."
     today: datetime.date = field(default_factory=datetime.date.today)
     """The run's date (``--as-of``), for rules that judge dates (runtime end of life)."""
+    checking: Checking = field(default_factory=Checking, compare=False)
+
+    def check(self, resource: Resource) -> Resource:
+        """Record that ``resource`` is being checked (a failure is reported on it)."""
+        self.checking.resource = resource
+        return resource
 
     def option(self, name: str) -> Any:
         return self.options[name]
@@ -169,30 +189,6 @@ def every_alternative(value: Any, bad: Callable[[Any], bool | None]) -> bool:
     return bool(options)
 
 
-def as_number(value: Any) -> float | None:
-    """A number from an int, float or numeric string (CloudFormation and Terraform both
-    accept ``"30"``); None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def as_bool(value: Any) -> bool | None:
-    """A boolean from a bool or ``"true"``/``"false"`` (any case); None otherwise."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
-
-
 def _same(actual: Any, expected: Any) -> bool:
     if isinstance(expected, bool):
         return as_bool(actual) is expected
@@ -201,54 +197,136 @@ def _same(actual: Any, expected: Any) -> bool:
     return bool(actual == expected)
 
 
+Bound: TypeAlias = "float | str"
+"""A threshold: a number, or the name of the rule option that holds it."""
+
+
 @dataclass(frozen=True)
 class Expect:
-    """Declarative check: on resources of ``resource_type``, the attribute at ``attribute``
-    must be set and, when given, equal one of ``one_of`` and none of ``none_of``.
+    """Declarative check: on resources of ``resource_type`` (one type or several, of any
+    framework), the attribute at ``attribute`` (a path, or an :class:`Attr` naming it per
+    framework) must be set and, when given:
+
+    * equal one of ``one_of`` and none of ``none_of``;
+    * be a number of at least ``at_least`` / at most ``at_most`` (a number or the name of an
+      option holding it);
+    * not be judged bad by ``bad`` (True: bad, False: good, None: cannot tell).
 
     ``required=False`` lets a missing attribute pass (only present values are judged);
     ``default`` is the value the provider uses when it is missing (judged like a set value).
-    Messages are templates with ``{resource}``, ``{attribute}``, ``{value}`` and
-    ``{expected}``.
+    ``when`` is a guard: only resources for which it returns True are judged.
+
+    Messages are templates with ``{resource}`` (the resource's name in backticks),
+    ``{name}`` (without them), ``{attribute}``, ``{value}``, ``{expected}`` and the rule's
+    options by name; ``expected`` overrides how a good value is described.
     """
 
-    resource_type: str
-    attribute: str
+    resource_type: str | tuple[str, ...]
+    attribute: str | Attr
     one_of: tuple[Any, ...] = ()
     none_of: tuple[Any, ...] = ()
     required: bool = True
     default: Any = ABSENT
+    at_least: Bound | None = None
+    at_most: Bound | None = None
+    bad: Callable[[Any], bool | None] | None = None
+    when: Callable[[Resource, Context], bool] | None = None
     message: str = "{resource} sets `{attribute}` to {value}; expected {expected}"
     missing_message: str = "{resource} does not set `{attribute}`; set it to {expected}"
+    expected: str = ""
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        if isinstance(self.resource_type, str):
+            return (self.resource_type,)
+        return self.resource_type
 
     @property
     def framework(self) -> Framework:
-        return "cloudformation" if "::" in self.resource_type else "terraform"
+        """The framework of the first type (see :func:`framework_of`)."""
+        return framework_of(self.types[0])
 
-    def _bad(self, value: Any) -> bool | None:
+    def _bound(self, bound: Bound, ctx: Context) -> float:
+        return float(ctx.options[bound]) if isinstance(bound, str) else bound
+
+    def _bad(self, value: Any, ctx: Context) -> bool | None:
         if value is ABSENT:
             return self.required
         if self.one_of and not any(_same(value, e) for e in self.one_of):
             return True
-        return bool(self.none_of and any(_same(value, e) for e in self.none_of))
+        if self.none_of and any(_same(value, e) for e in self.none_of):
+            return True
+        verdicts: list[bool | None] = []
+        for bound, too_far in ((self.at_least, float.__lt__), (self.at_most, float.__gt__)):
+            if bound is not None:
+                number = as_number(value)
+                verdicts.append(
+                    None if number is None else too_far(float(number), self._bound(bound, ctx))
+                )
+        if self.bad is not None:
+            verdicts.append(self.bad(value))
+        if True in verdicts:
+            return True
+        return None if None in verdicts else False
 
-    def evaluate(self, resource: Resource) -> Violation | None:
+    def _expected(self, ctx: Context) -> str:
+        if self.expected:
+            return self.expected.format(**ctx.options)
+        parts = []
+        if self.one_of:
+            parts.append(" or ".join(describe(e) for e in self.one_of))
+        elif self.none_of:
+            parts.append("anything but " + " or ".join(describe(e) for e in self.none_of))
+        for word, bound in (("at least", self.at_least), ("at most", self.at_most)):
+            if bound is not None:
+                parts.append(f"{word} {describe(self._bound(bound, ctx))}")
+        return " and ".join(parts) or "a value"
+
+    def evaluate(self, resource: Resource, ctx: Context) -> Violation | None:
+        if resource.type not in self.types:
+            return None
+        if self.when is not None and not self.when(resource, ctx):
+            return None
         value = resource.get(self.attribute)
         judged = self.default if value is ABSENT and self.default is not ABSENT else value
-        if not every_alternative(judged, self._bad):
+        if not every_alternative(judged, lambda v: self._bad(v, ctx)):
             return None
-        expected = " or ".join(describe(e) for e in self.one_of) or "a value"
-        if self.none_of and not self.one_of:
-            expected = "anything but " + " or ".join(describe(e) for e in self.none_of)
         shown = [a for a in alternatives(value) if a is not ABSENT]
         template = self.missing_message if not shown else self.message
+        path = resource.path_of(self.attribute)
         text = template.format(
+            **ctx.options,
             resource=resource_label(resource),
-            attribute=self.attribute,
+            name=resource.name,
+            attribute=".".join(str(step) for step in path),
             value=" / ".join(describe(v) for v in shown) or "not set",
-            expected=expected,
+            expected=self._expected(ctx),
         )
-        return Violation(resource, text, attribute=self.attribute)
+        return make_violation(resource, text, attribute=path)
+
+
+def framework_of(resource_type: str) -> Framework:
+    """``AWS::Logs::LogGroup`` is CloudFormation's, ``aws_cloudwatch_log_group`` Terraform's."""
+    return "cloudformation" if "::" in resource_type else "terraform"
+
+
+def make_violation(
+    resource: Resource,
+    message: str,
+    attribute: AnyPath = (),
+    key: str = "",
+    severity: Severity | None = None,
+    meta: bool = False,
+) -> Violation:
+    """The one way a violation on a resource is made (:meth:`Rule.violation` is this)."""
+    return Violation(
+        resource,
+        message,
+        attribute=resource.path_of(attribute),
+        key=key,
+        meta=meta,
+        severity=severity,
+    )
 
 
 class Rule:
@@ -275,9 +353,10 @@ class Rule:
         if cls.checks and not cls.__dict__.get("resource_types"):
             derived: dict[Framework, tuple[str, ...]] = {}
             for check in cls.checks:
-                types = derived.get(check.framework, ())
-                if check.resource_type not in types:
-                    derived[check.framework] = (*types, check.resource_type)
+                for resource_type in check.types:
+                    types = derived.get(framework_of(resource_type), ())
+                    if resource_type not in types:
+                        derived[framework_of(resource_type)] = (*types, resource_type)
             cls.resource_types = derived
 
     @classmethod
@@ -303,16 +382,14 @@ class Rule:
         return any(r.type in types and r.kind == "resource" for r in unit.resources)
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterable[Violation]:
-        """Check a whole unit. The default calls the per-resource checks for every resource
-        of the rule's types."""
+        """Check a whole unit. The default calls :meth:`check_resource` for every resource
+        of the rule's types, recording which one it is checking."""
         types = self.resource_types.get(unit.framework, ())
         for resource in unit.resources:
             if resource.type not in types or resource.kind != "resource":
                 continue
-            if unit.framework == "terraform":
-                yield from self.check_terraform(resource, ctx)
-            else:
-                yield from self.check_cloudformation(resource, ctx)
+            yield from self.check_resource(ctx.check(resource), ctx)
+        ctx.checking.resource = None
 
     def applies_to_repository(self, repo: Repository) -> bool:
         """Whether the repository has anything in this repository rule's scope (the
@@ -323,30 +400,39 @@ class Rule:
         """Check the whole scan once per run (after the unit checks). Default: nothing."""
         return ()
 
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterable[Violation]:
+        """Check one resource of the rule's types (any framework). The default runs
+        :meth:`check_terraform` or :meth:`check_cloudformation`, whose defaults run
+        ``checks``."""
+        if resource.framework == "terraform":
+            return self.check_terraform(resource, ctx)
+        return self.check_cloudformation(resource, ctx)
+
     def check_terraform(self, resource: Resource, ctx: Context) -> Iterable[Violation]:
-        return self._run_checks(resource)
+        return self._run_checks(resource, ctx)
 
     def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterable[Violation]:
-        return self._run_checks(resource)
+        return self._run_checks(resource, ctx)
 
-    def _run_checks(self, resource: Resource) -> Iterator[Violation]:
+    def _run_checks(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         for check in self.checks:
-            if check.resource_type == resource.type:
-                violation = check.evaluate(resource)
-                if violation is not None:
-                    yield violation
+            violation = check.evaluate(resource, ctx)
+            if violation is not None:
+                yield violation
 
     def violation(
         self,
         resource: Resource,
         message: str,
-        attribute: str | Path = (),
+        attribute: AnyPath = (),
         key: str = "",
         severity: Severity | None = None,
+        meta: bool = False,
     ) -> Violation:
-        return Violation(
-            resource, message, attribute=to_path(attribute), key=key, severity=severity
-        )
+        """A violation on ``resource``, located on ``attribute`` (a path or an :class:`Attr`;
+        empty: the whole resource); ``meta``: a Terraform meta-argument or CloudFormation
+        resource attribute."""
+        return make_violation(resource, message, attribute, key, severity, meta)
 
     def file_violation(
         self, path: str, message: str, line: int = 1, end_line: int = 0, key: str = ""

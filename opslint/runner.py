@@ -98,7 +98,7 @@ def run_rules(
                         "rule-error",
                         unit.path,
                         f"rule {cls.id} failed on this unit: {type(exc).__name__}: {exc}",
-                        resource=_failing_resource(exc),
+                        resource=ctx.checking.resource.name if ctx.checking.resource else "",
                     )
                 )
                 continue
@@ -144,26 +144,11 @@ def run_repository_rules(
                     "rule-error",
                     repo.root,
                     f"rule {cls.id} failed on the repository: {type(exc).__name__}: {exc}",
-                    resource=_failing_resource(exc),
                 )
             )
             continue
         findings.extend(_to_finding(cls, v, severity) for v in violations)
     return findings, applied
-
-
-def _failing_resource(exc: BaseException) -> str:
-    """The resource a rule was looking at when it raised, from the traceback's frames."""
-    from opslint.model import Resource
-
-    tb = exc.__traceback__
-    name = ""
-    while tb is not None:
-        for value in tb.tb_frame.f_locals.values():
-            if isinstance(value, Resource):
-                name = value.name
-        tb = tb.tb_next
-    return name
 
 
 def _about_named_files(finding: Finding, named: set[str]) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from opslint.coerce import as_bool, as_list
 from opslint.model import (
     ABSENT,
     Choice,
@@ -17,9 +18,7 @@ from opslint.model import (
     Unit,
     Unknown,
     alternatives,
-    as_list,
 )
-from opslint.rule import as_bool
 
 METRIC_ALARM_TYPES = ("aws_cloudwatch_metric_alarm", "AWS::CloudWatch::Alarm")
 COMPOSITE_ALARM_TYPES = ("aws_cloudwatch_composite_alarm", "AWS::CloudWatch::CompositeAlarm")

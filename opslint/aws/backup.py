@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.model import ABSENT, Choice, Reference, Resource, Unit, Unknown, as_list, is_known
+from opslint.coerce import as_list
+from opslint.model import ABSENT, Choice, Reference, Resource, Unit, Unknown, is_known
 
 SELECTION_TYPES = ("aws_backup_selection", "AWS::Backup::BackupSelection")
 

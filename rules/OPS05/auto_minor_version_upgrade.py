@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from opslint.coerce import as_bool
 from opslint.model import ABSENT, Resource, Severity, alternatives, describe
-from opslint.rule import Context, Docs, Example, Rule, Violation, as_bool, every_alternative
+from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
 # type: (attribute path, must be explicitly true)
 SETTINGS: dict[str, tuple[str, bool]] = {
@@ -137,13 +138,7 @@ class AutoMinorVersionUpgrade(Rule):
         ),
     )
 
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
-
-    def _check(self, resource: Resource) -> Iterator[Violation]:
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         attribute, must_be_explicit = SETTINGS[resource.type]
         if cannot_upgrade_automatically(resource):
             return

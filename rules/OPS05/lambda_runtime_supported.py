@@ -143,14 +143,9 @@ class LambdaRuntimeSupported(Rule):
         ),
     )
 
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource, ctx, "terraform")
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource, ctx, "cloudformation")
-
-    def _check(self, resource: Resource, ctx: Context, framework: str) -> Iterator[Violation]:
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         notice_days: int = ctx.option("notice_days")
+        framework = resource.framework
         if resource.type in FUNCTION_TYPES:
             yield from self._check_function(resource, ctx.today, notice_days, framework)
         else:
@@ -175,7 +170,7 @@ class LambdaRuntimeSupported(Rule):
         entry, status = min(judged, key=lambda pair: ORDER.index(pair[1]))
         if status is Status.SUPPORTED:
             return
-        yield Violation(
+        yield self.violation(
             resource,
             f"Lambda function `{resource.name}` uses runtime `{entry.runtime}`, "
             f"{describe_status(entry, status)}: {upgrade(entry, status)}",
@@ -197,7 +192,7 @@ class LambdaRuntimeSupported(Rule):
             status = entry.status(today, notice_days)
             if status is Status.SUPPORTED:
                 continue
-            yield Violation(
+            yield self.violation(
                 resource,
                 f"Lambda layer `{resource.name}` lists runtime `{entry.runtime}` in "
                 f"`{attribute}`, {describe_status(entry, status)}: drop it"

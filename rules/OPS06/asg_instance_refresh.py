@@ -2,8 +2,9 @@
 
 from collections.abc import Iterator
 
+from opslint.coerce import as_bool
 from opslint.model import ABSENT, Resource, Severity, Unit, alternatives
-from opslint.rule import Context, Docs, Example, Rule, Violation, as_bool, every_alternative
+from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
 CAPACITY_PROVIDERS = ("aws_ecs_capacity_provider", "AWS::ECS::CapacityProvider")
 LAUNCH = {
@@ -106,7 +107,7 @@ class AsgInstanceRefresh(Rule):
             lambda v: v is ABSENT or as_bool(v) is False,
         ):
             return
-        yield Violation(
+        yield self.violation(
             group,
             f"Auto Scaling group `{group.name}` never replaces running instances when its "
             'launch template changes: add `instance_refresh { strategy = "Rolling" }` with '
@@ -123,7 +124,7 @@ class AsgInstanceRefresh(Rule):
         if not every_alternative(replacing, lambda v: v is ABSENT or as_bool(v) is False):
             return
         written = replacing is not ABSENT
-        yield Violation(
+        yield self.violation(
             group,
             f"Auto Scaling group `{group.name}` never replaces running instances when its "
             "launch template changes: add an `UpdatePolicy` with `AutoScalingRollingUpdate` "

@@ -3,7 +3,8 @@
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.model import ABSENT, Resource, Severity, Unit, alternatives, as_list
+from opslint.coerce import as_list
+from opslint.model import ABSENT, Resource, Severity, Unit, alternatives
 from opslint.rule import Context, Docs, Example, Rule, Violation
 
 # Deploy providers that roll back on their own (CodeDeploy and CloudFormation roll back a
@@ -128,7 +129,7 @@ class PipelineStageRollback(Rule):
                 continue
             label = stage.get(names["name"])
             shown = f'"{label}"' if isinstance(label, str) else f"#{index + 1}"
-            yield Violation(
+            yield self.violation(
                 pipeline,
                 f"Pipeline `{pipeline.name}` does not roll back its deploy stage {shown} "
                 f"({', '.join(sorted(providers))}) when it fails: set "

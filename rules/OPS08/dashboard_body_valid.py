@@ -149,7 +149,7 @@ class DashboardBodyValid(Rule):
         ),
     )
 
-    def _check(self, resource: Resource) -> Iterator[Violation]:
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         attribute = ATTRIBUTE[resource.framework]
         value = resource.get(attribute)
         problems: list[str] = []
@@ -173,9 +173,3 @@ class DashboardBodyValid(Rule):
             f"Dashboard `{resource.name}` body {' / '.join(problems)}: fix `{attribute}`",
             attribute=attribute,
         )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)

@@ -4,19 +4,11 @@ from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import Any
 
-from opslint.model import ABSENT, Choice, Reference, Resource, Severity, Unknown, alternatives
-from opslint.rule import (
-    Context,
-    Docs,
-    Example,
-    Option,
-    Rule,
-    Violation,
-    as_number,
-    every_alternative,
-)
+from opslint.coerce import as_number
+from opslint.model import ABSENT, Attr, Choice, Reference, Resource, Severity, Unknown, alternatives
+from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_alternative
 
-ATTRIBUTE = {"terraform": "retention_in_days", "cloudformation": "RetentionInDays"}
+RETENTION = Attr(terraform="retention_in_days", cloudformation="RetentionInDays")
 NAME = {"terraform": "name", "cloudformation": "LogGroupName"}
 FOREVER = "forever"
 
@@ -145,8 +137,9 @@ class LogGroupRetention(Rule):
                     verdict = None
         return verdict
 
-    def _check(self, resource: Resource, ctx: Context, attribute: str) -> Iterator[Violation]:
-        value = resource.get(attribute)
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
+        value = resource.get(RETENTION)
+        attribute = resource.path_of(RETENTION)[0]
         min_days: int = ctx.option("min_days")
 
         def never_expires(v: object) -> bool | None:
@@ -158,7 +151,7 @@ class LogGroupRetention(Rule):
                     resource,
                     f"Log group `{resource.name}` never expires: set `{attribute}` "
                     f"(e.g. {max(30, min_days)})",
-                    attribute=attribute,
+                    attribute=RETENTION,
                 )
             return
 
@@ -173,11 +166,5 @@ class LogGroupRetention(Rule):
                 resource,
                 f"Log group `{resource.name}` keeps logs for less than {min_days} days: "
                 f"raise `{attribute}` to at least {min_days}",
-                attribute=attribute,
+                attribute=RETENTION,
             )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource, ctx, ATTRIBUTE["terraform"])
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource, ctx, ATTRIBUTE["cloudformation"])

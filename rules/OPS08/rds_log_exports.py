@@ -103,7 +103,7 @@ class RdsLogExports(Rule):
         ),
     )
 
-    def _check(self, resource: Resource) -> Iterator[Violation]:
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         framework = resource.framework
         member = resource.get("DBClusterIdentifier")
         if resource.type == "AWS::RDS::DBInstance" and any(
@@ -133,9 +133,3 @@ class RdsLogExports(Rule):
                 f"set `{attribute}` (e.g. {_suggestion(engine)})",
                 attribute=attribute,
             )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
