@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import subprocess
 import tempfile
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,6 +44,7 @@ def lint(
     options: Mapping[str, Mapping[str, Any]] | None = None,
     as_of: datetime.date | str | None = None,
     registry: Registry | Iterable[type[Rule]] | None = None,
+    git: bool = False,
 ) -> Result:
     """Run opslint on ``files`` (relative path → text).
 
@@ -50,7 +52,9 @@ def lint(
     ``options`` maps a rule ID to its options (``{"OPS08-BP02/log-group-retention":
     {"min_days": 30}}``); ``as_of`` fixes the date rules judge dates by (``--as-of``);
     ``registry`` replaces the built-in rules and entry points. A bad selector or option
-    raises :class:`~opslint.config.ConfigError`, as the command line exits 2.
+    raises :class:`~opslint.config.ConfigError`, as the command line exits 2. With
+    ``git``, the files are a git repository's, every one tracked (``git`` must be installed),
+    for the rules about what a repository tracks.
     """
     from opslint.catalog import load_catalog
     from opslint.runner import run
@@ -68,6 +72,8 @@ def lint(
             path = root.joinpath(*relative.parts)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+        if git:
+            _track(root)
         with contextlib.chdir(root):
             config = load_config(None, Path("."))
             settings = dict(config.rules)
@@ -79,3 +85,14 @@ def lint(
             )
             validate_against_rules(config, list(rules), {p.id for p in load_catalog()})
             return run(["."], rules, config, jobs=1, root=".", today=today)
+
+
+def _track(root: Path) -> None:
+    """Make ``root`` a git repository that tracks every file in it."""
+    for command in (["init", "-q"], ["add", "-A"]):
+        subprocess.run(
+            ["git", "-c", "core.fsmonitor=false", "-C", str(root), *command],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )

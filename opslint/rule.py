@@ -73,14 +73,48 @@ class Option:
         return OPTION_TYPES[self.type](value)
 
 
+FENCES = {"terraform": "hcl", "cloudformation": "yaml", "sam": "yaml"}
+SYNTAX_TITLES = {
+    "codeowners": "CODEOWNERS",
+    "github-workflow": "GitHub Actions workflow",
+    "buildspec": "CodeBuild buildspec",
+    "samconfig": "samconfig.toml",
+    "console": "repository files",
+}
+
+
 @dataclass(frozen=True)
 class Example:
-    """A failing and a passing snippet in one language (``terraform``, ``cloudformation``
-    or ``sam``)."""
+    """A failing and a passing snippet for one framework (``terraform``, ``cloudformation``
+    or ``sam``).
+
+    ``syntax`` names how the snippets are written, and is their code fence: ``hcl`` or
+    ``yaml`` by default, ``codeowners``, ``github-workflow``, ``buildspec``, ``samconfig``
+    for repository files (a first line ``# <path>`` names the file), ``console`` for a
+    listing (``$ ls infra/``, ``$ git ls-files``). ``given`` holds the files the example
+    assumes besides the snippet (path → text); the test that runs every example writes
+    them beside it. A YAML snippet may be resources only (it is placed under
+    ``Resources``).
+    """
 
     language: str
     failing: str
     passing: str
+    syntax: str = ""
+    given: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def fence(self) -> str:
+        return self.syntax or FENCES.get(self.language, "")
+
+    @property
+    def title(self) -> str:
+        """How pages label it: the framework, or the kind of file for repository files."""
+        if self.syntax in SYNTAX_TITLES:
+            return SYNTAX_TITLES[self.syntax]
+        return {"terraform": "Terraform", "cloudformation": "CloudFormation", "sam": "SAM"}.get(
+            self.language, self.language
+        )
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
 from opslint.result import Result
 from opslint.rule import Rule
-from opslint.ruledocs import LANGUAGE_TITLES, rule_markdown
+from opslint.ruledocs import rule_markdown
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -184,7 +184,7 @@ def _rule_help_text(rule: type[Rule], practices: Sequence[Practice]) -> str:
     out.append(f"Default severity: {rule.severity.value}")
     out += ["", "What it does:", docs.what, "", "Why it matters:", docs.why]
     for example in docs.examples:
-        title = LANGUAGE_TITLES.get(example.language, example.language)
+        title = example.title
         out += ["", f"Example ({title}):", _indent(example.failing), "Use instead:"]
         out.append(_indent(example.passing))
     out += ["", "How to fix:", docs.fix, "", "Unresolved values:", docs.unknown]
