@@ -83,7 +83,8 @@ def example_files(example: Example, passing: bool) -> tuple[dict[str, str], bool
     ``$ git ls-files`` listing): a ``# <path>`` header names a file and its text follows;
     a ``$ ls DIR/`` or ``$ git ls-files`` listing names files (empty); otherwise the snippet
     is ``main.tf`` or ``template.yaml`` (resources placed under ``Resources``, SAM's
-    transform added). ``example.given`` comes along."""
+    transform added) after what ``example.given`` holds under that same name; the other
+    given files come along."""
     text = example.passing if passing else example.failing
     files: dict[str, str] = {}
     tracked = False
@@ -102,21 +103,29 @@ def example_files(example: Example, passing: bool) -> tuple[dict[str, str], bool
                 files[current] = ""
             elif listing is not None:
                 for name in line.split():
-                    files[f"{listing}/{name}".lstrip("/")] = ""
+                    path = f"{listing}/{name}".lstrip("/")
+                    files[path] = example.given.get(path, "")
             elif current is not None:
                 files[current] += line + "\n"
             previous = line
         files = {name: body.strip("\n") + "\n" if body else "" for name, body in files.items()}
     elif example.fence == "hcl":
-        files["main.tf"] = text + "\n"
+        files["main.tf"] = _joined(example.given.get("main.tf"), text)
     else:
-        body = text
+        body = _joined(example.given.get("template.yaml"), text).rstrip("\n")
+        lines = body.split("\n")
         if not any(_TEMPLATE_KEY.match(line) for line in lines):
-            body = "Resources:\n" + textwrap.indent(text, "  ")
+            body = "Resources:\n" + textwrap.indent(body, "  ")
         if example.language == "sam" and "Transform:" not in body:
             body = "Transform: AWS::Serverless-2016-10-31\n" + body
         files["template.yaml"] = body + "\n"
     return {**example.given, **files}, tracked
+
+
+def _joined(given: str | None, text: str) -> str:
+    """The snippet after what the example assumes in the same file (``given`` holds, under
+    the snippet's own file name, the resources it refers to)."""
+    return f"{given.rstrip()}\n\n{text}\n" if given else text + "\n"
 
 
 MAX_LISTED_TYPES = 12

@@ -15,7 +15,7 @@ AS_OF = "2026-06-01"
 
 
 def examples() -> list[tuple[str, Example, bool]]:
-    cases = []
+    cases: list[tuple[str, Example, bool]] = []
     for rule in load_registry(entry_points=False):
         for example in rule.docs.examples:
             cases.extend((rule.id, example, passing) for passing in (False, True))

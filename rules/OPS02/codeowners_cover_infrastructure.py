@@ -111,6 +111,8 @@ class CodeownersCoverInfrastructure(Rule):
                 "terraform",
                 failing="# .github/CODEOWNERS\n/docs/ @org/writers",
                 passing="# .github/CODEOWNERS\n/docs/ @org/writers\n/infra/ @org/platform-team",
+                syntax="codeowners",
+                given={"infra/main.tf": 'resource "aws_sns_topic" "alerts" {}\n'},
             ),
         ),
         cautions=(

@@ -22,6 +22,20 @@ SUGGESTIONS = {
 }
 
 
+ROOT_MODULE = (
+    'terraform {\n  backend "s3" {}\n}\n\nprovider "aws" {\n  region = "eu-west-1"\n}\n\n'
+    'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}\n'
+)
+"""A deployed root module, assumed by the examples about the repository around it."""
+
+SAM_APP = (
+    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n"
+    "    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"
+    "      Runtime: python3.13\n      CodeUri: src/\n"
+)
+"""A SAM application, assumed by the examples about the repository around it."""
+
+
 class IacValidatedInCi(Rule):
     id = "OPS05-BP02/iac-validated-in-ci"
     title = "A CI definition validates every IaC flavour in the repository"
@@ -77,6 +91,8 @@ class IacValidatedInCi(Rule):
                     "      - run: terraform fmt -check -recursive\n"
                     "      - run: terraform init -backend=false && terraform validate"
                 ),
+                syntax="github-workflow",
+                given={"infra/main.tf": ROOT_MODULE},
             ),
             Example(
                 "cloudformation",
@@ -86,6 +102,8 @@ class IacValidatedInCi(Rule):
                     "      - pip install cfn-lint\n  build:\n    commands:\n"
                     "      - cfn-lint templates/*.yaml"
                 ),
+                syntax="buildspec",
+                given={"templates/app.yaml": SAM_APP},
             ),
         ),
         cautions=(

@@ -137,8 +137,14 @@ class LambdaRuntimeSupported(Rule):
             ),
             Example(
                 "sam",
-                failing="Globals:\n  Function:\n    Runtime: python3.6",
-                passing="Globals:\n  Function:\n    Runtime: python3.13",
+                failing=(
+                    "Globals:\n  Function:\n    Runtime: python3.6\nResources:\n  Api:\n"
+                    "    Type: AWS::Serverless::Function\n    Properties:\n      # ..."
+                ),
+                passing=(
+                    "Globals:\n  Function:\n    Runtime: python3.13\nResources:\n  Api:\n"
+                    "    Type: AWS::Serverless::Function\n    Properties:\n      # ..."
+                ),
             ),
         ),
     )

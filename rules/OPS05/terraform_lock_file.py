@@ -25,6 +25,13 @@ def ignoring_line(gitignore: str) -> int:
     return 0
 
 
+ROOT_MODULE = (
+    'terraform {\n  backend "s3" {}\n}\n\nprovider "aws" {\n  region = "eu-west-1"\n}\n\n'
+    'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}\n'
+)
+"""A deployed root module, assumed by the examples about the repository around it."""
+
+
 class TerraformLockFile(Rule):
     id = "OPS05-BP03/terraform-lock-file"
     title = "Terraform root modules have a committed .terraform.lock.hcl"
@@ -57,6 +64,8 @@ class TerraformLockFile(Rule):
                 "terraform",
                 failing="$ ls infra/\nmain.tf  variables.tf",
                 passing="$ ls -a infra/\n.terraform.lock.hcl  main.tf  variables.tf",
+                syntax="console",
+                given={"infra/main.tf": ROOT_MODULE},
             ),
         ),
         cautions=(

@@ -48,10 +48,12 @@ class TerraformRemoteBackend(Rule):
                 "terraform",
                 failing=(
                     'terraform {\n  required_version = ">= 1.5"\n}\n\n'
+                    'provider "aws" {\n  region = "eu-west-1"\n}\n\n'
                     'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}'
                 ),
                 passing=(
                     'terraform {\n  required_version = ">= 1.5"\n  backend "s3" {}\n}\n\n'
+                    'provider "aws" {\n  region = "eu-west-1"\n}\n\n'
                     'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}'
                 ),
             ),

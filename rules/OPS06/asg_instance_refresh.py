@@ -72,13 +72,17 @@ class AsgInstanceRefresh(Rule):
                 "cloudformation",
                 failing=(
                     "Web:\n  Type: AWS::AutoScaling::AutoScalingGroup\n  Properties:\n"
-                    "    LaunchTemplate: # ..."
+                    '    MinSize: "2"\n    MaxSize: "4"\n    LaunchTemplate:\n'
+                    "      LaunchTemplateId: !Ref WebTemplate\n"
+                    "      Version: !GetAtt WebTemplate.LatestVersionNumber"
                 ),
                 passing=(
                     "Web:\n  Type: AWS::AutoScaling::AutoScalingGroup\n  UpdatePolicy:\n"
                     "    AutoScalingRollingUpdate:\n      MinInstancesInService: 1\n"
                     "      MaxBatchSize: 1\n      WaitOnResourceSignals: true\n"
-                    "  Properties:\n    LaunchTemplate: # ..."
+                    '  Properties:\n    MinSize: "2"\n    MaxSize: "4"\n    LaunchTemplate:\n'
+                    "      LaunchTemplateId: !Ref WebTemplate\n"
+                    "      Version: !GetAtt WebTemplate.LatestVersionNumber"
                 ),
             ),
         ),

@@ -81,25 +81,35 @@ class PipelineStageRollback(Rule):
             Example(
                 "terraform",
                 failing=(
-                    'stage {\n  name = "Deploy"\n  action {\n    category = "Deploy"\n'
-                    '    provider = "S3"\n    # ...\n  }\n}'
+                    'resource "aws_codepipeline" "site" {\n  pipeline_type = "V2"\n  # ...\n'
+                    '  stage {\n    name = "Deploy"\n    action {\n      category = "Deploy"\n'
+                    '      provider = "S3"\n      # ...\n    }\n  }\n}'
                 ),
                 passing=(
-                    'stage {\n  name = "Deploy"\n  on_failure {\n    result = "ROLLBACK"\n  }\n'
-                    '  action {\n    category = "Deploy"\n    provider = "S3"\n    # ...\n  }\n}'
+                    'resource "aws_codepipeline" "site" {\n  pipeline_type = "V2"\n  # ...\n'
+                    '  stage {\n    name = "Deploy"\n    on_failure {\n      result = "ROLLBACK"\n'
+                    '    }\n    action {\n      category = "Deploy"\n      provider = "S3"\n'
+                    "      # ...\n    }\n  }\n}"
                 ),
             ),
             Example(
                 "cloudformation",
                 failing=(
-                    "- Name: Deploy\n  Actions:\n    - Name: Site\n      ActionTypeId:\n"
-                    "        Category: Deploy\n        Owner: AWS\n        Provider: S3\n"
-                    '        Version: "1"'
+                    "Site:\n  Type: AWS::CodePipeline::Pipeline\n  Properties:\n"
+                    "    PipelineType: V2\n    # ...\n"
+                    "    Stages:\n      - Name: Deploy\n        Actions:\n          - Name: Site\n"
+                    "            ActionTypeId:\n              Category: Deploy\n"
+                    "              Owner: AWS\n              Provider: S3\n"
+                    '              Version: "1"'
                 ),
                 passing=(
-                    "- Name: Deploy\n  OnFailure:\n    Result: ROLLBACK\n  Actions:\n"
-                    "    - Name: Site\n      ActionTypeId:\n        Category: Deploy\n"
-                    '        Owner: AWS\n        Provider: S3\n        Version: "1"'
+                    "Site:\n  Type: AWS::CodePipeline::Pipeline\n  Properties:\n"
+                    "    PipelineType: V2\n    # ...\n"
+                    "    Stages:\n      - Name: Deploy\n        OnFailure:\n"
+                    "          Result: ROLLBACK\n        Actions:\n          - Name: Site\n"
+                    "            ActionTypeId:\n              Category: Deploy\n"
+                    "              Owner: AWS\n              Provider: S3\n"
+                    '              Version: "1"'
                 ),
             ),
         ),

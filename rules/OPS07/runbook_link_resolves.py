@@ -87,6 +87,7 @@ class RunbookLinkResolves(Rule):
                     'resource "aws_cloudwatch_metric_alarm" "errors" {\n'
                     '  alarm_description = "Runbook: docs/runbooks/api-errors.md"\n  # ...\n}'
                 ),
+                given={"docs/runbooks/api-errors.md": "# API errors\n"},
             ),
             Example(
                 "cloudformation",
@@ -98,6 +99,7 @@ class RunbookLinkResolves(Rule):
                     "Errors:\n  Type: AWS::CloudWatch::Alarm\n  Properties:\n"
                     "    AlarmDescription: See runbooks/errors.md\n    # ..."
                 ),
+                given={"runbooks/errors.md": "# Errors\n"},
             ),
         ),
     )

@@ -126,6 +126,10 @@ class AlarmTopicSubscribed(Rule):
                     "    Subscription:\n      - Protocol: email\n"
                     "        Endpoint: oncall@example.com"
                 ),
+                given={
+                    "template.yaml": "Errors:\n  Type: AWS::CloudWatch::Alarm\n  Properties:\n"
+                    "    AlarmActions: [!Ref OnCallTopic]\n    # ...\n"
+                },
             ),
         ),
     )
