@@ -26,7 +26,7 @@ def examples() -> list[tuple[str, Example, bool]]:
     ("rule_id", "example", "passing"),
     examples(),
     ids=[
-        f"{rule_id}:{example.language}:{example.syntax or 'code'}:{'passing' if passing else 'failing'}"
+        f"{rule_id}:{example.language}:{example.fence}:{'passing' if passing else 'failing'}"
         for rule_id, example, passing in examples()
     ],
 )
