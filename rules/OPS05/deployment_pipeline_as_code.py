@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opslint.aws.pipelines import SKIP_IAC, deployable_units, deployment_evidence, flavours_present
 from opslint.model import Repository, Severity
+from opslint.repo.pipelines import SKIP_IAC, deployable_units, deployment_evidence, flavours_present
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 ROOT_MODULE = (

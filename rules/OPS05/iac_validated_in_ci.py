@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opslint.aws.pipelines import (
+from opslint.model import Repository, Severity
+from opslint.repo.pipelines import (
     FLAVOUR_NAMES,
     SKIP_IAC,
     ci_texts,
@@ -13,7 +14,6 @@ from opslint.aws.pipelines import (
     judged_units,
     validated_flavours,
 )
-from opslint.model import Repository, Severity
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 SUGGESTIONS = {

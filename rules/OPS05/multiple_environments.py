@@ -6,10 +6,10 @@ import re
 import tomllib
 from collections.abc import Iterator
 
-from opslint.aws.pipelines import ci_texts, deployable_units, flavours_present
-from opslint.aws.terraform_roots import DEFAULT_SKIPPED
 from opslint.discover import Excluder
 from opslint.model import Repository, Severity, Unit
+from opslint.repo.pipelines import ci_texts, deployable_units, flavours_present
+from opslint.repo.terraform_roots import DEFAULT_SKIPPED
 from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
 
 SYNONYMS = {

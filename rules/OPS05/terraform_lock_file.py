@@ -6,8 +6,8 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 
-from opslint.aws.terraform_roots import SKIP_ROOTS, beside, main_file, roots_to_check
 from opslint.model import Repository, Severity
+from opslint.repo.terraform_roots import SKIP_ROOTS, beside, main_file, roots_to_check
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 LOCK_FILE = ".terraform.lock.hcl"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opslint.aws.terraform_roots import SKIP_ROOTS, roots_to_check, settings_location
 from opslint.model import Repository, Severity
+from opslint.repo.terraform_roots import SKIP_ROOTS, roots_to_check, settings_location
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 LOCAL_BACKENDS = frozenset({"local"})

@@ -4,6 +4,7 @@ a runbook."""
 from collections.abc import Iterator
 
 from opslint.aws import alarms
+from opslint.aws.tagging import tags_of
 from opslint.model import ABSENT, Severity, Unit
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_alternative
 
@@ -93,7 +94,7 @@ class AlarmRunbook(Rule):
         for alarm in alarms.alarms(unit):
             if not alarms.pages_people(unit, alarm):
                 continue
-            if alarms.tag_value(alarm, tag) is not ABSENT:
+            if tags_of(alarm).get(tag) is not ABSENT:
                 continue
             attribute = alarms.attribute(alarm, "description")
             value = alarms.read(alarm, "description")

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from opslint.aws import alarms
+from opslint.aws.tagging import tags_of
 from opslint.model import ABSENT, Resource, Severity, Unit, alternatives
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_alternative
 
@@ -115,7 +116,7 @@ class RunbookLinkResolves(Rule):
             description = alarms.attribute(alarm, "description")
             for attribute, value in (
                 ((description,), alarm.get(description)),
-                (alarms.tag_path(alarm, tag), alarms.tag_value(alarm, tag)),
+                (tags_of(alarm).path(tag), tags_of(alarm).get(tag)),
             ):
                 if value is ABSENT or not every_alternative(value, bad):
                     continue

@@ -2,8 +2,8 @@
 
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
-from typing import Any
 
+from opslint.aws.tagging import tags_of
 from opslint.coerce import as_number
 from opslint.model import ABSENT, Attr, Choice, Reference, Resource, Severity, Unknown, alternatives
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_alternative
@@ -11,25 +11,6 @@ from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_
 RETENTION = Attr(terraform="retention_in_days", cloudformation="RetentionInDays")
 NAME = {"terraform": "name", "cloudformation": "LogGroupName"}
 FOREVER = "forever"
-
-
-def _tag_value(resource: Resource, key: str) -> Any:
-    """The value of tag ``key`` (ABSENT when the resource has no such tag, Unknown when its
-    tags cannot be read): a map in Terraform, a Key/Value list in CloudFormation."""
-    tags = resource.get("tags" if resource.framework == "terraform" else "Tags")
-    if tags is ABSENT:
-        return ABSENT
-    if isinstance(tags, dict):
-        return tags.get(key, ABSENT)
-    if isinstance(tags, list):
-        found: Any = ABSENT
-        for tag in tags:
-            if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str):
-                return Unknown("tags")
-            if tag["Key"] == key:
-                found = tag.get("Value", ABSENT)
-        return found
-    return Unknown("tags")
 
 
 class LogGroupRetention(Rule):
@@ -122,7 +103,7 @@ class LogGroupRetention(Rule):
         verdict: bool | None = False
         tag_key: str = ctx.option("keep_forever_tag")
         if tag_key:
-            for value in alternatives(_tag_value(resource, tag_key)):
+            for value in alternatives(tags_of(resource).get(tag_key)):
                 if isinstance(value, (Unknown, Reference, Choice)):
                     verdict = None
                 elif isinstance(value, str) and value.strip().lower() == FOREVER:
