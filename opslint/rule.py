@@ -313,7 +313,8 @@ class Expect:
             parts.append("anything but " + " or ".join(describe(e) for e in self.none_of))
         for word, bound in (("at least", self.at_least), ("at most", self.at_most)):
             if bound is not None:
-                parts.append(f"{word} {describe(self._bound(bound, ctx))}")
+                shown = ctx.options[bound] if isinstance(bound, str) else bound
+                parts.append(f"{word} {describe(shown)}")
         return " and ".join(parts) or "a value"
 
     def evaluate(self, resource: Resource, ctx: Context) -> Violation | None:
