@@ -3,10 +3,11 @@ thresholds, predicates and guards, check_resource, and a failing rule named on i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from opslint.api import lint
-from opslint.model import Attr, Resource, Severity
+from opslint.model import Attr, Framework, Resource, Severity
 from opslint.rule import Context, Docs, Example, Expect, Option, Rule, Violation
 
 RETENTION = Attr(terraform="retention_in_days", cloudformation="RetentionInDays")
@@ -121,7 +122,9 @@ def test_predicate_guard_and_optional_attribute() -> None:
 class Crashes(Rule):
     id = "OPS08-BP02/crashes-on-one"
     title = "t"
-    resource_types = {"terraform": ("aws_cloudwatch_log_group",)}
+    resource_types: ClassVar[Mapping[Framework, tuple[str, ...]]] = {
+        "terraform": ("aws_cloudwatch_log_group",)
+    }
     docs = DOCS
 
     def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
