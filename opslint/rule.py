@@ -251,8 +251,10 @@ class Expect:
     ``when`` is a guard: only resources for which it returns True are judged.
 
     Messages are templates with ``{resource}`` (the resource's name in backticks),
-    ``{name}`` (without them), ``{attribute}``, ``{value}``, ``{expected}`` and the rule's
-    options by name; ``expected`` overrides how a good value is described.
+    ``{name}`` (without them), ``{attribute}``, ``{value}``, ``{expected}``, the rule's
+    options by name and the fields ``details`` gives for the resource (a noun for its type,
+    advice that depends on another attribute); ``expected`` overrides how a good value is
+    described.
     """
 
     resource_type: str | tuple[str, ...]
@@ -265,6 +267,7 @@ class Expect:
     at_most: Bound | None = None
     bad: Callable[[Any], bool | None] | None = None
     when: Callable[[Resource, Context], bool] | None = None
+    details: Callable[[Resource], Mapping[str, str]] | None = None
     message: str = "{resource} sets `{attribute}` to {value}; expected {expected}"
     missing_message: str = "{resource} does not set `{attribute}`; set it to {expected}"
     expected: str = ""
@@ -331,6 +334,7 @@ class Expect:
         path = resource.path_of(self.attribute)
         text = template.format(
             **ctx.options,
+            **(self.details(resource) if self.details else {}),
             resource=resource_label(resource),
             name=resource.name,
             attribute=".".join(str(step) for step in path),
