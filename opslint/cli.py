@@ -200,8 +200,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from opslint.runner import run
 
     paths = args.paths or ["."]
-    root = scan_root(paths)
-    config = load_config(args.config, Path(root))
+    root = scan_root(paths)  # the one scan root of the run (rules, suppressions, repository)
+    given = Path(paths[0]) if root != "." else Path(".")  # as typed, for messages
+    config = load_config(args.config, given)
     config = config.merged(
         select=_split(args.select),
         ignore=_split(args.ignore),
@@ -223,12 +224,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.select or args.ignore:
         config = config.merged(source=config.source or "command line")
     registry = load_registry(config.rules_dirs)
-    given = {"select": args.select, "ignore": args.ignore}
+    flags = {"select": args.select, "ignore": args.ignore}
     validate_against_rules(
         config,
         list(registry),
         {p.id for p in load_catalog()},
-        origins={key: f"command line: `--{key}`" for key, value in given.items() if value},
+        origins={key: f"command line: `--{key}`" for key, value in flags.items() if value},
     )
     for var_file in config.var_files:
         if not os.path.isfile(var_file):
