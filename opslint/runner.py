@@ -16,7 +16,7 @@ from opslint.model import Finding, Repository, Severity, Unit, fingerprint, to_p
 from opslint.parse import build_tasks, parse_all
 from opslint.registry import Registry
 from opslint.repository import build_repository, scan_root
-from opslint.result import Result, scorecard
+from opslint.result import PracticeResult, Result, scorecard
 from opslint.rule import Context, RepositoryContext, Rule, Violation
 from opslint.suppress import apply_suppressions
 
@@ -247,4 +247,5 @@ def run(
     )
 
 
-__all__ = ["run", "run_repository_rules", "run_rules", "select_rules"]
+# Result and PracticeResult live in opslint.result; re-exported for code written for 0.1
+__all__ = ["PracticeResult", "Result", "run", "run_repository_rules", "run_rules", "select_rules"]

@@ -66,3 +66,15 @@ def lint_findings(
 def lint_messages(files: dict[str, str], rule: str, **options: Any) -> list[str]:
     """The messages of :func:`lint_findings`."""
     return [f.message for f in lint_findings(files, rule, **options)]
+
+
+def chromium_or_skip() -> str:
+    """Headless Chromium (Debian's ``chromium``), installed by .ci/run; skips the test where
+    it is absent unless CI demands it (``OPSLINT_REQUIRE_CHROMIUM``)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.environ.get("OPSLINT_REQUIRE_CHROMIUM"):
+        pytest.fail("chromium is required (OPSLINT_REQUIRE_CHROMIUM is set) but missing")
+    pytest.skip("chromium is not installed (apt-get install chromium)")
