@@ -43,6 +43,10 @@ class Attr:
         """The path in ``framework`` (CloudFormation's for SAM and the CDK's templates)."""
         return to_path(self.terraform if framework == "terraform" else self.cloudformation)
 
+    def name(self, framework: str) -> str:
+        """How ``framework`` spells it, dotted: ``retention_in_days``, ``Logging.Level``."""
+        return ".".join(str(step) for step in self.on(framework))
+
     def __str__(self) -> str:
         return f"{self.terraform} / {self.cloudformation}"
 

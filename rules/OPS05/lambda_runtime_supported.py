@@ -6,13 +6,13 @@ import datetime
 from collections.abc import Iterator
 
 from opslint.aws.lambda_runtimes import Lifecycle, Status, lifecycle
-from opslint.model import Resource, Severity, Unknown, alternatives
+from opslint.model import Attr, Resource, Severity, Unknown, alternatives
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation
 
 FUNCTION_TYPES = ("aws_lambda_function", "AWS::Lambda::Function", "AWS::Serverless::Function")
-RUNTIME = {"terraform": "runtime", "cloudformation": "Runtime"}
-PACKAGE_TYPE = {"terraform": "package_type", "cloudformation": "PackageType"}
-LAYER_RUNTIMES = {"terraform": "compatible_runtimes", "cloudformation": "CompatibleRuntimes"}
+RUNTIME = Attr(terraform="runtime", cloudformation="Runtime")
+PACKAGE_TYPE = Attr(terraform="package_type", cloudformation="PackageType")
+LAYER_RUNTIMES = Attr(terraform="compatible_runtimes", cloudformation="CompatibleRuntimes")
 
 SEVERITY = {
     Status.UPDATE_BLOCKED: Severity.ERROR,
@@ -160,10 +160,10 @@ class LambdaRuntimeSupported(Rule):
     def _check_function(
         self, resource: Resource, today: datetime.date, notice_days: int, framework: str
     ) -> Iterator[Violation]:
-        package_type = resource.get(PACKAGE_TYPE[framework])
+        package_type = resource.get(PACKAGE_TYPE)
         if any(p == "Image" or isinstance(p, Unknown) for p in alternatives(package_type)):
             return
-        attribute = RUNTIME[framework]
+        attribute = RUNTIME.name(framework)
         judged: list[tuple[Lifecycle, Status]] = []
         for value in alternatives(resource.get(attribute)):
             entry = lifecycle(value) if isinstance(value, str) else None
@@ -187,7 +187,7 @@ class LambdaRuntimeSupported(Rule):
     def _check_layer(
         self, resource: Resource, today: datetime.date, notice_days: int, framework: str
     ) -> Iterator[Violation]:
-        attribute = LAYER_RUNTIMES[framework]
+        attribute = LAYER_RUNTIMES.name(framework)
         runtimes = resource.get(attribute)
         if not isinstance(runtimes, list):
             return

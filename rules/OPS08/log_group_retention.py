@@ -9,7 +9,7 @@ from opslint.model import ABSENT, Attr, Choice, Reference, Resource, Severity, U
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_alternative
 
 RETENTION = Attr(terraform="retention_in_days", cloudformation="RetentionInDays")
-NAME = {"terraform": "name", "cloudformation": "LogGroupName"}
+NAME = Attr(terraform="name", cloudformation="LogGroupName")
 FOREVER = "forever"
 
 
@@ -110,7 +110,7 @@ class LogGroupRetention(Rule):
                     return True
         globs: list[str] = ctx.option("keep_forever")
         if globs:
-            for name in alternatives(resource.get(NAME[resource.framework])):
+            for name in alternatives(resource.get(NAME)):
                 if isinstance(name, str):
                     if any(fnmatchcase(name, glob) for glob in globs):
                         return True
@@ -120,7 +120,7 @@ class LogGroupRetention(Rule):
 
     def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         value = resource.get(RETENTION)
-        attribute = resource.path_of(RETENTION)[0]
+        attribute = RETENTION.name(resource.framework)
         min_days: int = ctx.option("min_days")
 
         def never_expires(v: object) -> bool | None:
