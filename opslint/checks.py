@@ -8,7 +8,7 @@ asks (:func:`every_alternative`) and the declarative :class:`Expect`.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -81,6 +81,14 @@ class Context:
         """Record that ``resource`` is being checked (a failure is reported on it)."""
         self.checking.resource = resource
         return resource
+
+    def each(self, resources: Iterable[Resource]) -> Iterator[Resource]:
+        """``resources``, each recorded as the one being checked while the loop body runs
+        (as the per-resource dispatch does): ``for alarm in ctx.each(alarms(unit)):`` in a
+        whole-unit rule."""
+        for resource in resources:
+            yield self.check(resource)
+        self.checking.resource = None
 
     def option(self, name: str) -> Any:
         return self.options[name]

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 from opslint.api import lint
-from opslint.model import Attr, Framework, Resource, Severity
+from opslint.model import Attr, Framework, Resource, Severity, Unit
 from opslint.rule import Context, Docs, Example, Expect, Option, Rule, Violation
 
 RETENTION = Attr(terraform="retention_in_days", cloudformation="RetentionInDays")
@@ -147,3 +147,22 @@ def test_a_failing_rule_is_reported_on_the_resource_it_was_checking() -> None:
             "rule OPS08-BP02/crashes-on-one failed on this unit: ValueError: boom",
         )
     ]
+
+
+class CrashesInAWholeUnitRule(Rule):
+    id = "OPS08-BP02/crashes-in-unit"
+    title = "t"
+    docs = DOCS
+
+    def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
+        for resource in ctx.each(unit.resources):
+            if resource.name.endswith("bad"):
+                raise ValueError("boom")
+            yield self.violation(resource, "seen")
+
+
+def test_a_whole_unit_rule_names_the_resource_its_loop_was_on() -> None:
+    files = {"main.tf": 'resource "aws_sns_topic" "good" {}\nresource "aws_sns_topic" "bad" {}\n'}
+    assert [
+        (f.rule_id, f.resource) for f in lint(files, registry=[CrashesInAWholeUnitRule]).findings
+    ] == [("opslint/rule-error", "aws_sns_topic.bad")]

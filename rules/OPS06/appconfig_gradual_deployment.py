@@ -92,7 +92,7 @@ class AppConfigGradualDeployment(Rule):
     )
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.kind != "resource":
                 continue
             names = NAMES.get(unit.framework)

@@ -91,7 +91,7 @@ class AsgInstanceRefresh(Rule):
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         types = self.resource_types.get(unit.framework, ())
         providers = unit.by_type(*CAPACITY_PROVIDERS)
-        for group in unit.resources:
+        for group in ctx.each(unit.resources):
             if group.type not in types or group.kind != "resource":
                 continue
             if any(group.name in p.references for p in providers):

@@ -81,7 +81,7 @@ class BackupPlanCoverage(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         types = self.resource_types.get(unit.framework, ())
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.type not in types or resource.kind != "resource":
                 continue
             if self._native_backups(unit, resource) is not False:

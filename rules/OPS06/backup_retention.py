@@ -137,7 +137,7 @@ class BackupRetention(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         types = self.resource_types.get(unit.framework, ())
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.type in types and resource.kind == "resource":
                 yield from self._check(resource, unit, ctx)
 

@@ -147,7 +147,7 @@ class CodeDeployAutoRollback(Rule):
     )
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.kind != "resource":
                 continue
             if resource.type in GROUP_TYPES:

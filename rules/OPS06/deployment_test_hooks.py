@@ -94,7 +94,7 @@ class DeploymentTestHooks(Rule):
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         if unit.framework != "cloudformation":
             return
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.kind != "resource":
                 continue
             if resource.type == SAM_FUNCTION:

@@ -134,7 +134,7 @@ class LambdaGradualDeployment(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         groups: list[bool | None] | None = None
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.kind != "resource":
                 continue
             if resource.type == "aws_lambda_alias":

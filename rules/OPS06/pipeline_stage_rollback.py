@@ -117,7 +117,7 @@ class PipelineStageRollback(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         types = self.resource_types.get(unit.framework, ())
-        for pipeline in unit.resources:
+        for pipeline in ctx.each(unit.resources):
             if pipeline.type in types and pipeline.kind == "resource":
                 yield from self._pipeline(pipeline, NAMES[unit.framework])
 

@@ -91,7 +91,7 @@ class AlarmRunbook(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         tag: str = ctx.option("runbook_tag")
-        for alarm in alarms.alarms(unit):
+        for alarm in ctx.each(alarms.alarms(unit)):
             if not alarms.pages_people(unit, alarm):
                 continue
             if tags_of(alarm).get(tag) is not ABSENT:

@@ -107,7 +107,7 @@ class RunbookLinkResolves(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         tag: str = ctx.option("runbook_tag")
-        for alarm in alarms.alarms(unit):
+        for alarm in ctx.each(alarms.alarms(unit)):
             dirs = search_dirs(alarm, ctx.root)
 
             def bad(value: object, dirs: list[Path] = dirs) -> bool | None:

@@ -114,7 +114,7 @@ class CompositeAlarms(Rule):
         by_topic: dict[str, list[Resource]] = {}
         counts: dict[str, int] = {}
         topics: dict[str, Resource] = {}
-        for alarm in every:
+        for alarm in ctx.each(every):
             if not alarms.certainly_notifies(alarm):
                 continue
             for topic in alarms.topics_notified(unit, alarm):

@@ -164,7 +164,7 @@ class DlqAlarm(Rule):
             return
         consumed = alarms.consumers(unit)
         passed_on: set[str] = set()
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.kind == "module" or resource.type in alarms.NESTED_TYPES:
                 passed_on |= set(resource.references)
         metric_alarms = [a for a in alarms.alarms(unit) if not alarms.is_composite(a)]

@@ -93,7 +93,7 @@ class VpcFlowLogs(Rule):
         flow_logs = [r for r in unit.by_type(FLOW_LOG[framework]) if r.kind == "resource"]
         if any(_targets_nothing_visible(f) for f in flow_logs):
             return
-        for vpc in unit.by_type(VPC[framework]):
+        for vpc in ctx.each(unit.by_type(VPC[framework])):
             if vpc.kind != "resource":
                 continue
             covered = any(
