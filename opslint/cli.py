@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from opslint import __version__
 
@@ -264,7 +264,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     registry = load_registry(args.rules_dir or ())
     engine = sorted(ENGINE_RULES.values(), key=lambda e: e.id)
     if args.format == "json":
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": r.id,
                 "practice": r.practice(),
@@ -285,26 +285,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
             }
             for r in registry
         ]
-        rows += [
-            {
-                "id": e.id,
-                "practice": "",
-                "related": [],
-                "severity": e.severity.value,
-                "title": e.title,
-                "frameworks": [],
-                "resource_types": {},
-                "options": [],
-            }
-            for e in engine
-        ]
+        rows += [e.to_row() for e in engine]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
-    listed = [*((r.id, r.severity, r.title) for r in registry)]
-    listed += [(e.id, e.severity, e.title) for e in engine]
-    width = max((len(rule_id) for rule_id, _, _ in listed), default=10)
-    for rule_id, severity, title in listed:
-        sys.stdout.write(f"{rule_id:<{width}}  {severity.value:<7}  {title}\n")
+    width = max((len(rule.id) for rule in (*registry, *engine)), default=10)
+    for rule in (*registry, *engine):
+        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}\n")
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from opslint.model import Finding, Severity, fingerprint
 
@@ -35,6 +35,19 @@ class EngineRule:
     @property
     def code(self) -> str:
         return self.id.removeprefix(GROUP + "/")
+
+    def to_row(self) -> dict[str, Any]:
+        """Its row in ``opslint rules --format json`` (the shape of a practice rule's row)."""
+        return {
+            "id": self.id,
+            "practice": "",
+            "related": [],
+            "severity": self.severity.value,
+            "title": self.title,
+            "frameworks": [],
+            "resource_types": {},
+            "options": [],
+        }
 
     def markdown(self) -> str:
         """Its page, as ``opslint explain`` prints it and SARIF's help carries it."""
