@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import subprocess
 import tempfile
 import threading
@@ -59,7 +60,7 @@ def lint(
     from opslint.catalog import load_catalog
     from opslint.runner import run
 
-    rules = load_registry(entry_points=False) if registry is None else registry
+    rules = _builtin_rules() if registry is None else registry
     if not isinstance(rules, Registry):
         rules = Registry(tuple(rules))
     today = datetime.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
@@ -85,6 +86,12 @@ def lint(
             )
             validate_against_rules(config, list(rules), {p.id for p in load_catalog()})
             return run(["."], rules, config, jobs=1, root=".", today=today)
+
+
+@functools.cache
+def _builtin_rules() -> Registry:
+    """The built-in rules, loaded once per process (a run never changes them)."""
+    return load_registry(entry_points=False)
 
 
 def _track(root: Path) -> None:
