@@ -31,6 +31,10 @@ def parse_task(task: ParseTask) -> Unit | None:
             from opslint.parsers.terraform import parse_module
 
             unit: Unit | None = parse_module(task.path, task.files, task.var_files)
+        elif task.framework == "cdk":
+            from opslint.parsers.cdk import parse_stack
+
+            unit = parse_stack(task.path, task.files[0])
         else:
             unit = _parse_template_file(task.path)
         return unit
@@ -39,7 +43,7 @@ def parse_task(task: ParseTask) -> Unit | None:
             framework="terraform" if task.framework == "terraform" else "cloudformation",
             path=task.path,
             resources=(),
-            files=task.files or (task.path,),
+            files=task.files if task.framework == "terraform" else (task.path,),
             diagnostics=(
                 Diagnostic(task.path, f"internal parser error: {type(exc).__name__}: {exc}"),
             ),
@@ -96,4 +100,5 @@ def build_tasks(found: Discovery, config: Config) -> list[ParseTask]:
             continue  # only .tfvars here: not a module
         tasks.append(ParseTask("terraform", directory, tuple(files), config.var_files))
     tasks.extend(ParseTask("cloudformation", path) for path in found.templates)
+    tasks.extend(ParseTask("cdk", s.template, (s.assembly,)) for s in found.cdk_stacks)
     return tasks

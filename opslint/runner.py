@@ -54,6 +54,8 @@ def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | N
     attribute = to_path(violation.attribute)
     span = resource.meta_location(attribute) if violation.meta else resource.location(attribute)
     detail = violation.key or ".".join(str(step) for step in attribute)
+    # one CDK construct may be deployed in several stacks: its path tells them apart
+    identity = resource.construct or resource.name
     return Finding(
         rule_id=rule.id,
         practice_id=rule.practice(),
@@ -66,7 +68,8 @@ def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | N
         resource=resource.name,
         resource_type=resource.type,
         framework=resource.framework,
-        fingerprint=fingerprint(rule.id, resource.path, resource.name, detail),
+        fingerprint=fingerprint(rule.id, resource.path, identity, detail),
+        construct_path=resource.construct,
     )
 
 
