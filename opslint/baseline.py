@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from opslint import sanitize
 from opslint.config import ConfigError
 from opslint.model import Finding
 
@@ -57,7 +58,7 @@ def render_baseline(findings: Sequence[Finding]) -> str:
         "opslint_baseline": FORMAT_VERSION,
         "findings": [e.to_dict() for e in entries],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(sanitize.encodable(document), indent=2, ensure_ascii=False) + "\n"
 
 
 def write_baseline(path: str, findings: Sequence[Finding]) -> int:
@@ -73,6 +74,8 @@ def read_baseline(path: str) -> list[BaselineEntry]:
         raise ConfigError(f"{path}: baseline file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the baseline: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: the baseline is nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{path}:{exc.lineno}: the baseline is not valid JSON: {exc.msg}"

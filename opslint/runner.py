@@ -24,6 +24,7 @@ from opslint.discover import (
     repository_kind,
 )
 from opslint.model import Diagnostic, Finding, Repository, Severity, Unit, fingerprint, to_path
+from opslint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
 from opslint.registry import Registry
 from opslint.rule import Context, RepositoryContext, Rule, Violation
 from opslint.suppress import apply_suppressions
@@ -33,6 +34,8 @@ ENGINE_SEVERITY = {
     "io-error": Severity.ERROR,
     "rule-error": Severity.ERROR,
     "symlink-loop": Severity.WARNING,
+    "outside-link": Severity.NOTE,
+    "file-too-large": Severity.NOTE,
     "unknown-suppression": Severity.WARNING,
     "suppression-without-reason": Severity.WARNING,
     "expired-suppression": Severity.WARNING,
@@ -154,6 +157,7 @@ class ParseTask:
     path: str
     files: tuple[str, ...] = ()
     var_files: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
 
 def parse_task(task: ParseTask) -> Unit | None:
@@ -164,7 +168,7 @@ def parse_task(task: ParseTask) -> Unit | None:
 
             unit: Unit | None = parse_module(task.path, task.files, task.var_files)
         else:
-            unit = _parse_template_file(task.path)
+            unit = _parse_template_file(task.path, task.max_file_size)
         return unit
     except Exception as exc:  # a parser bug must not hide other files' findings
         return Unit(
@@ -178,19 +182,23 @@ def parse_task(task: ParseTask) -> Unit | None:
         )
 
 
-def _parse_template_file(path: str) -> Unit | None:
+def _parse_template_file(path: str, max_file_size: int) -> Unit | None:
     from opslint.parsers.cloudformation import looks_like_template, parse_template
+    from opslint.reading import UnreadableFile
 
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, max_file_size)
     except OSError as exc:
+        if isinstance(exc, UnreadableFile):
+            code, message = ("file-too-large" if exc.too_large else "io-error"), str(exc)
+        else:
+            code, message = "io-error", f"cannot read: {exc.strerror or exc}"
         return Unit(
             framework="cloudformation",
             path=path,
             resources=(),
             files=(path,),
-            diagnostics=(Diagnostic(path, f"cannot read: {exc.strerror}", code="io-error"),),
+            diagnostics=(Diagnostic(path, message, code=code),),
         )
     text = data.decode("utf-8", errors="replace")
     if not looks_like_template(text):
@@ -428,8 +436,7 @@ def build_repository(found: Discovery, units: Sequence[Unit], root: str) -> Repo
 
 def _read_text(path: str) -> str | None:
     try:
-        with open(path, "rb") as handle:
-            return handle.read(1_000_000).decode("utf-8", errors="replace")
+        return read_regular(path, limit=None, head=1_000_000).decode("utf-8", errors="replace")
     except OSError:
         return None
 
@@ -511,7 +518,10 @@ def build_tasks(found: Discovery, config: Config) -> list[ParseTask]:
         if not any(f.endswith((".tf", ".tf.json")) for f in files):
             continue  # only .tfvars here: not a module
         tasks.append(ParseTask("terraform", directory, tuple(files), config.var_files))
-    tasks.extend(ParseTask("cloudformation", path) for path in found.templates)
+    tasks.extend(
+        ParseTask("cloudformation", path, max_file_size=config.max_file_size)
+        for path in found.templates
+    )
     return tasks
 
 
@@ -527,7 +537,7 @@ def run(
     """The whole pipeline: discover, parse, check, suppress, baseline, aggregate."""
     catalog = load_catalog()
     baseline = read_baseline(config.baseline) if config.baseline else None
-    found = discover(paths, config.exclude)
+    found = discover(paths, config.exclude, max_file_size=config.max_file_size)
     tasks = build_tasks(found, config)
     units = parse_all(tasks, jobs or os.cpu_count() or 1)
     selected = select_rules(registry, config)

@@ -35,8 +35,8 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
+from opslint import sanitize
 from opslint.catalog import Catalog, Practice, load_catalog
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
@@ -175,7 +175,7 @@ def render(result: Result, options: ReportOptions) -> str:
     if category is not None:
         run["automationDetails"] = {"id": category}
     log = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(sanitize.encodable(log), indent=2, ensure_ascii=False) + "\n"
 
 
 def automation_id(category: str | None) -> str | None:
@@ -396,10 +396,10 @@ def artifact_location(path: str) -> dict[str, str]:
     """``artifactLocation`` for a finding path: a percent-encoded relative reference against
     ``%SRCROOT%``, or an absolute ``file`` URI for a path outside any base."""
     if path.startswith("/"):
-        return {"uri": "file://" + quote(path, safe=_URI_SAFE)}
+        return {"uri": "file://" + sanitize.uri_path(path, safe=_URI_SAFE)}
     if _WINDOWS_DRIVE.match(path):
-        return {"uri": "file:///" + path[:2] + quote(path[2:], safe=_URI_SAFE)}
-    return {"uri": quote(path, safe=_URI_SAFE), "uriBaseId": SRCROOT}
+        return {"uri": "file:///" + path[:2] + sanitize.uri_path(path[2:], safe=_URI_SAFE)}
+    return {"uri": sanitize.uri_path(path, safe=_URI_SAFE), "uriBaseId": SRCROOT}
 
 
 # --- text helpers --------------------------------------------------------------------------
