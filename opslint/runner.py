@@ -36,6 +36,7 @@ ENGINE_SEVERITY = {
     "symlink-loop": Severity.WARNING,
     "outside-link": Severity.NOTE,
     "file-too-large": Severity.NOTE,
+    "not-checked": Severity.NOTE,
     "unknown-suppression": Severity.WARNING,
     "suppression-without-reason": Severity.WARNING,
     "expired-suppression": Severity.WARNING,

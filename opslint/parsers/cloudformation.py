@@ -133,6 +133,8 @@ def _decode_diagnostics(path: str, matches: Iterable[Any]) -> tuple[Diagnostic, 
         line = getattr(match, "linenumber", None)
         # Errors raised while constructing come back at 1:1 with the real position only in the
         # message ("... in "<unicode string>", line 2, column 6").
+        if "maximum recursion depth" in problem:
+            problem = "nested too deeply to read"
         position = _POSITION_IN_MESSAGE.findall(raw)
         if position and line in (None, 1):
             line = int(position[-1])
@@ -144,6 +146,41 @@ def _decode_diagnostics(path: str, matches: Iterable[Any]) -> tuple[Diagnostic, 
     if not found:
         found.append(Diagnostic(path, "invalid template: cannot decode", None))
     return tuple(found)
+
+
+_TOOLS = {"Rain::Module": "Rain"}
+"""Tags other tools expand into resources before CloudFormation sees the template."""
+
+
+def _foreign_tag(kind: Any) -> str | None:
+    """``Rain::Module`` for ``Type: !Rain::Module vpc.yml``: a resource type written as a
+    tag of another tool (the decoder reads an unknown ``!X`` as ``{"Fn::X": ...}``);
+    CloudFormation itself takes no function in ``Type``."""
+    name = _intrinsic(kind)
+    if name is None or not name.startswith("Fn::"):
+        return None
+    return name.removeprefix("Fn::")
+
+
+def _not_checked(
+    path: str, foreign: Mapping[str, list[tuple[str, int | None]]]
+) -> list[Diagnostic]:
+    """One note per tool tag: which resources another tool expands, so were not checked."""
+    notes = []
+    for tag, resources in foreign.items():
+        names = ", ".join(name for name, _ in resources)
+        tool = _TOOLS.get(tag, "another tool")
+        count = f"{len(resources)} resource{'s' if len(resources) > 1 else ''}"
+        notes.append(
+            Diagnostic(
+                path,
+                f"{count} with `Type: !{tag}` ({names}): a template for {tool}, which expands "
+                "them before deployment; those resources were not checked",
+                resources[0][1],
+                code="not-checked",
+            )
+        )
+    return notes
 
 
 def _unreadable(path: str, diagnostics: tuple[Diagnostic, ...]) -> Unit:
@@ -170,6 +207,7 @@ def _parse(path: str, text: str) -> Unit | None:
 
     diagnostics: list[Diagnostic] = []
     entries: list[tuple[Any, str, dict[Any, Any]]] = []
+    foreign: dict[str, list[tuple[str, int | None]]] = {}
     for key, body in resources_node.items():
         name = _key_text(key)
         if name.startswith("Fn::ForEach::"):
@@ -179,16 +217,21 @@ def _parse(path: str, text: str) -> Unit | None:
             diagnostics.append(Diagnostic(path, f"resource {name}: not a mapping", _line_of(key)))
             continue
         kind = _get(body, "Type")
+        tag = _foreign_tag(kind)
+        if tag is not None:
+            foreign.setdefault(tag, []).append((name, _line_of(key)))
+            continue
         if not isinstance(kind, str):
             problem = "no Type" if kind is None else f"Type is not a string ({_source(kind)})"
             diagnostics.append(Diagnostic(path, f"resource {name}: {problem}", _line_of(key)))
             continue
         entries.append((key, name, body))
+    diagnostics.extend(_not_checked(path, foreign))
 
     has_template_keys = any(
         _key_text(key) in ("AWSTemplateFormatVersion", "Transform") for key in template
     )
-    if not entries and resources_node and not has_template_keys:
+    if not entries and not foreign and resources_node and not has_template_keys:
         # ``Resources`` of something else (no entry has a Type): not a template.
         return None
 
