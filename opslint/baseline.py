@@ -18,6 +18,7 @@ from typing import Any
 from opslint import sanitize
 from opslint.config import ConfigError
 from opslint.model import Finding
+from opslint.reading import read_regular
 
 FORMAT_VERSION = 1
 
@@ -69,7 +70,7 @@ def write_baseline(path: str, findings: Sequence[Finding]) -> int:
 
 def read_baseline(path: str) -> list[BaselineEntry]:
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        document = json.loads(read_regular(path, limit=None).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: baseline file not found") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from opslint.model import Severity
-from opslint.reading import DEFAULT_MAX_FILE_SIZE
+from opslint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
 
 CONFIG_FILE = ".opslint.yaml"
 TOP_LEVEL_KEYS = (
@@ -208,7 +208,7 @@ def _read_config_text(path: Path, encoding: str = "utf-8") -> str:
     """The configuration file's text; a file that cannot be read or is not UTF-8 is a
     configuration error naming it (and the line of the first bad byte)."""
     try:
-        data = path.read_bytes()
+        data = read_regular(str(path), limit=None)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
