@@ -544,8 +544,7 @@ def test_decode_errors_raised_while_constructing_keep_their_line() -> None:
 
 def test_bad_entries_are_skipped_with_a_diagnostic() -> None:
     text = (
-        "Resources:\n  A: 1\n  B:\n    Properties: {}\n  C:\n    Type: X\n"
-        "  D:\n    Type: {a: b}\n"
+        "Resources:\n  A: 1\n  B:\n    Properties: {}\n  C:\n    Type: X\n  D:\n    Type: {a: b}\n"
     )
     unit = _parse(text)
     assert [r.name for r in unit.resources] == ["C"]
