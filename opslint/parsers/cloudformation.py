@@ -149,17 +149,47 @@ def _decode_diagnostics(path: str, matches: Iterable[Any]) -> tuple[Diagnostic, 
 
 
 _TOOLS = {"Rain::Module": "Rain"}
+_CFN_FUNCTIONS = frozenset(
+    {
+        "Ref",
+        "Condition",
+        "Fn::And",
+        "Fn::Base64",
+        "Fn::Cidr",
+        "Fn::Equals",
+        "Fn::FindInMap",
+        "Fn::GetAtt",
+        "Fn::GetAZs",
+        "Fn::If",
+        "Fn::ImportValue",
+        "Fn::Join",
+        "Fn::Length",
+        "Fn::Not",
+        "Fn::Or",
+        "Fn::Select",
+        "Fn::Split",
+        "Fn::Sub",
+        "Fn::ToJsonString",
+        "Fn::Transform",
+    }
+)
+"""CloudFormation's own functions: one in ``Type`` is a mistake, not another tool's tag."""
 """Tags other tools expand into resources before CloudFormation sees the template."""
 
 
 def _foreign_tag(kind: Any) -> str | None:
-    """``Rain::Module`` for ``Type: !Rain::Module vpc.yml``: a resource type written as a
-    tag of another tool (the decoder reads an unknown ``!X`` as ``{"Fn::X": ...}``);
-    CloudFormation itself takes no function in ``Type``."""
-    name = _intrinsic(kind)
-    if name is None or not name.startswith("Fn::"):
+    """``Rain::Module`` for ``Type: !Rain::Module vpc.yml`` (the decoder reads an unknown
+    ``!X`` tag as ``{"Fn::X": ...}``) or its JSON form ``"Type": {"Rain::Module": ...}``: a
+    resource type another tool fills in; CloudFormation itself takes no function in
+    ``Type``."""
+    if not isinstance(kind, dict) or len(kind) != 1:
         return None
-    return name.removeprefix("Fn::")
+    key = next(iter(kind))
+    if not isinstance(key, str) or key in _CFN_FUNCTIONS:
+        return None
+    if key.startswith("Fn::"):
+        return key.removeprefix("Fn::")
+    return key if "::" in key else None
 
 
 def _not_checked(
@@ -174,8 +204,8 @@ def _not_checked(
         notes.append(
             Diagnostic(
                 path,
-                f"{count} with `Type: !{tag}` ({names}): a template for {tool}, which expands "
-                "them before deployment; those resources were not checked",
+                f"{count} typed `{tag}` ({names}): a template for {tool}, which expands them "
+                "before deployment; those resources were not checked",
                 resources[0][1],
                 code="not-checked",
             )
