@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,12 +26,32 @@ from pathlib import Path
 WRAPPER = (
     "import resource, subprocess, sys, time\n"
     "t = time.perf_counter()\n"
-    "done = subprocess.run(sys.argv[2:], timeout=float(sys.argv[1]))\n"
+    "done = subprocess.run(sys.argv[1:])\n"
     "wall = time.perf_counter() - t\n"
     "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
     "print(f'@@ {wall} {peak} {done.returncode}', file=sys.stderr)\n"
 )
 """Times the scan and measures the peak memory of that child alone."""
+
+
+def run_bounded(command: list[str], cwd: Path, timeout: float) -> tuple[int | None, str]:
+    """Exit code and standard error of ``command``; None when it ran past ``timeout``, after
+    its whole process group (parser workers too) was killed."""
+    with subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        try:
+            _, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            return None, ""
+        return process.returncode, stderr
 
 
 @dataclass
@@ -71,7 +92,6 @@ def scan(repository: Path, timeout: float, jobs: int) -> Outcome:
             sys.executable,
             "-c",
             WRAPPER,
-            str(timeout),
             sys.executable,
             "-m",
             "opslint",
@@ -82,17 +102,18 @@ def scan(repository: Path, timeout: float, jobs: int) -> Outcome:
             "--jobs",
             str(jobs),
         ]
-        done = subprocess.run(command, cwd=repository, capture_output=True, text=True)
-        measured = [line for line in done.stderr.splitlines() if line.startswith("@@ ")]
-        if not measured:
-            outcome.status = "hang" if "TimeoutExpired" in done.stderr else "crash"
-            outcome.detail = f"no result within {timeout:.0f} s" if outcome.status == "hang" else ""
-            outcome.seconds = timeout
+        code, stderr = run_bounded(command, repository, timeout)
+        measured = [line for line in stderr.splitlines() if line.startswith("@@ ")]
+        if code is None or not measured:
+            outcome.status = "hang" if code is None else "crash"
+            outcome.detail = f"no result within {timeout:.0f} s" if code is None else stderr[:200]
+            outcome.seconds = timeout if code is None else 0.0
             return outcome
-        wall, peak, code = measured[-1].split()[1:]
-        outcome.seconds, outcome.peak_mib, outcome.exit_code = float(wall), float(peak), int(code)
-        messages = [line for line in done.stderr.splitlines() if not line.startswith("@@ ")]
-        if outcome.exit_code not in (0, 1) or "Traceback" in done.stderr:
+        wall, peak, exit_code = measured[-1].split()[1:]
+        outcome.seconds, outcome.peak_mib = float(wall), float(peak)
+        outcome.exit_code = int(exit_code)
+        messages = [line for line in stderr.splitlines() if not line.startswith("@@ ")]
+        if outcome.exit_code not in (0, 1) or "Traceback" in stderr:
             outcome.status = "crash"
             outcome.detail = messages[0] if messages else f"exit {outcome.exit_code}"
         if report.exists():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tomllib
@@ -25,16 +26,26 @@ KEPT = (RETENTION, "good/main.tf", 1)
 
 
 def opslint(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """opslint in a child process: a hang fails the test instead of stopping the suite."""
-    return subprocess.run(
-        [sys.executable, "-m", "opslint", *args],
+    """opslint in a child process: a hang fails the test instead of stopping the suite, and
+    leaves no parser worker behind (the whole process group is killed)."""
+    command = [sys.executable, "-m", "opslint", *args]
+    with subprocess.Popen(
+        command,
         cwd=cwd,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         errors="surrogateescape",
-        timeout=timeout,
         env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)},
-    )
+        start_new_session=True,
+    ) as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            pytest.fail(f"opslint {' '.join(args)} did not finish within {timeout} s")
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def run_here(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str, str]:
