@@ -239,6 +239,35 @@ def test_a_template_nested_too_deeply_is_its_own_parse_error(
     assert messages["deep.yaml"] == "invalid template: exceeded maximum nesting depth"
 
 
+def test_values_nested_too_deeply_are_unknown_not_a_crashed_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """JSON strings inside attributes (dashboard bodies, redrive policies, container
+    definitions, tags) and a samconfig.toml nested past the recursion limit: the rules that
+    decode them see an unknown value, and no rule fails."""
+    deep = "[" * 50_000 + "]" * 50_000
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Kept:\n    Type: AWS::Logs::LogGroup\n"
+        f"  Dash:\n    Type: AWS::CloudWatch::Dashboard\n    Properties:\n"
+        f"      DashboardBody: '{deep}'\n"
+        f"  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      RedrivePolicy: '{deep}'\n"
+        f"  Task:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n"
+        f"      ContainerDefinitions: '{deep}'\n"
+        f"  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        f"      Runtime: python3.12\n      Handler: x.y\n      CodeUri: .\n      Tags: '{deep}'\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "samconfig.toml").write_text(
+        "[default]\nx = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8"
+    )
+    code, out, _ = run_here(capsys, tmp_path, "check", ".", "--format", "json")
+    assert code == 1
+    found = findings(out)
+    assert [f for f in found if f[0].startswith("opslint/")] == []
+    assert (RETENTION, "template.yaml", 3) in found
+
+
 # --- 4. size ----------------------------------------------------------------------------------
 
 
