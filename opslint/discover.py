@@ -145,9 +145,8 @@ class Excluder:
     """Matches display paths against exclude patterns (``legacy/``, ``**/test/*.tf``,
     ``*.generated.yaml``): a pattern matches the path or any of its parent folders."""
 
-    def __init__(self, patterns: Iterable[str], max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> None:
+    def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = [p.strip().rstrip("/").removeprefix("./") for p in patterns if p.strip()]
-        self.max_file_size = max_file_size
 
     def excluded(self, path: str, top: str = ".") -> bool:
         """``path`` is a display path; patterns match it as it is and relative to ``top``,
@@ -182,7 +181,7 @@ def discover(
     (a named pipe, a device) is skipped, or reported when named on the command line."""
     cwd = cwd or os.getcwd()
     found = Discovery()
-    excluder = Excluder(exclude, max_file_size)
+    excluder = Excluder(exclude)
     explicit: set[str] = set()
     seen_dirs: set[tuple[int, int]] = set()
     for given in paths or ["."]:
@@ -192,20 +191,20 @@ def discover(
             )
             continue
         if os.path.isdir(given):
-            _walk(given, cwd, found, excluder, seen_dirs)
+            _walk(given, cwd, found, excluder, seen_dirs, max_file_size)
         else:
             shown = display_path(given, cwd)
             if excluder.excluded(shown):
                 # named by pre-commit or a script: configured excludes still apply
                 explicit.add(shown)
                 continue
-            if not _admissible(given, shown, found, excluder.max_file_size, named=True):
+            if not _admissible(given, shown, found, max_file_size, named=True):
                 explicit.add(shown)  # reported; the rest of the scan goes on
                 continue
             if _classify(shown, found, "."):
                 explicit.add(shown)
                 if terraform_kind(shown):
-                    _add_module_siblings(shown, cwd, found, excluder)
+                    _add_module_siblings(shown, cwd, found, excluder, max_file_size)
     if explicit:
         found.explicit_files = explicit
     found.sort()
@@ -269,7 +268,9 @@ def _classify(shown: str, found: Discovery, top: str) -> bool:
     return False
 
 
-def _add_module_siblings(shown: str, cwd: str, found: Discovery, excluder: Excluder) -> None:
+def _add_module_siblings(
+    shown: str, cwd: str, found: Discovery, excluder: Excluder, max_file_size: int
+) -> None:
     """A Terraform file named alone still needs its module's other files to resolve
     variables and locals."""
     directory = os.path.dirname(os.path.join(cwd, shown)) or cwd
@@ -283,14 +284,17 @@ def _add_module_siblings(shown: str, cwd: str, found: Discovery, excluder: Exclu
             sibling = display_path(path, cwd)
             if sibling in found.modules.get(posixpath.dirname(sibling) or ".", ()):
                 continue
-            if not excluder.excluded(sibling) and _admissible(
-                path, sibling, found, excluder.max_file_size
-            ):
+            if not excluder.excluded(sibling) and _admissible(path, sibling, found, max_file_size):
                 _classify(sibling, found, ".")
 
 
 def _walk(
-    top: str, cwd: str, found: Discovery, excluder: Excluder, seen: set[tuple[int, int]]
+    top: str,
+    cwd: str,
+    found: Discovery,
+    excluder: Excluder,
+    seen: set[tuple[int, int]],
+    max_file_size: int,
 ) -> None:
     def on_error(error: OSError) -> None:
         path = display_path(error.filename or top, cwd)
@@ -344,7 +348,7 @@ def _walk(
                 continue
             if not _wanted(name, _below(child, shown_top)):
                 continue
-            if _admissible(full, child, found, excluder.max_file_size):
+            if _admissible(full, child, found, max_file_size):
                 _classify(child, found, shown_top)
 
 
