@@ -59,7 +59,7 @@ def render_baseline(findings: Sequence[Finding]) -> str:
         "opslint_baseline": FORMAT_VERSION,
         "findings": [e.to_dict() for e in entries],
     }
-    return json.dumps(sanitize.encodable(document), indent=2, ensure_ascii=False) + "\n"
+    return sanitize.json_text(document) + "\n"
 
 
 def write_baseline(path: str, findings: Sequence[Finding]) -> int:

@@ -14,14 +14,15 @@ this module:
   ``\\xNN``/``\\uNNNN`` escapes; a byte that was not UTF-8 in a file name becomes ``\\xNN``.
   The result is one line, so nothing from the input can start a line.
 * :func:`path` for a path at the start of a line: also never starts with ``::``.
-* :func:`encodable` for machine-readable output (json, sarif, baseline): the data stays
-  exact (JSON escapes control characters itself) except for surrogates, which no UTF-8
-  output can hold; they become ``\\xNN``/``\\uNNNN`` text.
+* :func:`json_text` (:func:`encodable`) for machine-readable output (json, sarif,
+  baseline): the data stays exact (JSON escapes control characters itself) except for
+  surrogates, which no UTF-8 output can hold; they become ``\\xNN``/``\\uNNNN`` text.
 * :func:`uri_path` for a path inside a URI: percent-encoded from its bytes (lossless).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from urllib.parse import quote
@@ -63,6 +64,17 @@ def encodable(value: Any) -> Any:
     return value
 
 
+def json_text(value: Any) -> str:
+    """``value`` as indented JSON that encodes as UTF-8 (see :func:`encodable`); the data is
+    walked only when a surrogate is there to replace."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    try:
+        text.encode("utf-8")  # the check costs a few milliseconds; walking the data, more
+    except UnicodeEncodeError:
+        return json.dumps(encodable(value), indent=2, ensure_ascii=False)
+    return text
+
+
 def uri_path(text: str, safe: str = "/") -> str:
     """``text`` percent-encoded from the bytes the file system holds (a name that was not
     UTF-8 keeps its bytes: ``\\udcff`` → ``%FF``)."""
@@ -73,4 +85,4 @@ def uri_path(text: str, safe: str = "/") -> str:
     return quote(data, safe=safe)
 
 
-__all__ = ["encodable", "escape", "path", "uri_path"]
+__all__ = ["encodable", "escape", "json_text", "path", "uri_path"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from opslint import sanitize
 from opslint.report import ReportOptions
 from opslint.runner import Result
@@ -13,5 +11,4 @@ SCHEMA_VERSION = 1
 
 def render(result: Result, options: ReportOptions) -> str:
     document = {"schema_version": SCHEMA_VERSION, **result.to_dict()}
-    text = json.dumps(sanitize.encodable(document), indent=2, ensure_ascii=False, sort_keys=False)
-    return text + "\n"
+    return sanitize.json_text(document) + "\n"

@@ -30,7 +30,6 @@ Output is deterministic: same result, byte-identical text.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -175,7 +174,7 @@ def render(result: Result, options: ReportOptions) -> str:
     if category is not None:
         run["automationDetails"] = {"id": category}
     log = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
-    return json.dumps(sanitize.encodable(log), indent=2, ensure_ascii=False) + "\n"
+    return sanitize.json_text(log) + "\n"
 
 
 def automation_id(category: str | None) -> str | None:
