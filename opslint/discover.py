@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from opslint.model import Diagnostic
+from opslint.parsers.cdk import StackTemplate, assembly_templates, is_assembly
 from opslint.reading import DEFAULT_MAX_FILE_SIZE, kind_of, too_large_message
 
 SKIPPED_DIRS = frozenset(
@@ -130,6 +131,8 @@ class Discovery:
     repository_files: list[str] = field(default_factory=list)
     """Files repository-level rules read (CI definitions, CODEOWNERS, lock files, tfvars);
     see :func:`repository_kind`."""
+    cdk_stacks: list[StackTemplate] = field(default_factory=list)
+    """Stack templates of the CDK cloud assemblies (``cdk.out/``) found."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     explicit_files: set[str] | None = None
     """Files named on the command line (pre-commit); findings are limited to them."""
@@ -190,7 +193,9 @@ def discover(
                 Diagnostic(display_path(given, cwd), "path does not exist", code="io-error")
             )
             continue
-        if os.path.isdir(given):
+        if os.path.isdir(given) and is_assembly(given):
+            _add_assembly(display_path(given, cwd), found)
+        elif os.path.isdir(given):
             _walk(given, cwd, found, excluder, seen_dirs, max_file_size)
         else:
             shown = display_path(given, cwd)
@@ -245,6 +250,12 @@ def _below(shown: str, top: str) -> str:
 def _wanted(name: str, below: str) -> bool:
     """Whether :func:`_classify` would take the file: only those are looked at on disk."""
     return bool(terraform_kind(name) or name.endswith(TEMPLATE_SUFFIXES) or repository_kind(below))
+
+
+def _add_assembly(shown: str, found: Discovery) -> None:
+    templates, diagnostics = assembly_templates(shown)
+    found.cdk_stacks.extend(templates)
+    found.diagnostics.extend(diagnostics)
 
 
 def _classify(shown: str, found: Discovery, top: str) -> bool:
@@ -328,10 +339,15 @@ def _walk(
         kept = []
         for name in sorted(dirnames):
             child = name if shown_dir == "." else f"{shown_dir}/{name}"
-            if name in SKIPPED_DIRS or excluder.excluded(child, shown_top):
+            if excluder.excluded(child, shown_top):
                 continue
             full = os.path.join(directory, name)
             if os.path.islink(full) and not _follow_link(full, child, real_top, found):
+                continue
+            if is_assembly(full):
+                _add_assembly(child, found)  # read through its manifest, not walked
+                continue
+            if name in SKIPPED_DIRS:
                 continue
             kept.append(name)
         dirnames[:] = kept

@@ -31,7 +31,7 @@ def render(result: Result, options: ReportOptions) -> str:
         if color:
             lines.append(paint(sanitize.path(path), BOLD))
         for finding in group:
-            resource = f" [{sanitize.escape(finding.resource)}]" if finding.resource else ""
+            resource = f" [{sanitize.escape(finding.resource_label)}]" if finding.resource else ""
             rule_id, message = sanitize.escape(finding.rule_id), sanitize.escape(finding.message)
             lines.append(
                 f"{sanitize.path(finding.path)}:{finding.line}: "
