@@ -9,7 +9,8 @@ log, or fail to encode at all (a file name that is not UTF-8 arrives as surrogat
 Every reporter and every message opslint writes to standard error passes such text through
 this module:
 
-* :func:`escape` for human-facing text (text, github, markdown, junit, stderr): control
+* :func:`escape` for human-facing text (text, github, markdown, junit, stderr; html through
+  :func:`escape_keeping_tabs`, which keeps the indentation of source excerpts): control
   characters, line and paragraph separators and bidirectional controls become visible
   ``\\xNN``/``\\uNNNN`` escapes; a byte that was not UTF-8 in a file name becomes ``\\xNN``.
   The result is one line, so nothing from the input can start a line.
@@ -27,9 +28,15 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-"""C0 and C1 controls (tab, newline and ESC among them), DEL, Unicode line and paragraph
-separators, bidirectional embeddings, overrides and isolates, and surrogates."""
+_HIDDEN = (
+    "\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+)
+_UNSAFE = re.compile(f"[\x00-\x1f{_HIDDEN}]")
+"""C0 and C1 controls (tab, newline and ESC among them), DEL, zero-width characters,
+Unicode line and paragraph separators, bidirectional embeddings, overrides and isolates,
+the byte order mark, surrogates and noncharacters."""
+_UNSAFE_BUT_TAB = re.compile(f"[\x00-\x08\x0a-\x1f{_HIDDEN}]")
+"""The same but the tab: for source lines, which keep their indentation."""
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -43,6 +50,11 @@ def _visible(match: re.Match[str]) -> str:
 def escape(text: str) -> str:
     """``text`` on one line with nothing a terminal or a CI log would act on."""
     return _UNSAFE.sub(_visible, text)
+
+
+def escape_keeping_tabs(text: str) -> str:
+    """Like :func:`escape`, but a tab stays (the HTML report's source excerpts and text)."""
+    return _UNSAFE_BUT_TAB.sub(_visible, text)
 
 
 def path(text: str) -> str:
@@ -85,4 +97,4 @@ def uri_path(text: str, safe: str = "/") -> str:
     return quote(data, safe=safe)
 
 
-__all__ = ["encodable", "escape", "json_text", "path", "uri_path"]
+__all__ = ["encodable", "escape", "escape_keeping_tabs", "json_text", "path", "uri_path"]

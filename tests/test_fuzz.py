@@ -124,7 +124,7 @@ def examples() -> int:
     source=st.sampled_from(SOURCES),
     steps=st.lists(mutation, min_size=1, max_size=4),
     name=st.sampled_from(NAMES),
-    fmt=st.sampled_from(["text", "github", "markdown", "junit", "sarif"]),
+    fmt=st.sampled_from(["text", "github", "markdown", "junit", "html", "sarif"]),
 )
 def test_mutated_fixtures_never_crash_or_hide_findings(
     source: Path, steps: list[tuple[str, float, object]], name: bytes | None, fmt: str

@@ -134,7 +134,7 @@ def test_folder_links_leading_outside_the_scan_are_noted_not_followed(
 NOT_UTF8 = os.fsdecode(b"d\xff")  # the name Python gives a folder named with byte 0xFF
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "markdown", "junit"])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "markdown", "junit", "html"])
 def test_names_that_are_not_utf8_do_not_break_any_reporter(tmp_path: Path, fmt: str) -> None:
     good_tree(tmp_path)
     folder = tmp_path / NOT_UTF8
@@ -366,7 +366,7 @@ ANSI_NAME = "x\x1b]0;pwned\x07\x1b[2J"
 INJECTING_CFN = 'Resources:\n  "L\\e[31mog\\n::error::x\\u202e":\n    Type: AWS::Logs::LogGroup\n'
 
 
-@pytest.mark.parametrize("fmt", ["text", "github", "markdown", "junit"])
+@pytest.mark.parametrize("fmt", ["text", "github", "markdown", "junit", "html"])
 def test_control_characters_from_the_scan_never_reach_the_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
