@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from opslint import sanitize
 from opslint.report import ReportOptions
-from opslint.runner import Result
+from opslint.result import Result
 
 SCHEMA_VERSION = 1
 

@@ -8,7 +8,7 @@ from itertools import groupby
 from opslint import sanitize
 from opslint.model import Severity
 from opslint.report import ReportOptions
-from opslint.runner import Result
+from opslint.result import Result
 
 COLORS = {
     Severity.ERROR: "\033[31m",
