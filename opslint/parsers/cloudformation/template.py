@@ -36,6 +36,7 @@ from opslint.parsers.cloudformation.decoding import (
     unreadable,
 )
 from opslint.parsers.cloudformation.intrinsics import Intrinsics
+from opslint.parsers.cloudformation.other_tools import foreign_tag, not_checked
 from opslint.parsers.cloudformation.sam import (
     SAM_PREFIX,
     SAM_TRANSFORM,
@@ -53,6 +54,7 @@ from opslint.parsers.cloudformation.stacks import (
     child_template,
     parameters_of,
 )
+from opslint.reading import read_regular
 
 __all__ = ["looks_like_template", "parse_template"]
 
@@ -120,6 +122,7 @@ def _parse(
 
     diagnostics: list[Diagnostic] = []
     entries: list[tuple[Any, str, dict[Any, Any]]] = []
+    foreign: dict[str, list[tuple[str, int | None]]] = {}
     for key, body in resources_node.items():
         name = key_text(key)
         if name.startswith("Fn::ForEach::"):
@@ -129,16 +132,21 @@ def _parse(
             diagnostics.append(Diagnostic(path, f"resource {name}: not a mapping", line_of(key)))
             continue
         kind = get(body, "Type")
+        tag = foreign_tag(kind)
+        if tag is not None:
+            foreign.setdefault(tag, []).append((name, line_of(key)))
+            continue
         if not isinstance(kind, str):
             problem = "no Type" if kind is None else f"Type is not a string ({source(kind)})"
             diagnostics.append(Diagnostic(path, f"resource {name}: {problem}", line_of(key)))
             continue
         entries.append((key, name, body))
+    diagnostics.extend(not_checked(path, foreign))
 
     has_template_keys = any(
         key_text(key) in ("AWSTemplateFormatVersion", "Transform") for key in template
     )
-    if not entries and resources_node and not has_template_keys:
+    if not entries and not foreign and resources_node and not has_template_keys:
         # ``Resources`` of something else (no entry has a Type): not a template.
         return None, {}
 
@@ -229,8 +237,7 @@ def _nested_stacks(
         if child is None or child in stack or len(stack) > NESTED_MAX_DEPTH:
             continue
         try:
-            with open(child, encoding="utf-8-sig") as handle:
-                text = handle.read()
+            text = read_regular(child).decode("utf-8", errors="replace")
             unit, outputs = _parse(
                 child, text, StackCall(parameters_of(parent), name, (*stack, child))
             )

@@ -19,6 +19,7 @@ from typing import Any
 
 from opslint.model import ABSENT, Choice, Origin, Path, Reference, Resource, Span, Unknown
 from opslint.parsers.terraform.values import concrete, equal, to_number, to_string
+from opslint.reading import read_regular
 
 MAX_DEPTH = 32
 """Module calls nested deeper than this are not followed."""
@@ -88,10 +89,9 @@ def installed_modules(root: str) -> dict[str, str] | None:
     """Module key → folder (display path) from the ``.terraform/modules/modules.json`` that
     ``terraform init`` writes in a root module; None when there is none."""
     manifest = posixpath.join(root or ".", ".terraform", "modules", "modules.json")
-    try:
-        with open(manifest, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
+    try:  # a regular file only (never a pipe), like every file read from the scanned tree
+        data = json.loads(read_regular(manifest).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
         return None
     found: dict[str, str] = {}
     entries = data.get("Modules") if isinstance(data, dict) else None
