@@ -267,12 +267,10 @@ class Evaluator:
         if text in self._fragments:
             return self._fragments[text]  # type: ignore[no-any-return]
         result = None
-        try:
-            body = self.h.parse(text).raw.body
-            attribute = next(c for c in body.children if isinstance(c, self.h.Attribute))
-            result = (attribute.expression, text)
-        except Exception:  # any parser failure means "not an expression"
-            result = None
+        document = self.h.parse("", text)
+        attributes = self.h.attributes(document.body)
+        if not document.diagnostics and len(attributes) == 1:
+            result = (attributes[0].expression, document.text)
         self._fragments[text] = result
         return result
 

@@ -1,0 +1,943 @@
+"""The HCL syntax model: tree-sitter-hcl's concrete syntax tree turned into blocks, attributes
+and expression nodes with exact positions, which the evaluator walks.
+
+Every node knows its 1-based ``line`` and ``end_line`` and its ``start``/``end`` character
+offsets into the parsed text. Field names follow HCL's grammar (``expr_term``, ``get_attr``,
+``string_parts``...) and are what :mod:`.evaluate`, :mod:`.bodies` and :mod:`.module` read.
+
+A syntax error never loses more than the top-level block or attribute it is in: that item
+becomes a :class:`~opslint.model.Diagnostic` at the error's own line and every other item of
+the file is kept. tree-sitter-hcl 1.2 reads a number with an exponent but no fraction
+(``1e3``) as ``1`` followed by the name ``e3``; such numbers are rewritten ``1.0e3`` (same
+lines, same value) and the text parsed again.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+from opslint.model import Diagnostic
+
+MAX_DEPTH = 128
+"""Expressions nested deeper than this are a parse error (Terraform code nests a few levels;
+the evaluator recurses once per level)."""
+
+
+class Node:
+    """Position of a syntax node: 1-based lines, character offsets (end exclusive)."""
+
+    __slots__ = ("end", "end_line", "line", "start")
+
+    def __init__(self, line: int, end_line: int, start: int, end: int) -> None:
+        self.line = line
+        self.end_line = end_line
+        self.start = start
+        self.end = end
+
+
+class Token(Node):
+    """A name or literal token; ``token`` is the token itself (``node.token.value``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.value = value
+
+    @property
+    def token(self) -> Token:
+        return self
+
+    @property
+    def content(self) -> Token:
+        return self
+
+
+class Identifier(Token):
+    __slots__ = ()
+
+
+class IntLit(Token):
+    __slots__ = ()
+
+
+class FloatLit(Token):
+    __slots__ = ()
+
+
+class LiteralValue(Token):
+    """``true``, ``false`` or ``null``."""
+
+    __slots__ = ()
+
+
+class TemplateText(Token):
+    """Literal text of a quoted template, escapes as written (``STRING_CHARS``), or one escaped
+    template opener ``$${`` / ``%%{`` (``ESCAPED_INTERPOLATION``, the text without its first
+    character)."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str, value: str, pos: Node) -> None:
+        super().__init__(value, pos)
+        self.kind = kind
+
+    def lark_name(self) -> str:
+        return self.kind
+
+
+class Body(Node):
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Any], pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.children = children
+
+
+class Attribute(Node):
+    __slots__ = ("expression", "identifier")
+
+    def __init__(self, identifier: Identifier, expression: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.identifier = identifier
+        self.expression = expression
+
+
+class Block(Node):
+    """``labels[0]`` is the block type (an Identifier); the others are Identifiers or
+    Strings."""
+
+    __slots__ = ("body", "labels")
+
+    def __init__(self, labels: list[Any], body: Body, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.labels = labels
+        self.body = body
+
+
+class ExprTerm(Node):
+    """A parenthesised expression."""
+
+    __slots__ = ("expression", "parentheses")
+
+    def __init__(self, expression: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.expression = expression
+        self.parentheses = True
+
+
+class String(Node):
+    """A quoted string: TemplateText, Interpolation and directive parts."""
+
+    __slots__ = ("string_parts",)
+
+    def __init__(self, parts: list[Any], pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.string_parts = parts
+
+
+class Interpolation(Node):
+    __slots__ = ("expression",)
+
+    def __init__(self, expression: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.expression = expression
+
+    @property
+    def content(self) -> Interpolation:
+        return self
+
+
+class TemplateIfStart(Node):
+    __slots__ = ("condition",)
+
+    def __init__(self, condition: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.condition = condition
+
+
+class TemplateForStart(Node):
+    __slots__ = ("collection", "iterator", "key_iterator")
+
+    def __init__(
+        self, iterator: Identifier, key_iterator: Identifier | None, collection: Any, pos: Node
+    ) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.iterator = iterator
+        self.key_iterator = key_iterator
+        self.collection = collection
+
+
+class Directive(Node):
+    """A ``%{ if }`` or ``%{ for }`` directive: its start clause and the parts inside."""
+
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Any], pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.children = children
+
+    @property
+    def content(self) -> Directive:
+        return self
+
+
+class Heredoc(Node):
+    """``heredoc.value`` is the heredoc as written, from ``<<`` to its closing marker."""
+
+    __slots__ = ("heredoc",)
+
+    def __init__(self, heredoc: Token, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.heredoc = heredoc
+
+
+class HeredocTrim(Heredoc):
+    __slots__ = ()
+
+
+class Tuple(Node):
+    __slots__ = ("elements",)
+
+    def __init__(self, elements: list[Any], pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.elements = elements
+
+
+class ObjectKey(Node):
+    """A key written as a name or a literal (``value``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.value = value
+
+
+class ObjectKeyExpression(Node):
+    """A key computed from an expression (``(var.k) = 1``)."""
+
+    __slots__ = ("expression",)
+
+    def __init__(self, expression: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.expression = expression
+
+
+class ObjectElem(Node):
+    __slots__ = ("expression", "key")
+
+    def __init__(self, key: Any, expression: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.key = key
+        self.expression = expression
+
+
+class Object(Node):
+    __slots__ = ("elements",)
+
+    def __init__(self, elements: list[ObjectElem], pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.elements = elements
+
+
+class Arguments(Node):
+    __slots__ = ("arguments", "has_ellipsis")
+
+    def __init__(self, arguments: list[Any], has_ellipsis: bool, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.arguments = arguments
+        self.has_ellipsis = has_ellipsis
+
+
+class FunctionCall(Node):
+    """``identifiers`` holds the name's parts (``provider::aws::arn`` has three)."""
+
+    __slots__ = ("arguments", "identifiers")
+
+    def __init__(self, identifiers: list[Identifier], arguments: Arguments | None, pos: Node):
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.identifiers = identifiers
+        self.arguments = arguments
+
+
+class Conditional(Node):
+    __slots__ = ("condition", "if_false", "if_true")
+
+    def __init__(self, condition: Any, if_true: Any, if_false: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.condition = condition
+        self.if_true = if_true
+        self.if_false = if_false
+
+
+class BinaryTerm(Node):
+    """The operator and right operand of a binary operation."""
+
+    __slots__ = ("binary_operator", "expr_term")
+
+    def __init__(self, operator: Token, right: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.binary_operator = operator
+        self.expr_term = right
+
+
+class BinaryOp(Node):
+    __slots__ = ("binary_term", "expr_term")
+
+    def __init__(self, left: Any, term: BinaryTerm, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.expr_term = left
+        self.binary_term = term
+
+
+class UnaryOp(Node):
+    __slots__ = ("expr_term", "operator")
+
+    def __init__(self, operator: str, operand: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.operator = operator
+        self.expr_term = operand
+
+
+class ForIntro(Node):
+    __slots__ = ("first_iterator", "iterable", "second_iterator")
+
+    def __init__(
+        self, first: Identifier, second: Identifier | None, iterable: Any, pos: Node
+    ) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.first_iterator = first
+        self.second_iterator = second
+        self.iterable = iterable
+
+
+class ForCondition(Node):
+    __slots__ = ("condition_expr",)
+
+    def __init__(self, condition: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.condition_expr = condition
+
+
+class ForTuple(Node):
+    __slots__ = ("condition", "for_intro", "value_expr")
+
+    def __init__(
+        self, intro: ForIntro, value: Any, condition: ForCondition | None, pos: Node
+    ) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.for_intro = intro
+        self.value_expr = value
+        self.condition = condition
+
+
+class ForObject(ForTuple):
+    __slots__ = ("key_expr",)
+
+    def __init__(
+        self, intro: ForIntro, key: Any, value: Any, condition: ForCondition | None, pos: Node
+    ) -> None:
+        super().__init__(intro, value, condition, pos)
+        self.key_expr = key
+
+
+class GetAttr(Node):
+    __slots__ = ("identifier",)
+
+    def __init__(self, identifier: Identifier, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.identifier = identifier
+
+
+class SqbIndex(Node):
+    """``[expression]``."""
+
+    __slots__ = ("index_expression",)
+
+    def __init__(self, index: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.index_expression = index
+
+
+class ShortIndex(Node):
+    """The legacy index ``.0``."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: Token, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.index = index
+
+
+class GetAttrExpr(Node):
+    __slots__ = ("expr_term", "get_attr")
+
+    def __init__(self, expr_term: Any, get_attr: GetAttr, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.expr_term = expr_term
+        self.get_attr = get_attr
+
+
+class IndexExpr(Node):
+    """``children`` is ``[collection, SqbIndex | ShortIndex]``."""
+
+    __slots__ = ("children",)
+
+    def __init__(self, collection: Any, index: Any, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.children = [collection, index]
+
+
+class Splat(Node):
+    """The steps applied to every element after ``.*`` or ``[*]``."""
+
+    __slots__ = ("get_attrs",)
+
+    def __init__(self, steps: list[Any], pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.get_attrs = steps
+
+
+class AttrSplatExpr(Node):
+    __slots__ = ("attr_splat", "expr_term")
+
+    def __init__(self, expr_term: Any, splat: Splat, pos: Node) -> None:
+        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.expr_term = expr_term
+        self.attr_splat = splat
+
+
+class FullSplatExpr(AttrSplatExpr):
+    __slots__ = ()
+
+
+class NewLine:
+    """Never instantiated: tree-sitter positions need no trailing-newline correction."""
+
+
+class Document:
+    """A parsed file: its top-level body, the text positions refer to, and its syntax
+    errors."""
+
+    __slots__ = ("body", "diagnostics", "text")
+
+    def __init__(self, body: Body, text: str, diagnostics: list[Diagnostic]) -> None:
+        self.body = body
+        self.text = text
+        self.diagnostics = diagnostics
+
+
+# --- building the model from the concrete syntax tree -------------------------------------
+
+_PARSER: Any = None
+
+
+def _parser() -> Any:
+    """tree-sitter's parser for HCL, built on first use."""
+    global _PARSER
+    if _PARSER is None:
+        import tree_sitter
+        import tree_sitter_hcl
+
+        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+    return _PARSER
+
+
+_EXPONENT = re.compile(rb"[eE][+-]?[0-9]")
+_TEMPLATE_ESCAPE = re.compile(r"\$\$\{|%%\{")
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def parse(path: str, text: str) -> Document:
+    """Parse HCL text; never raises (syntax errors are the document's diagnostics)."""
+    data = text.encode("utf-8", "surrogatepass")
+    tree = _parser().parse(data)
+    if tree.root_node.has_error:
+        fixed = _fix_exponents(tree.root_node, data)
+        if fixed is not None:
+            data = fixed
+            text = data.decode("utf-8", "surrogatepass")
+            tree = _parser().parse(data)
+    return _Builder(path, text, data).document(tree.root_node)
+
+
+def _fix_exponents(root: Any, data: bytes) -> bytes | None:
+    """``data`` with every ``<digits>e<exponent>`` number written ``<digits>.0e<exponent>``,
+    or None when there is none (tree-sitter-hcl 1.2 needs a fraction before an exponent)."""
+    inserts: list[int] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "numeric_lit":
+            end = node.end_byte
+            if _EXPONENT.match(data, end) and b"." not in node.text:
+                inserts.append(end)
+        elif node.child_count:
+            stack.extend(node.children)
+    if not inserts:
+        return None
+    pieces, previous = [], 0
+    for offset in sorted(inserts):
+        pieces += [data[previous:offset], b".0"]
+        previous = offset
+    pieces.append(data[previous:])
+    return b"".join(pieces)
+
+
+class _Builder:
+    """Turns tree-sitter nodes into the syntax model, one file at a time."""
+
+    def __init__(self, path: str, text: str, data: bytes) -> None:
+        self.path = path
+        self.text = text
+        self.data = data
+        self.chars: array[int] | None = None
+        if len(data) != len(text):  # not ASCII: map byte offsets to character offsets
+            chars = array("i", bytes(0))
+            for index, char in enumerate(text):
+                chars.extend([index] * len(char.encode("utf-8", "surrogatepass")))
+            chars.append(len(text))
+            self.chars = chars
+        self.depth = 0
+        self.diagnostics: list[Diagnostic] = []
+        self._expressions: dict[str, Callable[[Any], Any]] = {
+            "expression": self._expression,
+            "literal_value": self._literal,
+            "numeric_lit": self._literal,
+            "bool_lit": self._literal,
+            "null_lit": self._literal,
+            "string_lit": self._string,
+            "collection_value": self._only_child,
+            "template_expr": self._only_child,
+            "for_expr": self._only_child,
+            "operation": self._only_child,
+            "quoted_template": self._string,
+            "heredoc_template": self._heredoc,
+            "tuple": self._tuple,
+            "object": self._object,
+            "variable_expr": self._variable,
+            "function_call": self._function,
+            "conditional": self._conditional,
+            "binary_operation": self._binary,
+            "unary_operation": self._unary,
+            "for_tuple_expr": self._for,
+            "for_object_expr": self._for,
+        }
+
+    # -- positions and text
+
+    def pos(self, node: Any) -> Node:
+        start, end = node.start_byte, node.end_byte
+        if self.chars is not None:
+            start, end = self.chars[start], self.chars[end]
+        return Node(node.start_point[0] + 1, node.end_point[0] + 1, start, end)
+
+    def _between(self, first: Node, last: Node) -> Node:
+        return Node(first.line, last.end_line, first.start, last.end)
+
+    def source(self, node: Any) -> str:
+        return bytes(node.text).decode("utf-8", "surrogatepass")
+
+    # -- the file and its top-level items
+
+    def document(self, root: Any) -> Document:
+        items: list[Any] = []
+        if root.type != "config_file":
+            self._error(root)
+            return Document(Body(items, self.pos(root)), self.text, self.diagnostics)
+        for child in _named(root):
+            if child.type == "body":
+                items.extend(self._body_items(child, top=True))
+            elif child.type != "comment":
+                self._error(child)
+        return Document(Body(items, self.pos(root)), self.text, self.diagnostics)
+
+    def _body_items(self, body: Any, *, top: bool = False) -> list[Any]:
+        items: list[Any] = []
+        for child in _named(body):
+            kind = child.type
+            if kind == "comment":
+                continue
+            if child.has_error or kind not in ("attribute", "block"):
+                if not top:
+                    raise _Broken(child)
+                self._error(child)
+                continue
+            try:
+                items.append(self._attribute(child) if kind == "attribute" else self._block(child))
+            except _Broken as broken:
+                self._error(broken.node)
+            except _TooDeep:
+                line = child.start_point[0] + 1
+                message = "cannot parse: expressions are nested too deeply"
+                self.diagnostics.append(Diagnostic(self.path, message, line))
+        return items
+
+    def _error(self, node: Any) -> None:
+        """One diagnostic for a broken item: at its first error, or, when the item is cut
+        short by the end of the file, at the item's first line."""
+        end = len(self.data.rstrip())
+        if node.end_byte >= end and (node.is_error or _first_error(node).end_byte >= end):
+            line = node.start_point[0] + 1
+            message = "invalid HCL: not closed before the end of the file"
+            self.diagnostics.append(Diagnostic(self.path, message, line))
+            return
+        culprit = _first_error(node)
+        line, start = culprit.start_point[0] + 1, self.pos(culprit).start
+        column = start - self.text.rfind("\n", 0, start)
+        shown = self.text[start : start + 80].split(None, 1)
+        message = f"invalid HCL: unexpected {shown[0][:40]!r}" if shown else "invalid HCL"
+        message += f" at line {line}, column {column}"
+        self.diagnostics.append(Diagnostic(self.path, message, line))
+
+    def _attribute(self, node: Any) -> Attribute:
+        named = _named(node)
+        identifier = self._identifier(named[0])
+        return Attribute(identifier, self.expr(named[1]), self.pos(node))
+
+    def _block(self, node: Any) -> Block:
+        labels: list[Any] = []
+        body: Body | None = None
+        for child in _named(node):
+            kind = child.type
+            if kind == "identifier":
+                labels.append(self._identifier(child))
+            elif kind == "string_lit":
+                labels.append(self._string(child))
+            elif kind == "body":
+                body = Body(self._body_items(child), self.pos(child))
+        position = self.pos(node)
+        return Block(labels, body or Body([], position), position)
+
+    def _identifier(self, node: Any) -> Identifier:
+        return Identifier(self.source(node), self.pos(node))
+
+    # -- expressions
+
+    def expr(self, node: Any) -> Any:
+        handler = self._expressions.get(node.type)
+        if handler is None:
+            raise _Broken(node)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep
+            return handler(node)
+        finally:
+            self.depth -= 1
+
+    def _only_child(self, node: Any) -> Any:
+        return self.expr(_named(node)[0])
+
+    def _expression(self, node: Any) -> Any:
+        return self._term(node, [c for c in node.children if c.type != "comment"])
+
+    def _term(self, owner: Any, children: list[Any]) -> Any:
+        """A term and the traversal steps that follow it (``a.b[0].c[*].d``); operands of
+        operators come as such sequences too."""
+        if not children:
+            raise _Broken(owner)
+        first = children[0]
+        if first.type == "(":
+            close = next((i for i, c in enumerate(children) if c.type == ")"), 0)
+            if close != 2:
+                raise _Broken(first)
+            term: Any = ExprTerm(
+                self.expr(children[1]), self._between(self.pos(first), self.pos(children[2]))
+            )
+            steps = children[3:]
+        else:
+            term = self.expr(first)
+            steps = children[1:]
+        for step in steps:
+            term = self._step(term, step)
+        return term
+
+    def _step(self, term: Any, step: Any) -> Any:
+        kind = step.type
+        position = Node(term.line, step.end_point[0] + 1, term.start, self.pos(step).end)
+        if kind == "get_attr":
+            return GetAttrExpr(term, self._get_attr(step), position)
+        if kind == "index":
+            return IndexExpr(term, self._index(_named(step)[0]), position)
+        if kind == "splat":
+            splat = _named(step)[0]
+            steps = [self._splat_step(s) for s in _named(splat) if s.type != "comment"]
+            cls = FullSplatExpr if splat.type == "full_splat" else AttrSplatExpr
+            return cls(term, Splat(steps, self.pos(splat)), position)
+        raise _Broken(step)
+
+    def _get_attr(self, node: Any) -> GetAttr:
+        return GetAttr(self._identifier(_named(node)[0]), self.pos(node))
+
+    def _index(self, node: Any) -> Any:
+        if node.type == "legacy_index":
+            digits = self.source(node).lstrip(".").strip()
+            return ShortIndex(Token(digits, self.pos(node)), self.pos(node))
+        if node.type == "new_index":
+            return SqbIndex(self.expr(_named(node)[0]), self.pos(node))
+        raise _Broken(node)
+
+    def _splat_step(self, node: Any) -> Any:
+        if node.type == "get_attr":
+            return self._get_attr(node)
+        if node.type == "index":
+            return self._index(_named(node)[0])
+        raise _Broken(node)
+
+    def _literal(self, node: Any) -> Any:
+        if node.type == "literal_value":
+            return self.expr(_named(node)[0])
+        value = self.source(node)
+        if node.type == "numeric_lit":
+            cls = IntLit if value.isdigit() else FloatLit
+            return cls(value, self.pos(node))
+        return LiteralValue(value, self.pos(node))
+
+    def _variable(self, node: Any) -> Identifier:
+        return self._identifier(_named(node)[0])
+
+    def _string(self, node: Any) -> String:
+        return String(self._template_parts(node), self.pos(node))
+
+    def _template_parts(self, node: Any) -> list[Any]:
+        """The parts of a quoted template. Literal text is taken from the source between the
+        interpolations and directives: tree-sitter-hcl's ``template_literal`` nodes leave out
+        the spaces before a ``${``."""
+        parts: list[Any] = []
+        cursor = node.start_byte
+        position = self.pos(node)
+        for child in node.children:
+            kind = child.type
+            if kind == "quoted_template_start":
+                cursor = child.end_byte
+            elif kind == "quoted_template_end":
+                parts.extend(self._template_text(cursor, child.start_byte, position))
+            elif kind in ("template_interpolation", "template_directive"):
+                parts.extend(self._template_text(cursor, child.start_byte, position))
+                parts.append(self._template_part(child))
+                cursor = child.end_byte
+            elif kind != "template_literal":
+                raise _Broken(child)
+        return parts
+
+    def _template_part(self, node: Any) -> Any:
+        if node.type == "template_interpolation":
+            return self._interpolation(node)
+        return self._directive(_named(node)[0])
+
+    def _template_text(self, start: int, end: int, position: Node) -> list[TemplateText]:
+        """Literal template text as written (escapes unresolved), ``$${`` and ``%%{`` apart."""
+        if end <= start:
+            return []
+        raw = self.data[start:end].decode("utf-8", "surrogatepass")
+        if "{" not in raw:
+            return [TemplateText("STRING_CHARS", raw, position)]
+        parts: list[TemplateText] = []
+        index = 0
+        for match in _TEMPLATE_ESCAPE.finditer(raw):
+            if match.start() > index:
+                parts.append(TemplateText("STRING_CHARS", raw[index : match.start()], position))
+            parts.append(TemplateText("ESCAPED_INTERPOLATION", match.group(), position))
+            index = match.end()
+        if index < len(raw):
+            parts.append(TemplateText("STRING_CHARS", raw[index:], position))
+        return parts
+
+    def _interpolation(self, node: Any) -> Interpolation:
+        inner = [c for c in _named(node) if c.type not in _MARKERS]
+        if len(inner) != 1:
+            raise _Broken(node)
+        return Interpolation(self.expr(inner[0]), self.pos(node))
+
+    def _directive(self, node: Any) -> Directive:
+        """A ``%{ if }`` or ``%{ for }`` directive; text between its clauses is literal."""
+        children: list[Any] = []
+        position = self.pos(node)
+        cursor = node.start_byte
+        for child in node.children:
+            kind = child.type
+            if kind == "template_if_intro":
+                children.append(TemplateIfStart(self._clause_expr(child), self.pos(child)))
+            elif kind == "template_for_start":
+                names = [self._identifier(c) for c in _named(child) if c.type == "identifier"]
+                key = names[0] if len(names) > 1 else None
+                children.append(
+                    TemplateForStart(names[-1], key, self._clause_expr(child), self.pos(child))
+                )
+            elif kind in ("template_else_intro", "template_if_end", "template_for_end"):
+                children.extend(self._template_text(cursor, child.start_byte, position))
+            elif kind in ("template_interpolation", "template_directive"):
+                children.extend(self._template_text(cursor, child.start_byte, position))
+                children.append(self._template_part(child))
+            elif kind != "template_literal":
+                raise _Broken(child)
+            if kind != "template_literal":
+                cursor = child.end_byte
+        return Directive(children, position)
+
+    def _clause_expr(self, node: Any) -> Any:
+        expressions = [c for c in _named(node) if c.type == "expression"]
+        if not expressions:
+            raise _Broken(node)
+        return self.expr(expressions[-1])
+
+    def _heredoc(self, node: Any) -> Heredoc:
+        position = self.pos(node)
+        start = _named(node)[0]
+        cls = HeredocTrim if self.source(start).strip() == "<<-" else Heredoc
+        return cls(Token(self.source(node) + "\n", position), position)
+
+    def _tuple(self, node: Any) -> Tuple:
+        elements = [self.expr(c) for c in _named(node) if c.type not in _BRACKETS]
+        return Tuple(elements, self.pos(node))
+
+    def _object(self, node: Any) -> Object:
+        elements: list[ObjectElem] = []
+        for child in _named(node):
+            if child.type == "object_elem":
+                key_node = child.child_by_field_name("key")
+                value_node = child.child_by_field_name("val")
+                if key_node is None or value_node is None:
+                    raise _Broken(child)
+                elements.append(
+                    ObjectElem(self._key(key_node), self.expr(value_node), self.pos(child))
+                )
+            elif child.type not in _BRACKETS:
+                raise _Broken(child)
+        return Object(elements, self.pos(node))
+
+    def _key(self, node: Any) -> Any:
+        """An object key: a bare name or a literal is written literally; anything else (in
+        parentheses or not) is an expression."""
+        position = self.pos(node)
+        children = _named(node) if node.type == "expression" else [node]
+        if len(node.children) == 1 and children[0].type == "variable_expr":
+            return ObjectKey(self._variable(children[0]), position)
+        value = self.expr(node)
+        if isinstance(value, (String, IntLit, FloatLit, LiteralValue)):
+            return ObjectKey(value, position)
+        if isinstance(value, ExprTerm):
+            value = value.expression
+        return ObjectKeyExpression(value, position)
+
+    def _function(self, node: Any) -> FunctionCall:
+        named = _named(node)
+        name, position = named[0], self.pos(named[0])
+        identifiers = [Identifier(part, position) for part in self.source(name).split("::")]
+        arguments: Arguments | None = None
+        for child in named[1:]:
+            if child.type == "function_arguments":
+                args = _named(child)
+                values = [self.expr(a) for a in args if a.type not in ("ellipsis", "comment")]
+                ellipsis = any(a.type == "ellipsis" for a in args)
+                arguments = Arguments(values, ellipsis, self.pos(child))
+        return FunctionCall(
+            identifiers, arguments if arguments and arguments.arguments else None, self.pos(node)
+        )
+
+    def _conditional(self, node: Any) -> Conditional:
+        parts = [c for c in _named(node) if c.type != "comment"]
+        if len(parts) != 3:
+            raise _Broken(node)
+        condition, yes, no = (self.expr(p) for p in parts)
+        return Conditional(condition, yes, no, self.pos(node))
+
+    def _binary(self, node: Any) -> BinaryOp:
+        children = [c for c in node.children if c.type != "comment"]
+        split = next((i for i, c in enumerate(children) if i and not c.is_named), 0)
+        if not split:
+            raise _Broken(node)
+        operator = children[split]
+        self.depth += 1
+        try:
+            left, right = (
+                self._term(node, children[:split]),
+                self._term(node, children[split + 1 :]),
+            )
+        finally:
+            self.depth -= 1
+        term = BinaryTerm(
+            Token(self.source(operator), self.pos(operator)),
+            right,
+            self._between(self.pos(operator), right),
+        )
+        return BinaryOp(left, term, self.pos(node))
+
+    def _unary(self, node: Any) -> UnaryOp:
+        children = [c for c in node.children if c.type != "comment"]
+        if len(children) < 2:
+            raise _Broken(node)
+        self.depth += 1
+        try:
+            operand = self._term(node, children[1:])
+        finally:
+            self.depth -= 1
+        return UnaryOp(self.source(children[0]), operand, self.pos(node))
+
+    def _for(self, node: Any) -> ForTuple:
+        intro: ForIntro | None = None
+        expressions: list[Any] = []
+        condition: ForCondition | None = None
+        for child in _named(node):
+            kind = child.type
+            if kind == "for_intro":
+                names = [self._identifier(c) for c in _named(child) if c.type == "identifier"]
+                iterable = self._clause_expr(child)
+                second = names[1] if len(names) > 1 else None
+                intro = ForIntro(names[0], second, iterable, self.pos(child))
+            elif kind == "for_cond":
+                condition = ForCondition(self._clause_expr(child), self.pos(child))
+            elif kind == "expression":
+                expressions.append(self.expr(child))
+        if intro is None or not expressions:
+            raise _Broken(node)
+        if node.type == "for_object_expr":
+            if len(expressions) != 2:
+                raise _Broken(node)
+            return ForObject(intro, expressions[0], expressions[1], condition, self.pos(node))
+        return ForTuple(intro, expressions[0], condition, self.pos(node))
+
+
+class _Broken(Exception):
+    """A node the model does not accept; its top-level item becomes a parse error."""
+
+    def __init__(self, node: Any) -> None:
+        super().__init__(node.type)
+        self.node = node
+
+
+_MARKERS = frozenset(
+    {
+        "template_interpolation_start",
+        "template_interpolation_end",
+        "strip_marker",
+        "comment",
+    }
+)
+_BRACKETS = frozenset({"tuple_start", "tuple_end", "object_start", "object_end", "comment"})
+
+
+def _named(node: Any) -> list[Any]:
+    return node.named_children  # type: ignore[no-any-return]
+
+
+def _first_error(node: Any) -> Any:
+    """The first ERROR or MISSING node inside ``node`` (``node`` itself when there is none)."""
+    current = node
+    while True:
+        if current.is_error or current.is_missing:
+            return current
+        for child in current.children:
+            if child.is_error or child.is_missing or child.has_error:
+                current = child
+                break
+        else:
+            return current
