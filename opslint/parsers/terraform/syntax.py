@@ -14,8 +14,10 @@ lines, same value) and the text parsed again.
 
 from __future__ import annotations
 
+import gc
 import re
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
@@ -26,16 +28,26 @@ MAX_DEPTH = 128
 the evaluator recurses once per level)."""
 
 
+Pos = tuple[int, int, list[int]]
+"""Where a node is: start and end character offsets, and the offsets of the file's newlines
+(shared by every node of the file; lines are worked out only when asked for)."""
+
+
 class Node:
-    """Position of a syntax node: 1-based lines, character offsets (end exclusive)."""
+    """Position of a syntax node: character offsets (end exclusive) and 1-based lines."""
 
-    __slots__ = ("end", "end_line", "line", "start")
+    __slots__ = ("end", "newlines", "start")
 
-    def __init__(self, line: int, end_line: int, start: int, end: int) -> None:
-        self.line = line
-        self.end_line = end_line
-        self.start = start
-        self.end = end
+    def __init__(self, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
+
+    @property
+    def line(self) -> int:
+        return bisect_left(self.newlines, self.start) + 1
+
+    @property
+    def end_line(self) -> int:
+        return bisect_left(self.newlines, self.end) + 1
 
 
 class Token(Node):
@@ -43,8 +55,8 @@ class Token(Node):
 
     __slots__ = ("value",)
 
-    def __init__(self, value: str, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, value: str, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.value = value
 
     @property
@@ -81,7 +93,7 @@ class TemplateText(Token):
 
     __slots__ = ("kind",)
 
-    def __init__(self, kind: str, value: str, pos: Node) -> None:
+    def __init__(self, kind: str, value: str, pos: Pos) -> None:
         super().__init__(value, pos)
         self.kind = kind
 
@@ -92,16 +104,16 @@ class TemplateText(Token):
 class Body(Node):
     __slots__ = ("children",)
 
-    def __init__(self, children: list[Any], pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, children: list[Any], pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.children = children
 
 
 class Attribute(Node):
     __slots__ = ("expression", "identifier")
 
-    def __init__(self, identifier: Identifier, expression: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, identifier: Identifier, expression: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.identifier = identifier
         self.expression = expression
 
@@ -112,8 +124,8 @@ class Block(Node):
 
     __slots__ = ("body", "labels")
 
-    def __init__(self, labels: list[Any], body: Body, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, labels: list[Any], body: Body, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.labels = labels
         self.body = body
 
@@ -123,8 +135,8 @@ class ExprTerm(Node):
 
     __slots__ = ("expression", "parentheses")
 
-    def __init__(self, expression: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, expression: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.expression = expression
         self.parentheses = True
 
@@ -134,16 +146,16 @@ class String(Node):
 
     __slots__ = ("string_parts",)
 
-    def __init__(self, parts: list[Any], pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, parts: list[Any], pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.string_parts = parts
 
 
 class Interpolation(Node):
     __slots__ = ("expression",)
 
-    def __init__(self, expression: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, expression: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.expression = expression
 
     @property
@@ -154,8 +166,8 @@ class Interpolation(Node):
 class TemplateIfStart(Node):
     __slots__ = ("condition",)
 
-    def __init__(self, condition: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, condition: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.condition = condition
 
 
@@ -163,9 +175,9 @@ class TemplateForStart(Node):
     __slots__ = ("collection", "iterator", "key_iterator")
 
     def __init__(
-        self, iterator: Identifier, key_iterator: Identifier | None, collection: Any, pos: Node
+        self, iterator: Identifier, key_iterator: Identifier | None, collection: Any, pos: Pos
     ) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.start, self.end, self.newlines = pos
         self.iterator = iterator
         self.key_iterator = key_iterator
         self.collection = collection
@@ -176,8 +188,8 @@ class Directive(Node):
 
     __slots__ = ("children",)
 
-    def __init__(self, children: list[Any], pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, children: list[Any], pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.children = children
 
     @property
@@ -190,8 +202,8 @@ class Heredoc(Node):
 
     __slots__ = ("heredoc",)
 
-    def __init__(self, heredoc: Token, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, heredoc: Token, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.heredoc = heredoc
 
 
@@ -202,8 +214,8 @@ class HeredocTrim(Heredoc):
 class Tuple(Node):
     __slots__ = ("elements",)
 
-    def __init__(self, elements: list[Any], pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, elements: list[Any], pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.elements = elements
 
 
@@ -212,8 +224,8 @@ class ObjectKey(Node):
 
     __slots__ = ("value",)
 
-    def __init__(self, value: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, value: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.value = value
 
 
@@ -222,16 +234,16 @@ class ObjectKeyExpression(Node):
 
     __slots__ = ("expression",)
 
-    def __init__(self, expression: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, expression: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.expression = expression
 
 
 class ObjectElem(Node):
     __slots__ = ("expression", "key")
 
-    def __init__(self, key: Any, expression: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, key: Any, expression: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.key = key
         self.expression = expression
 
@@ -239,16 +251,16 @@ class ObjectElem(Node):
 class Object(Node):
     __slots__ = ("elements",)
 
-    def __init__(self, elements: list[ObjectElem], pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, elements: list[ObjectElem], pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.elements = elements
 
 
 class Arguments(Node):
     __slots__ = ("arguments", "has_ellipsis")
 
-    def __init__(self, arguments: list[Any], has_ellipsis: bool, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, arguments: list[Any], has_ellipsis: bool, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.arguments = arguments
         self.has_ellipsis = has_ellipsis
 
@@ -258,8 +270,8 @@ class FunctionCall(Node):
 
     __slots__ = ("arguments", "identifiers")
 
-    def __init__(self, identifiers: list[Identifier], arguments: Arguments | None, pos: Node):
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, identifiers: list[Identifier], arguments: Arguments | None, pos: Pos):
+        self.start, self.end, self.newlines = pos
         self.identifiers = identifiers
         self.arguments = arguments
 
@@ -267,8 +279,8 @@ class FunctionCall(Node):
 class Conditional(Node):
     __slots__ = ("condition", "if_false", "if_true")
 
-    def __init__(self, condition: Any, if_true: Any, if_false: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, condition: Any, if_true: Any, if_false: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.condition = condition
         self.if_true = if_true
         self.if_false = if_false
@@ -279,8 +291,8 @@ class BinaryTerm(Node):
 
     __slots__ = ("binary_operator", "expr_term")
 
-    def __init__(self, operator: Token, right: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, operator: Token, right: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.binary_operator = operator
         self.expr_term = right
 
@@ -288,8 +300,8 @@ class BinaryTerm(Node):
 class BinaryOp(Node):
     __slots__ = ("binary_term", "expr_term")
 
-    def __init__(self, left: Any, term: BinaryTerm, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, left: Any, term: BinaryTerm, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.expr_term = left
         self.binary_term = term
 
@@ -297,8 +309,8 @@ class BinaryOp(Node):
 class UnaryOp(Node):
     __slots__ = ("expr_term", "operator")
 
-    def __init__(self, operator: str, operand: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, operator: str, operand: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.operator = operator
         self.expr_term = operand
 
@@ -307,9 +319,9 @@ class ForIntro(Node):
     __slots__ = ("first_iterator", "iterable", "second_iterator")
 
     def __init__(
-        self, first: Identifier, second: Identifier | None, iterable: Any, pos: Node
+        self, first: Identifier, second: Identifier | None, iterable: Any, pos: Pos
     ) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.start, self.end, self.newlines = pos
         self.first_iterator = first
         self.second_iterator = second
         self.iterable = iterable
@@ -318,8 +330,8 @@ class ForIntro(Node):
 class ForCondition(Node):
     __slots__ = ("condition_expr",)
 
-    def __init__(self, condition: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, condition: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.condition_expr = condition
 
 
@@ -327,9 +339,9 @@ class ForTuple(Node):
     __slots__ = ("condition", "for_intro", "value_expr")
 
     def __init__(
-        self, intro: ForIntro, value: Any, condition: ForCondition | None, pos: Node
+        self, intro: ForIntro, value: Any, condition: ForCondition | None, pos: Pos
     ) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+        self.start, self.end, self.newlines = pos
         self.for_intro = intro
         self.value_expr = value
         self.condition = condition
@@ -339,7 +351,7 @@ class ForObject(ForTuple):
     __slots__ = ("key_expr",)
 
     def __init__(
-        self, intro: ForIntro, key: Any, value: Any, condition: ForCondition | None, pos: Node
+        self, intro: ForIntro, key: Any, value: Any, condition: ForCondition | None, pos: Pos
     ) -> None:
         super().__init__(intro, value, condition, pos)
         self.key_expr = key
@@ -348,8 +360,8 @@ class ForObject(ForTuple):
 class GetAttr(Node):
     __slots__ = ("identifier",)
 
-    def __init__(self, identifier: Identifier, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, identifier: Identifier, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.identifier = identifier
 
 
@@ -358,8 +370,8 @@ class SqbIndex(Node):
 
     __slots__ = ("index_expression",)
 
-    def __init__(self, index: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, index: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.index_expression = index
 
 
@@ -368,16 +380,16 @@ class ShortIndex(Node):
 
     __slots__ = ("index",)
 
-    def __init__(self, index: Token, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, index: Token, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.index = index
 
 
 class GetAttrExpr(Node):
     __slots__ = ("expr_term", "get_attr")
 
-    def __init__(self, expr_term: Any, get_attr: GetAttr, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, expr_term: Any, get_attr: GetAttr, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.expr_term = expr_term
         self.get_attr = get_attr
 
@@ -387,8 +399,8 @@ class IndexExpr(Node):
 
     __slots__ = ("children",)
 
-    def __init__(self, collection: Any, index: Any, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, collection: Any, index: Any, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.children = [collection, index]
 
 
@@ -397,16 +409,16 @@ class Splat(Node):
 
     __slots__ = ("get_attrs",)
 
-    def __init__(self, steps: list[Any], pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, steps: list[Any], pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.get_attrs = steps
 
 
 class AttrSplatExpr(Node):
     __slots__ = ("attr_splat", "expr_term")
 
-    def __init__(self, expr_term: Any, splat: Splat, pos: Node) -> None:
-        super().__init__(pos.line, pos.end_line, pos.start, pos.end)
+    def __init__(self, expr_term: Any, splat: Splat, pos: Pos) -> None:
+        self.start, self.end, self.newlines = pos
         self.expr_term = expr_term
         self.attr_splat = splat
 
@@ -448,6 +460,7 @@ def _parser() -> Any:
 
 
 _EXPONENT = re.compile(rb"[eE][+-]?[0-9]")
+_NEWLINE = re.compile("\n")
 _TEMPLATE_ESCAPE = re.compile(r"\$\$\{|%%\{")
 
 
@@ -456,7 +469,20 @@ class _TooDeep(Exception):
 
 
 def parse(path: str, text: str) -> Document:
-    """Parse HCL text; never raises (syntax errors are the document's diagnostics)."""
+    """Parse HCL text; never raises (syntax errors are the document's diagnostics).
+
+    The model holds no reference cycles, so the cyclic garbage collector is paused while it
+    is built (it would otherwise rescan the growing heap many times per file)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse(path, text)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _parse(path: str, text: str) -> Document:
     data = text.encode("utf-8", "surrogatepass")
     tree = _parser().parse(data)
     if tree.root_node.has_error:
@@ -505,6 +531,7 @@ class _Builder:
                 chars.extend([index] * len(char.encode("utf-8", "surrogatepass")))
             chars.append(len(text))
             self.chars = chars
+        self.newlines = [match.start() for match in _NEWLINE.finditer(text)]
         self.depth = 0
         self.diagnostics: list[Diagnostic] = []
         self._expressions: dict[str, Callable[[Any], Any]] = {
@@ -533,14 +560,11 @@ class _Builder:
 
     # -- positions and text
 
-    def pos(self, node: Any) -> Node:
-        start, end = node.start_byte, node.end_byte
-        if self.chars is not None:
-            start, end = self.chars[start], self.chars[end]
-        return Node(node.start_point[0] + 1, node.end_point[0] + 1, start, end)
-
-    def _between(self, first: Node, last: Node) -> Node:
-        return Node(first.line, last.end_line, first.start, last.end)
+    def pos(self, node: Any) -> Pos:
+        chars = self.chars
+        if chars is None:
+            return node.start_byte, node.end_byte, self.newlines
+        return chars[node.start_byte], chars[node.end_byte], self.newlines
 
     def source(self, node: Any) -> str:
         return bytes(node.text).decode("utf-8", "surrogatepass")
@@ -570,6 +594,8 @@ class _Builder:
                     raise _Broken(child)
                 self._error(child)
                 continue
+            if top:
+                self.depth = 0
             try:
                 items.append(self._attribute(child) if kind == "attribute" else self._block(child))
             except _Broken as broken:
@@ -590,7 +616,7 @@ class _Builder:
             self.diagnostics.append(Diagnostic(self.path, message, line))
             return
         culprit = _first_error(node)
-        line, start = culprit.start_point[0] + 1, self.pos(culprit).start
+        line, start = culprit.start_point[0] + 1, self.pos(culprit)[0]
         column = start - self.text.rfind("\n", 0, start)
         shown = self.text[start : start + 80].split(None, 1)
         message = f"invalid HCL: unexpected {shown[0][:40]!r}" if shown else "invalid HCL"
@@ -625,13 +651,12 @@ class _Builder:
         handler = self._expressions.get(node.type)
         if handler is None:
             raise _Broken(node)
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                raise _TooDeep
-            return handler(node)
-        finally:
-            self.depth -= 1
+        self.depth += 1  # an exception abandons the top-level item, which resets depth
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep
+        result = handler(node)
+        self.depth -= 1
+        return result
 
     def _only_child(self, node: Any) -> Any:
         return self.expr(_named(node)[0])
@@ -650,7 +675,8 @@ class _Builder:
             if close != 2:
                 raise _Broken(first)
             term: Any = ExprTerm(
-                self.expr(children[1]), self._between(self.pos(first), self.pos(children[2]))
+                self.expr(children[1]),
+                (self.pos(first)[0], self.pos(children[2])[1], self.newlines),
             )
             steps = children[3:]
         else:
@@ -662,7 +688,7 @@ class _Builder:
 
     def _step(self, term: Any, step: Any) -> Any:
         kind = step.type
-        position = Node(term.line, step.end_point[0] + 1, term.start, self.pos(step).end)
+        position = (term.start, self.pos(step)[1], self.newlines)
         if kind == "get_attr":
             return GetAttrExpr(term, self._get_attr(step), position)
         if kind == "index":
@@ -694,7 +720,9 @@ class _Builder:
 
     def _literal(self, node: Any) -> Any:
         if node.type == "literal_value":
-            return self.expr(_named(node)[0])
+            node = node.named_children[0]
+            if node.type == "string_lit":
+                return self._string(node)
         value = self.source(node)
         if node.type == "numeric_lit":
             cls = IntLit if value.isdigit() else FloatLit
@@ -705,7 +733,11 @@ class _Builder:
         return self._identifier(_named(node)[0])
 
     def _string(self, node: Any) -> String:
-        return String(self._template_parts(node), self.pos(node))
+        position = self.pos(node)
+        if node.type == "string_lit":  # no interpolation: the text between the quotes
+            start, end = node.start_byte + 1, node.end_byte - 1
+            return String(self._template_text(start, end, position), position)
+        return String(self._template_parts(node), position)
 
     def _template_parts(self, node: Any) -> list[Any]:
         """The parts of a quoted template. Literal text is taken from the source between the
@@ -733,7 +765,7 @@ class _Builder:
             return self._interpolation(node)
         return self._directive(_named(node)[0])
 
-    def _template_text(self, start: int, end: int, position: Node) -> list[TemplateText]:
+    def _template_text(self, start: int, end: int, position: Pos) -> list[TemplateText]:
         """Literal template text as written (escapes unresolved), ``$${`` and ``%%{`` apart."""
         if end <= start:
             return []
@@ -857,17 +889,12 @@ class _Builder:
             raise _Broken(node)
         operator = children[split]
         self.depth += 1
-        try:
-            left, right = (
-                self._term(node, children[:split]),
-                self._term(node, children[split + 1 :]),
-            )
-        finally:
-            self.depth -= 1
+        left, right = self._term(node, children[:split]), self._term(node, children[split + 1 :])
+        self.depth -= 1
         term = BinaryTerm(
             Token(self.source(operator), self.pos(operator)),
             right,
-            self._between(self.pos(operator), right),
+            (self.pos(operator)[0], right.end, self.newlines),
         )
         return BinaryOp(left, term, self.pos(node))
 
@@ -876,10 +903,8 @@ class _Builder:
         if len(children) < 2:
             raise _Broken(node)
         self.depth += 1
-        try:
-            operand = self._term(node, children[1:])
-        finally:
-            self.depth -= 1
+        operand = self._term(node, children[1:])
+        self.depth -= 1
         return UnaryOp(self.source(children[0]), operand, self.pos(node))
 
     def _for(self, node: Any) -> ForTuple:
