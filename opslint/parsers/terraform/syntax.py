@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 import re
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -460,12 +460,17 @@ def _parser() -> Any:
 
 
 _EXPONENT = re.compile(rb"[eE][+-]?[0-9]")
+MAX_EXPONENT_PASSES = 8
 _NEWLINE = re.compile("\n")
 _TEMPLATE_ESCAPE = re.compile(r"\$\$\{|%%\{")
 
 
 class _TooDeep(Exception):
-    pass
+    """An expression nested deeper than MAX_DEPTH, at ``line``."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 
 
 def parse(path: str, text: str) -> Document:
@@ -485,13 +490,53 @@ def parse(path: str, text: str) -> Document:
 def _parse(path: str, text: str) -> Document:
     data = text.encode("utf-8", "surrogatepass")
     tree = _parser().parse(data)
+    for _ in range(MAX_EXPONENT_PASSES):  # error recovery may hide some numbers at first
+        fixed = _fix_exponents(tree.root_node, data) if tree.root_node.has_error else None
+        if fixed is None:
+            break
+        data = fixed
+        text = data.decode("utf-8", "surrogatepass")
+        tree = _parser().parse(data)
+    builder = _Builder(path, text, data)
     if tree.root_node.has_error:
-        fixed = _fix_exponents(tree.root_node, data)
-        if fixed is not None:
-            data = fixed
-            text = data.decode("utf-8", "surrogatepass")
-            tree = _parser().parse(data)
-    return _Builder(path, text, data).document(tree.root_node)
+        tree = _resynchronise(tree, data, builder)
+    return builder.document(tree.root_node)
+
+
+_BLOCK_START = re.compile(
+    rb"^(?:resource|data|module|variable|output|locals|provider|terraform|moved|import"
+    rb"|check|removed)\b",
+    re.M,
+)
+_NOT_NEWLINE = re.compile(rb"[^\n]")
+MAX_RESYNCS = 50
+
+
+def _resynchronise(tree: Any, data: bytes, builder: _Builder) -> Any:
+    """Keep a syntax error from swallowing the blocks after it.
+
+    tree-sitter's recovery sometimes extends a broken block to the end of the file (a stray
+    ``=`` read as the start of a heredoc, say). The region from the block that holds the
+    first error up to the next top-level block keyword at the start of a line is reported
+    as that error and blanked (newlines kept, so every line and byte offset stays put), and
+    the text is parsed again, until no such region is left.
+    """
+    starts = [match.start() for match in _BLOCK_START.finditer(data)]
+    source = data
+    for _ in range(MAX_RESYNCS):
+        if not tree.root_node.has_error:
+            break
+        culprit = _first_error(tree.root_node)
+        following = bisect_right(starts, culprit.start_byte)
+        if following >= len(starts):
+            break  # broken up to the end of the file: the final tree reports it
+        begin = starts[following - 1] if following else 0
+        end = starts[following]
+        builder.report(culprit)
+        blank = _NOT_NEWLINE.sub(b" ", source[begin:end])
+        source = source[:begin] + blank + source[end:]
+        tree = _parser().parse(source)
+    return tree
 
 
 def _fix_exponents(root: Any, data: bytes) -> bytes | None:
@@ -584,26 +629,30 @@ class _Builder:
         return Document(Body(items, self.pos(root)), self.text, self.diagnostics)
 
     def _body_items(self, body: Any, *, top: bool = False) -> list[Any]:
+        """The attributes and blocks of a body. Inside a block, any problem abandons the
+        top-level item; at the top, it becomes that item's diagnostic."""
         items: list[Any] = []
         for child in _named(body):
             kind = child.type
             if kind == "comment":
                 continue
-            if child.has_error or kind not in ("attribute", "block"):
-                if not top:
+            broken = child.has_error or kind not in ("attribute", "block")
+            if not top:
+                if broken:
                     raise _Broken(child)
+                items.append(self._attribute(child) if kind == "attribute" else self._block(child))
+                continue
+            if broken:
                 self._error(child)
                 continue
-            if top:
-                self.depth = 0
+            self.depth = 0
             try:
                 items.append(self._attribute(child) if kind == "attribute" else self._block(child))
-            except _Broken as broken:
-                self._error(broken.node)
-            except _TooDeep:
-                line = child.start_point[0] + 1
+            except _Broken as problem:
+                self._error(problem.node)
+            except _TooDeep as deep:
                 message = "cannot parse: expressions are nested too deeply"
-                self.diagnostics.append(Diagnostic(self.path, message, line))
+                self.diagnostics.append(Diagnostic(self.path, message, deep.line))
         return items
 
     def _error(self, node: Any) -> None:
@@ -615,7 +664,10 @@ class _Builder:
             message = "invalid HCL: not closed before the end of the file"
             self.diagnostics.append(Diagnostic(self.path, message, line))
             return
-        culprit = _first_error(node)
+        self.report(_first_error(node))
+
+    def report(self, culprit: Any) -> None:
+        """A diagnostic at an ERROR or MISSING node: what was found there."""
         line, start = culprit.start_point[0] + 1, self.pos(culprit)[0]
         column = start - self.text.rfind("\n", 0, start)
         shown = self.text[start : start + 80].split(None, 1)
@@ -653,7 +705,7 @@ class _Builder:
             raise _Broken(node)
         self.depth += 1  # an exception abandons the top-level item, which resets depth
         if self.depth > MAX_DEPTH:
-            raise _TooDeep
+            raise _TooDeep(node.start_point[0] + 1)
         result = handler(node)
         self.depth -= 1
         return result
