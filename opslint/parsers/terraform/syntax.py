@@ -612,7 +612,9 @@ class _Builder:
         return chars[node.start_byte], chars[node.end_byte], self.newlines
 
     def source(self, node: Any) -> str:
-        return bytes(node.text).decode("utf-8", "surrogatepass")
+        if self.chars is None:  # ASCII: byte offsets are character offsets
+            return self.text[node.start_byte : node.end_byte]
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
 
     # -- the file and its top-level items
 
@@ -621,7 +623,7 @@ class _Builder:
         if root.type != "config_file":
             self._error(root)
             return Document(Body(items, self.pos(root)), self.text, self.diagnostics)
-        for child in _named(root):
+        for child in root.named_children:
             if child.type == "body":
                 items.extend(self._body_items(child, top=True))
             elif child.type != "comment":
@@ -632,7 +634,7 @@ class _Builder:
         """The attributes and blocks of a body. Inside a block, any problem abandons the
         top-level item; at the top, it becomes that item's diagnostic."""
         items: list[Any] = []
-        for child in _named(body):
+        for child in body.named_children:
             kind = child.type
             if kind == "comment":
                 continue
@@ -676,14 +678,14 @@ class _Builder:
         self.diagnostics.append(Diagnostic(self.path, message, line))
 
     def _attribute(self, node: Any) -> Attribute:
-        named = _named(node)
+        named = node.named_children
         identifier = self._identifier(named[0])
         return Attribute(identifier, self.expr(named[1]), self.pos(node))
 
     def _block(self, node: Any) -> Block:
         labels: list[Any] = []
         body: Body | None = None
-        for child in _named(node):
+        for child in node.named_children:
             kind = child.type
             if kind == "identifier":
                 labels.append(self._identifier(child))
@@ -695,7 +697,13 @@ class _Builder:
         return Block(labels, body or Body([], position), position)
 
     def _identifier(self, node: Any) -> Identifier:
-        return Identifier(self.source(node), self.pos(node))
+        start, end = node.start_byte, node.end_byte
+        chars = self.chars
+        if chars is None:
+            return Identifier(self.text[start:end], (start, end, self.newlines))
+        return Identifier(
+            self.text[chars[start] : chars[end]], (chars[start], chars[end], self.newlines)
+        )
 
     # -- expressions
 
@@ -711,9 +719,11 @@ class _Builder:
         return result
 
     def _only_child(self, node: Any) -> Any:
-        return self.expr(_named(node)[0])
+        return self.expr(node.named_children[0])
 
     def _expression(self, node: Any) -> Any:
+        if node.child_count == 1:  # the common case: one term, no traversal
+            return self.expr(node.children[0])
         return self._term(node, [c for c in node.children if c.type != "comment"])
 
     def _term(self, owner: Any, children: list[Any]) -> Any:
@@ -744,30 +754,30 @@ class _Builder:
         if kind == "get_attr":
             return GetAttrExpr(term, self._get_attr(step), position)
         if kind == "index":
-            return IndexExpr(term, self._index(_named(step)[0]), position)
+            return IndexExpr(term, self._index(step.named_children[0]), position)
         if kind == "splat":
-            splat = _named(step)[0]
-            steps = [self._splat_step(s) for s in _named(splat) if s.type != "comment"]
+            splat = step.named_children[0]
+            steps = [self._splat_step(s) for s in splat.named_children if s.type != "comment"]
             cls = FullSplatExpr if splat.type == "full_splat" else AttrSplatExpr
             return cls(term, Splat(steps, self.pos(splat)), position)
         raise _Broken(step)
 
     def _get_attr(self, node: Any) -> GetAttr:
-        return GetAttr(self._identifier(_named(node)[0]), self.pos(node))
+        return GetAttr(self._identifier(node.named_children[0]), self.pos(node))
 
     def _index(self, node: Any) -> Any:
         if node.type == "legacy_index":
             digits = self.source(node).lstrip(".").strip()
             return ShortIndex(Token(digits, self.pos(node)), self.pos(node))
         if node.type == "new_index":
-            return SqbIndex(self.expr(_named(node)[0]), self.pos(node))
+            return SqbIndex(self.expr(node.named_children[0]), self.pos(node))
         raise _Broken(node)
 
     def _splat_step(self, node: Any) -> Any:
         if node.type == "get_attr":
             return self._get_attr(node)
         if node.type == "index":
-            return self._index(_named(node)[0])
+            return self._index(node.named_children[0])
         raise _Broken(node)
 
     def _literal(self, node: Any) -> Any:
@@ -782,7 +792,7 @@ class _Builder:
         return LiteralValue(value, self.pos(node))
 
     def _variable(self, node: Any) -> Identifier:
-        return self._identifier(_named(node)[0])
+        return self._identifier(node.named_children[0])
 
     def _string(self, node: Any) -> String:
         position = self.pos(node)
@@ -815,7 +825,7 @@ class _Builder:
     def _template_part(self, node: Any) -> Any:
         if node.type == "template_interpolation":
             return self._interpolation(node)
-        return self._directive(_named(node)[0])
+        return self._directive(node.named_children[0])
 
     def _template_text(self, start: int, end: int, position: Pos) -> list[TemplateText]:
         """Literal template text as written (escapes unresolved), ``$${`` and ``%%{`` apart."""
@@ -836,7 +846,7 @@ class _Builder:
         return parts
 
     def _interpolation(self, node: Any) -> Interpolation:
-        inner = [c for c in _named(node) if c.type not in _MARKERS]
+        inner = [c for c in node.named_children if c.type not in _MARKERS]
         if len(inner) != 1:
             raise _Broken(node)
         return Interpolation(self.expr(inner[0]), self.pos(node))
@@ -851,7 +861,9 @@ class _Builder:
             if kind == "template_if_intro":
                 children.append(TemplateIfStart(self._clause_expr(child), self.pos(child)))
             elif kind == "template_for_start":
-                names = [self._identifier(c) for c in _named(child) if c.type == "identifier"]
+                names = [
+                    self._identifier(c) for c in child.named_children if c.type == "identifier"
+                ]
                 key = names[0] if len(names) > 1 else None
                 children.append(
                     TemplateForStart(names[-1], key, self._clause_expr(child), self.pos(child))
@@ -868,24 +880,24 @@ class _Builder:
         return Directive(children, position)
 
     def _clause_expr(self, node: Any) -> Any:
-        expressions = [c for c in _named(node) if c.type == "expression"]
+        expressions = [c for c in node.named_children if c.type == "expression"]
         if not expressions:
             raise _Broken(node)
         return self.expr(expressions[-1])
 
     def _heredoc(self, node: Any) -> Heredoc:
         position = self.pos(node)
-        start = _named(node)[0]
+        start = node.named_children[0]
         cls = HeredocTrim if self.source(start).strip() == "<<-" else Heredoc
         return cls(Token(self.source(node) + "\n", position), position)
 
     def _tuple(self, node: Any) -> Tuple:
-        elements = [self.expr(c) for c in _named(node) if c.type not in _BRACKETS]
+        elements = [self.expr(c) for c in node.named_children if c.type not in _BRACKETS]
         return Tuple(elements, self.pos(node))
 
     def _object(self, node: Any) -> Object:
         elements: list[ObjectElem] = []
-        for child in _named(node):
+        for child in node.named_children:
             if child.type == "object_elem":
                 key_node = child.child_by_field_name("key")
                 value_node = child.child_by_field_name("val")
@@ -902,7 +914,7 @@ class _Builder:
         """An object key: a bare name or a literal is written literally; anything else (in
         parentheses or not) is an expression."""
         position = self.pos(node)
-        children = _named(node) if node.type == "expression" else [node]
+        children = node.named_children if node.type == "expression" else [node]
         if len(node.children) == 1 and children[0].type == "variable_expr":
             return ObjectKey(self._variable(children[0]), position)
         value = self.expr(node)
@@ -913,13 +925,13 @@ class _Builder:
         return ObjectKeyExpression(value, position)
 
     def _function(self, node: Any) -> FunctionCall:
-        named = _named(node)
+        named = node.named_children
         name, position = named[0], self.pos(named[0])
         identifiers = [Identifier(part, position) for part in self.source(name).split("::")]
         arguments: Arguments | None = None
         for child in named[1:]:
             if child.type == "function_arguments":
-                args = _named(child)
+                args = child.named_children
                 values = [self.expr(a) for a in args if a.type not in ("ellipsis", "comment")]
                 ellipsis = any(a.type == "ellipsis" for a in args)
                 arguments = Arguments(values, ellipsis, self.pos(child))
@@ -928,7 +940,7 @@ class _Builder:
         )
 
     def _conditional(self, node: Any) -> Conditional:
-        parts = [c for c in _named(node) if c.type != "comment"]
+        parts = [c for c in node.named_children if c.type != "comment"]
         if len(parts) != 3:
             raise _Broken(node)
         condition, yes, no = (self.expr(p) for p in parts)
@@ -963,10 +975,12 @@ class _Builder:
         intro: ForIntro | None = None
         expressions: list[Any] = []
         condition: ForCondition | None = None
-        for child in _named(node):
+        for child in node.named_children:
             kind = child.type
             if kind == "for_intro":
-                names = [self._identifier(c) for c in _named(child) if c.type == "identifier"]
+                names = [
+                    self._identifier(c) for c in child.named_children if c.type == "identifier"
+                ]
                 iterable = self._clause_expr(child)
                 second = names[1] if len(names) > 1 else None
                 intro = ForIntro(names[0], second, iterable, self.pos(child))
@@ -1000,10 +1014,6 @@ _MARKERS = frozenset(
     }
 )
 _BRACKETS = frozenset({"tuple_start", "tuple_end", "object_start", "object_end", "comment"})
-
-
-def _named(node: Any) -> list[Any]:
-    return node.named_children  # type: ignore[no-any-return]
 
 
 def _first_error(node: Any) -> Any:
