@@ -123,7 +123,7 @@ class _ModuleParser:
 
     def __init__(self, directory: str, hcl: Hcl) -> None:
         self.directory = directory
-        self.h: Any = hcl  # IR classes: Any, so isinstance() does not narrow to hcl2 types
+        self.h: Any = hcl  # node classes: Any, so isinstance() does not narrow node types
         self.diagnostics: list[Diagnostic] = []
         self.ev = Evaluator(hcl, self.diagnostics)
         self.bodies = BodyEvaluator(hcl, self.ev)

@@ -97,9 +97,6 @@ class TemplateText(Token):
         super().__init__(value, pos)
         self.kind = kind
 
-    def lark_name(self) -> str:
-        return self.kind
-
 
 class Body(Node):
     __slots__ = ("children",)
