@@ -278,7 +278,7 @@ def test_hostile_tf_json_is_a_parse_error_at_its_line(
     assert _diagnostics(unit) == [("bad.tf.json", line, message)]
 
 
-def test_hostile_tf_json_keeps_the_findings_of_the_module(
+def test_hostile_files_keep_the_findings_of_the_module(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     module = tmp_path / "m"
@@ -287,12 +287,14 @@ def test_hostile_tf_json_keeps_the_findings_of_the_module(
     deep = '{"resource":\n' + "[" * 10_000 + "]" * 10_000 + "}\n"
     (module / "deep.tf.json").write_text(deep, encoding="utf-8")
     (module / "main.tf").write_text(LOG_GROUP.format(name="kept"), encoding="utf-8")
+    (module / "zero.tf").write_bytes(b"\0" * 4_000_000)  # what /dev/zero gives
     code, findings = _check(capsys, module)
     assert code == 1
     assert [(f["rule_id"], Path(str(f["path"])).name, f["line"]) for f in findings] == [
         ("opslint/parse-error", "bomb.tf.json", 1),
         ("opslint/parse-error", "deep.tf.json", 2),
         (RETENTION, "main.tf", 1),
+        ("opslint/parse-error", "zero.tf", 1),
     ]
 
 
