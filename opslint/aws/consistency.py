@@ -56,17 +56,19 @@ class Adoption:
         or always when ``required``."""
         return self.lacking if (required or self.adopted) else []
 
-    def statement(self, noun: str, verb: str = "carry", verb_one: str = "carries") -> str:
-        """``3 of 4 data stores in this module carry `data-classification```, or the
-        required-mode wording when nothing carries it."""
+    def statement(
+        self, noun: str, what: str = "", verb: str = "carry", verb_one: str = "carries"
+    ) -> str:
+        """``3 of 4 data stores in this module carry `data-classification```: the most
+        common spelling, or ``what`` when the carriers name none."""
         where = unit_noun(self.unit)
         total = len(self.evidence)
         if not self.adopted:
             return f"none of the {total} {noun} in this {where} {verb} one"
-        carried = self.spelling("")
+        carried = f"`{self.spelling('')}`" if self.spelling("") else what
         count = len(self.carrying)
         said = verb_one if count == 1 else verb
-        return f"{count} of {total} {noun} in this {where} {said} `{carried}`"
+        return f"{count} of {total} {noun} in this {where} {said} {carried}"
 
 
 def adoption(

@@ -148,3 +148,23 @@ def nested_tag_keys(value: Any, path: str) -> frozenset[str] | None:
     if not isinstance(value, dict):
         return None
     return nested_tag_keys(value.get(head, ABSENT), rest)
+
+
+def tag_map(value: Any) -> dict[str, Any] | None:
+    """A written tag value as key → value: a map (Terraform, SAM, map-typed CloudFormation
+    tags) or a list of ``Key``/``Value`` entries; None when any key cannot be read."""
+    if value is ABSENT or value is None:
+        return {}
+    if isinstance(value, dict):
+        if any(not isinstance(k, str) or "${" in k for k in value):
+            return None
+        return dict(value)
+    if isinstance(value, list):
+        out: dict[str, Any] = {}
+        for item in value:
+            key = item.get("Key") if isinstance(item, dict) else None
+            if not isinstance(key, str) or "${" in key:
+                return None
+            out.setdefault(key, item.get("Value", ABSENT))
+        return out
+    return None

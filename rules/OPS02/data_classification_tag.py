@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from opslint.aws.consistency import Evidence, adoption
+from opslint.aws.tagging import tag_map
 from opslint.model import (
     ABSENT,
-    Choice,
     Reference,
     Resource,
     Severity,
     Unit,
-    Unknown,
     as_list,
     lookup,
 )
@@ -87,28 +86,6 @@ Tags = dict[str, Any] | None
 """Tag key → value; None when the tags cannot be read."""
 
 
-def read_tags(value: Any) -> Tags:
-    """A tag map (Terraform, SAM, map-typed CloudFormation tags) or ``Key``/``Value`` list as
-    key → value; None when any part is unresolved."""
-    if value is ABSENT or value is None:
-        return {}
-    if isinstance(value, (Unknown, Reference, Choice)):
-        return None
-    if isinstance(value, dict):
-        if any(not isinstance(k, str) or "${" in k for k in value):
-            return None
-        return dict(value)
-    if isinstance(value, list):
-        out: dict[str, Any] = {}
-        for item in value:
-            key = item.get("Key") if isinstance(item, dict) else None
-            if not isinstance(key, str) or "${" in key:
-                return None
-            out[key] = item.get("Value", ABSENT)
-        return out
-    return None
-
-
 def _merge(*parts: Tags) -> Tags:
     out: dict[str, Any] = {}
     for part in parts:
@@ -133,7 +110,7 @@ def provider_default_tags(unit: Unit, resource: Resource) -> Tags:
         settings = unit.settings
         is_root = settings is not None and (settings.backend is not None or settings.cloud)
         return {} if alias == "" and is_root else None
-    return _merge(*(read_tags(lookup(p.attributes, "default_tags.tags")) for p in configs))
+    return _merge(*(tag_map(lookup(p.attributes, "default_tags.tags")) for p in configs))
 
 
 def _dynamodb_tags(unit: Unit) -> dict[str, Tags]:
@@ -324,7 +301,7 @@ class DataClassificationTag(Rule):
     def _tags(unit: Unit, resource: Resource, added: dict[str, Tags]) -> Tags:
         if resource.framework == "terraform":
             return _merge(
-                read_tags(resource.get("tags")),
+                tag_map(resource.get("tags")),
                 provider_default_tags(unit, resource),
                 added.get(resource.name, {}),
             )
@@ -332,9 +309,9 @@ class DataClassificationTag(Rule):
         head, _, rest = path.partition("/")
         value = resource.get(head)
         if not rest:
-            return read_tags(value)
+            return tag_map(value)
         if value is ABSENT:
             return {}
         if not isinstance(value, list):
             return None
-        return _merge(*(read_tags(lookup(item, "Tags")) for item in as_list(value)))
+        return _merge(*(tag_map(lookup(item, "Tags")) for item in as_list(value)))
