@@ -105,9 +105,9 @@ class LambdaLogGroupManaged(Rule):
         ),
         unknown=(
             "A log group whose name opslint cannot resolve (a variable, a module output) may "
-            "be the function's: no function of that unit is reported. Module calls and "
-            "nested stacks may create the log group: functions of a unit that has them are "
-            "not reported."
+            "be the function's: no function of that unit is reported. A module call or "
+            "nested stack that is given the function may create its log group: that function "
+            "is not reported."
         ),
         cautions=(
             "Log groups created in another stack or module by a literal name opslint cannot "
@@ -151,13 +151,20 @@ class LambdaLogGroupManaged(Rule):
         functions = [r for r in unit.resources if r.type in types and r.kind == "resource"]
         if not functions:
             return
-        if any(r.kind == "module" or r.type in NESTED_TYPES for r in unit.resources):
-            return
+        # Module calls and nested stacks given a function may create its log group.
+        delegated = {
+            name
+            for r in unit.resources
+            if r.kind == "module" or r.type in NESTED_TYPES
+            for name in r.references
+        }
         groups = _LogGroups(unit)
         if groups.opaque:
             return
         name_field, config_field, _ = FIELDS[unit.framework]
         for function in functions:
+            if function.name in delegated:
+                continue
             if any(r.type in EDGE_TYPES for r in unit.referrers(function)):
                 continue
             configured = _configured(unit, function.get(config_field))

@@ -23,7 +23,7 @@ _META = r"\b(?:oxsecurity/megalinter|(?:github|super-linter)/super-linter)\b"
 _SCANNERS = r"\b(?:checkov|trivy|kics|opslint)\b"
 LINTERS: dict[str, tuple[re.Pattern[str], ...]] = {
     "terraform": (
-        re.compile(rf"\b{_TF}\s+fmt\b[^\n]*\s-check\b"),
+        re.compile(rf"\b{_TF}['\"]?\s+fmt\b"),
         re.compile(r"\b(?:tflint|tfsec|terrascan)\b"),
         re.compile(r"\bterraform_(?:fmt|fmt_py|tflint|checkov|trivy|tfsec)\b"),
         re.compile(r"\bdflook/(?:terraform|tofu)-fmt-check\b"),
@@ -57,7 +57,8 @@ class IacLinted(Rule):
         what=(
             "For each IaC flavour that a CI definition validates (see "
             "OPS05-BP02/iac-validated-in-ci), checks that something also lints or formats "
-            "it before merge: `terraform fmt -check`, `tflint`, `tfsec`, `terrascan`, the "
+            "it before merge: `terraform fmt` (with `-check`, or followed by a diff check), "
+            "`tflint`, `tfsec`, `terrascan`, the "
             "pre-commit-terraform hooks (`terraform_fmt`, `terraform_tflint`, "
             "`terraform_checkov`, ...) or `dflook/terraform-fmt-check` for Terraform; "
             "`cfn-lint`, `sam validate --lint`, `cfn-guard` or `cfn_nag` for CloudFormation "
