@@ -98,7 +98,7 @@ def _testcase(suite: ET.Element, rule_id: str, unit: str, findings: list[Finding
 
 
 def _describe(finding: Finding) -> str:
-    return f"{finding.message} [{finding.resource}]" if finding.resource else finding.message
+    return f"{finding.message} [{finding.resource_label}]" if finding.resource else finding.message
 
 
 def _count(element: ET.Element) -> None:

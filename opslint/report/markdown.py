@@ -252,7 +252,7 @@ def _heading(key: str, practice: PracticeResult | None, findings: int) -> str:
 
 
 def _row(finding: Finding, base: str | None) -> str:
-    resource = code(finding.resource) if finding.resource else "—"
+    resource = code(finding.resource_label) if finding.resource else "—"
     return (
         f"| {location(finding, base)} | {SEVERITIES[finding.severity]} | {code(finding.rule_id)} | "
         f"{resource} | {inline(finding.message)} |"
