@@ -10,7 +10,8 @@ from opslint.aws.alarms import NESTED_TYPES
 from opslint.model import ABSENT, Reference, Resource, Severity, Unit, Unknown, alternatives
 from opslint.rule import Context, Docs, Example, Rule, Violation
 
-LOG_GROUP_TYPES = ("aws_cloudwatch_log_group", "AWS::Logs::LogGroup")
+# The CDK's `logRetention` creates the function's log group through a custom resource.
+LOG_GROUP_TYPES = ("aws_cloudwatch_log_group", "AWS::Logs::LogGroup", "Custom::LogRetention")
 EDGE_TYPES = ("aws_cloudfront_distribution", "AWS::CloudFront::Distribution")
 FIELDS = {
     # framework: (function name, logging config log group, log group name)
@@ -87,7 +88,8 @@ class LambdaLogGroupManaged(Rule):
             "`!Ref FunctionLogGroup`, or a literal name), or a log group of the unit is named "
             "`/aws/lambda/<function name>` — a literal, "
             "`/aws/lambda/${aws_lambda_function.x.function_name}` or "
-            "`!Sub /aws/lambda/${Function}`. SAM functions (and `Globals.Function."
+            "`!Sub /aws/lambda/${Function}` (the CDK's `Custom::LogRetention` counts). SAM "
+            "functions (and `Globals.Function."
             "LoggingConfig`) are included. Functions used by CloudFront (Lambda@Edge) are "
             "not judged: their logs go to each edge region."
         ),
