@@ -9,15 +9,8 @@ from typing import Any
 
 from opslint.aws.consistency import Evidence, adoption
 from opslint.aws.tagging import tag_map
-from opslint.model import (
-    ABSENT,
-    Reference,
-    Resource,
-    Severity,
-    Unit,
-    as_list,
-    lookup,
-)
+from opslint.coerce import as_list
+from opslint.model import ABSENT, Reference, Resource, Severity, Unit, lookup
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation
 
 TERRAFORM_STORES = (

@@ -3,7 +3,8 @@
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.model import ABSENT, Resource, Severity, Unit, Unknown, alternatives, as_list
+from opslint.coerce import as_list
+from opslint.model import ABSENT, Resource, Severity, Unit, Unknown, alternatives
 from opslint.rule import Context, Docs, Example, Rule, Violation
 
 SETTING = "containerInsights"

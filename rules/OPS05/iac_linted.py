@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from opslint.aws.pipelines import (
+from opslint.model import Repository, Severity
+from opslint.repo.pipelines import (
     _REMOTE_WORKFLOW,
     FLAVOUR_NAMES,
     SKIP_IAC,
@@ -15,7 +16,6 @@ from opslint.aws.pipelines import (
     judged_units,
     validated_flavours,
 )
-from opslint.model import Repository, Severity
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 _TF = r"(?:terraform|tofu)"

@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.aws.pipelines import DEPLOYERS, SKIP_IAC
 from opslint.discover import Excluder
 from opslint.model import Repository, Severity
+from opslint.repo.pipelines import DEPLOYERS, SKIP_IAC
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 DESTROYERS = re.compile(

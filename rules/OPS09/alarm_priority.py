@@ -9,7 +9,7 @@ from typing import Any
 from opslint.aws import alarms
 from opslint.aws.consistency import Evidence, adoption
 from opslint.aws.dead_letters import literal_name
-from opslint.aws.tagging import tag_map
+from opslint.aws.tagging import tag_map, tags_of
 from opslint.model import Reference, Resource, Severity, Unit, Unknown, alternatives
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation
 
@@ -196,6 +196,6 @@ class AlarmPriority(Rule):
                     evidence.resource,
                     f"Alarm `{evidence.resource.name}` has priority `{value}`, which is not "
                     f"one of {', '.join(f'`{v}`' for v in ctx.option('allowed_values'))}",
-                    alarms.tag_path(evidence.resource, evidence.spelling),
+                    tags_of(evidence.resource).path(evidence.spelling),
                     key="value",
                 )

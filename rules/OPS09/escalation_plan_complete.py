@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.model import ABSENT, Reference, Resource, Severity, Unit, Unknown, as_list
+from opslint.coerce import as_list
+from opslint.model import ABSENT, Reference, Resource, Severity, Unit, Unknown
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation
 
 CONTACT_TYPES = ("aws_ssmcontacts_contact", "AWS::SSMContacts::Contact")
