@@ -202,6 +202,7 @@ class DataClassificationTag(Rule):
                     'resource "aws_s3_bucket" "exports" {\n  bucket = "exports"\n'
                     '  tags   = { data-classification = "internal" }\n}'
                 ),
+                given={"main.tf": 'provider "aws" {\n  region = "eu-west-1"\n}\n'},
             ),
             Example(
                 "cloudformation",

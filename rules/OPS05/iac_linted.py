@@ -101,6 +101,8 @@ class IacLinted(Rule):
                     "      - uses: terraform-linters/setup-tflint@v4\n"
                     "      - run: tflint --recursive"
                 ),
+                syntax="github-workflow",
+                given={"main.tf": 'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}\n'},
             ),
             Example(
                 "cloudformation",
@@ -108,6 +110,8 @@ class IacLinted(Rule):
                 passing=(
                     "# buildspec.yml\nphases:\n  build:\n    commands:\n      - sam validate --lint"
                 ),
+                syntax="buildspec",
+                given={"template.yaml": "Resources:\n  Alerts:\n    Type: AWS::SNS::Topic\n"},
             ),
         ),
     )

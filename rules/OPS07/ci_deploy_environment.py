@@ -120,16 +120,22 @@ class CiDeployEnvironment(Rule):
                     "    environment: production\n    steps:\n"
                     "      - run: terraform apply -auto-approve"
                 ),
+                syntax="github-workflow",
             ),
             Example(
-                "cloudformation",
+                "sam",
                 failing=(
-                    "# .gitlab-ci.yml\ndeploy:\n  script:\n    - sam deploy --no-confirm-changeset"
+                    "# .github/workflows/deploy.yml\non:\n  push:\n    branches: [main]\n"
+                    "jobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n"
+                    "      - run: sam deploy --no-confirm-changeset"
                 ),
                 passing=(
-                    "# .gitlab-ci.yml\ndeploy:\n  environment: production\n  script:\n"
-                    "    - sam deploy --no-confirm-changeset"
+                    "# .github/workflows/deploy.yml\non:\n  push:\n    branches: [main]\n"
+                    "jobs:\n  deploy:\n    runs-on: ubuntu-latest\n"
+                    "    environment:\n      name: production\n    steps:\n"
+                    "      - run: sam deploy --no-confirm-changeset"
                 ),
+                syntax="github-workflow",
             ),
         ),
     )

@@ -102,27 +102,35 @@ class AlarmPriority(Rule):
             Example(
                 "terraform",
                 failing=(
-                    'resource "aws_cloudwatch_metric_alarm" "errors" {\n  # ...\n'
-                    '  tags = { severity = "sev2" }\n}\n\n'
-                    'resource "aws_cloudwatch_metric_alarm" "latency" {\n  # ...\n}'
+                    'resource "aws_cloudwatch_metric_alarm" "errors" {\n'
+                    '  alarm_name    = "api-errors"\n'
+                    "  alarm_actions = [aws_sns_topic.oncall.arn]\n"
+                    '  tags          = { severity = "sev2" }\n  # ...\n}\n\n'
+                    'resource "aws_cloudwatch_metric_alarm" "latency" {\n'
+                    '  alarm_name    = "api-latency"\n'
+                    "  alarm_actions = [aws_sns_topic.oncall.arn]\n  # ...\n}"
                 ),
                 passing=(
-                    'resource "aws_cloudwatch_metric_alarm" "latency" {\n  # ...\n'
-                    '  tags = { severity = "sev3" }\n}'
+                    'resource "aws_cloudwatch_metric_alarm" "latency" {\n'
+                    '  alarm_name    = "api-latency"\n'
+                    "  alarm_actions = [aws_sns_topic.oncall.arn]\n"
+                    '  tags          = { severity = "sev3" }\n  # ...\n}'
                 ),
+                given={"main.tf": 'resource "aws_sns_topic" "oncall" {\n  name = "oncall"\n}\n'},
             ),
             Example(
                 "cloudformation",
                 failing=(
                     "Errors:\n  Type: AWS::CloudWatch::Alarm\n  Properties:\n"
-                    "    AlarmName: api-errors-sev2\n    # ...\n"
+                    "    AlarmName: api-errors-sev2\n    AlarmActions: [!Ref OnCall]\n"
                     "Latency:\n  Type: AWS::CloudWatch::Alarm\n  Properties:\n"
-                    "    AlarmName: api-latency\n    # ..."
+                    "    AlarmName: api-latency\n    AlarmActions: [!Ref OnCall]"
                 ),
                 passing=(
                     "Latency:\n  Type: AWS::CloudWatch::Alarm\n  Properties:\n"
-                    "    AlarmName: api-latency-sev3\n    # ..."
+                    "    AlarmName: api-latency-sev3\n    AlarmActions: [!Ref OnCall]"
                 ),
+                given={"template.yaml": "OnCall:\n  Type: AWS::SNS::Topic\n"},
             ),
         ),
     )

@@ -24,6 +24,23 @@ PROCESS_TYPES = (
 )
 
 
+TF_GIVEN = (
+    'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}\n\n'
+    'resource "aws_cloudwatch_metric_alarm" "errors" {\n'
+    '  alarm_name          = "api-errors"\n  namespace           = "AWS/Lambda"\n'
+    '  metric_name         = "Errors"\n  statistic           = "Sum"\n'
+    "  period              = 60\n  evaluation_periods  = 1\n  threshold           = 1\n"
+    '  comparison_operator = "GreaterThanOrEqualToThreshold"\n'
+    "  alarm_actions       = [aws_sns_topic.alerts.arn]\n}\n"
+)
+CFN_GIVEN = (
+    "Errors:\n  Type: AWS::CloudWatch::Alarm\n  Properties:\n    Namespace: AWS/Lambda\n"
+    "    MetricName: Errors\n    Statistic: Sum\n    Period: 60\n    EvaluationPeriods: 1\n"
+    "    Threshold: 1\n    ComparisonOperator: GreaterThanOrEqualToThreshold\n"
+    "    AlarmActions: [!Ref Alerts]\n"
+)
+
+
 def _protocols(unit: Unit) -> list[Any]:
     """The protocol of every subscription visible in the unit."""
     found: list[Any] = []
@@ -119,6 +136,7 @@ class AlertsReachIncidentProcess(Rule):
                     '  protocol  = "https"\n'
                     '  endpoint  = "https://events.pagerduty.com/integration/x/enqueue"\n}'
                 ),
+                given={"main.tf": TF_GIVEN},
             ),
             Example(
                 "cloudformation",
@@ -131,6 +149,7 @@ class AlertsReachIncidentProcess(Rule):
                     "      - Protocol: https\n"
                     "        Endpoint: https://events.pagerduty.com/integration/x/enqueue"
                 ),
+                given={"template.yaml": CFN_GIVEN},
             ),
         ),
     )

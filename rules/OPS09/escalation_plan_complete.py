@@ -114,10 +114,16 @@ class EscalationPlanComplete(Rule):
                     '  type  = "ESCALATION"\n}'
                 ),
                 passing=(
+                    'resource "aws_ssmcontacts_contact" "oncall" {\n  alias = "oncall"\n'
+                    '  type  = "ESCALATION"\n}\n\n'
                     'resource "aws_ssmcontacts_plan" "oncall" {\n'
                     "  contact_id = aws_ssmcontacts_contact.oncall.arn\n"
-                    "  stage {\n    duration_in_minutes = 5\n    target { ... }\n  }\n"
-                    "  stage {\n    duration_in_minutes = 10\n    target { ... }\n  }\n}"
+                    "  stage {\n    duration_in_minutes = 5\n    target {\n"
+                    "      contact_target_info {\n        contact_id   = var.first\n"
+                    "        is_essential = true\n      }\n    }\n  }\n"
+                    "  stage {\n    duration_in_minutes = 10\n    target {\n"
+                    "      contact_target_info {\n        contact_id   = var.second\n"
+                    "        is_essential = true\n      }\n    }\n  }\n}"
                 ),
             ),
             Example(
