@@ -289,6 +289,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
                 "related": list(r.related),
                 "severity": r.severity.value,
                 "title": r.title,
+                "enabled_by_default": r.enabled_by_default,
                 "frameworks": list(r.frameworks()),
                 "resource_types": {k: list(v) for k, v in r.resource_types.items()},
                 "options": [
@@ -308,7 +309,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return EXIT_OK
     width = max((len(rule.id) for rule in (*registry, *engine)), default=10)
     for rule in (*registry, *engine):
-        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}\n")
+        off = "" if getattr(rule, "enabled_by_default", True) else " (off by default)"
+        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}{off}\n")
     return EXIT_OK
 
 
@@ -354,8 +356,11 @@ def cmd_practices(args: argparse.Namespace) -> int:
     registry = load_registry(args.rules_dir or ())
     rows = []
     for practice in load_catalog():
-        rules = [r.id for r in registry if practice.id in r.practices()]
-        rows.append((practice, rules))
+        rules = [r.id for r in registry if practice.id in r.practices() and r.enabled_by_default]
+        opt_in = [
+            r.id for r in registry if practice.id in r.practices() and not r.enabled_by_default
+        ]
+        rows.append((practice, rules, opt_in))
     if args.format == "json":
         data = [
             {
@@ -366,18 +371,22 @@ def cmd_practices(args: argparse.Namespace) -> int:
                 "url": p.url,
                 "automated": bool(rules),
                 "rules": rules,
+                "opt_in_rules": opt_in,
             }
-            for p, rules in rows
+            for p, rules, opt_in in rows
         ]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return EXIT_OK
     area = None
-    automated = sum(1 for _, rules in rows if rules)
-    for practice, rules in rows:
+    automated = sum(1 for _, rules, _ in rows if rules)
+    for practice, rules, opt_in in rows:
         if practice.area != area:
             area = practice.area
             sys.stdout.write(f"\n{area}\n")
         mark = "automated by " + ", ".join(rules) if rules else "not automated"
+        if opt_in:
+            mark += ("; " if rules else " (") + "opt-in: " + ", ".join(opt_in)
+            mark += "" if rules else ")"
         sys.stdout.write(f"  {practice.id}  {practice.title}: {mark}\n")
     sys.stdout.write(f"\n{automated} of {len(rows)} practices automated\n")
     return EXIT_OK

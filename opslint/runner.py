@@ -29,6 +29,9 @@ def select_rules(registry: Registry, config: Config) -> list[type[Rule]]:
         settings = config.rules.get(rule.id)
         if settings is not None and settings.enabled is False:
             continue
+        opted_in = (settings is not None and settings.enabled) or rule.id in config.select
+        if not rule.enabled_by_default and not opted_in:
+            continue
         if is_selected(rule.id, config.select, config.ignore):
             chosen.append(rule)
     return chosen
