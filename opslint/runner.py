@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opslint import __version__
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
@@ -27,6 +27,9 @@ from opslint.model import Diagnostic, Finding, Repository, Severity, Unit, finge
 from opslint.registry import Registry
 from opslint.rule import Context, RepositoryContext, Rule, Violation
 from opslint.suppress import apply_suppressions
+
+if TYPE_CHECKING:
+    from opslint.checkov.merge import CheckovSource
 
 ENGINE_SEVERITY = {
     "parse-error": Severity.ERROR,
@@ -523,8 +526,10 @@ def run(
     jobs: int | None = None,
     root: str = ".",
     today: datetime.date | None = None,
+    checkov: CheckovSource | None = None,
 ) -> Result:
-    """The whole pipeline: discover, parse, check, suppress, baseline, aggregate."""
+    """The whole pipeline: discover, parse, check, suppress, baseline, aggregate;
+    ``checkov`` adds checkov's findings (``--checkov``, ``--checkov-report``)."""
     catalog = load_catalog()
     baseline = read_baseline(config.baseline) if config.baseline else None
     found = discover(paths, config.exclude)
@@ -540,6 +545,11 @@ def run(
         findings.extend(more)
         for rule_id, where in repo_applied.items():
             applied.setdefault(rule_id, []).extend(where)
+    external = checkov.collect(paths, found, units, selected, config) if checkov else None
+    if external is not None:
+        findings.extend(external.findings)
+        for rule_id, where in external.applied.items():
+            applied.setdefault(rule_id, []).extend(w for w in where if w not in applied[rule_id])
     for diagnostic in [*found.diagnostics, *(d for u in units for d in u.diagnostics)]:
         findings.append(
             engine_finding(diagnostic.code, diagnostic.path, diagnostic.message, diagnostic.line)
@@ -561,6 +571,8 @@ def run(
         root,
     )
     findings.extend(problems)
+    if external is not None:
+        suppressed.extend(external.suppressed)
     if found.explicit_files is not None:
         findings = [f for f in findings if _about_named_files(f, found.explicit_files)]
         suppressed = [f for f in suppressed if f.path in found.explicit_files]
