@@ -8,7 +8,7 @@ inside its module, the CloudFormation logical ID). Then:
 * a result for a file opslint does not scan (excluded, outside the paths) is dropped;
 * a result whose deciding value opslint cannot resolve either (an unset variable, a module
   output, a condition) is dropped: checkov judges such values as missing, opslint never
-  reports what it cannot know;
+  reports what it cannot know; so is a result on a Terraform resource with ``count = 0``;
 * one resource and check give one finding, however many module callers checkov expanded;
 * a result checkov skipped (``checkov:skip=CKV_...: reason``) is a suppressed finding that
   keeps checkov's reason, like one silenced by ``opslint:ignore``.
@@ -27,7 +27,7 @@ from opslint.checkov.results import CheckovResult
 from opslint.config import Config
 from opslint.discover import Discovery, display_path
 from opslint.model import Finding, Resource, Suppression, Unit, fingerprint, is_known
-from opslint.rule import Rule
+from opslint.rule import Rule, as_number
 
 _MODULE_PREFIX = re.compile(r"^(module\.[^.\[]+(\[[^\]]*\])?\.)+")
 _INSTANCE_KEY = re.compile(r"\[[^\]]*\]$")
@@ -68,6 +68,14 @@ def _evaluated_value_unknown(resource: Resource, keys: Sequence[str]) -> bool:
         if not is_known(resource.get(tuple(steps))):
             return True
     return False
+
+
+def _not_decided(resource: Resource, keys: Sequence[str]) -> bool:
+    """Whether opslint cannot back checkov's failure: a value checkov evaluated is unknown,
+    or the resource is not created at all (``count = 0``)."""
+    if resource.framework == "terraform" and as_number(resource.get_meta("count")) == 0:
+        return True
+    return _evaluated_value_unknown(resource, keys)
 
 
 def _unit_of(path: str, framework: str) -> str:
@@ -127,7 +135,7 @@ def merge_results(
         if (
             result.status == "failed"
             and ours
-            and _evaluated_value_unknown(ours, result.evaluated_keys)
+            and _not_decided(ours, result.evaluated_keys)
         ):
             continue
         finding = _finding(rule, result, path, name, kind, config)
