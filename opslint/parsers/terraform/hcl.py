@@ -15,6 +15,14 @@ class Hcl:
     (``import hcl2`` costs ~60 ms, which a pre-commit run without Terraform should not pay)."""
 
     def __init__(self) -> None:
+        import hcl2.api
+
+        if not hasattr(hcl2.api, "parses"):  # checkov's fork wrote over python-hcl2's files
+            raise RuntimeError(
+                "the hcl2 package is not python-hcl2 8 (checkov's bc-python-hcl2 replaced it): "
+                "run `pip install --force-reinstall python-hcl2` and install checkov in its "
+                "own environment (see opslint's docs/checkov.md)"
+            )
         from hcl2.query import DocumentView
         from hcl2.rules import (
             base,
