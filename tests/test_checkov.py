@@ -331,6 +331,16 @@ def test_bad_report_is_a_usage_error(
     assert message in capsys.readouterr().err
 
 
+def test_report_for_another_folder_warns(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "examples", "--checkov-report", str(REPORT))
+    warnings = [f for f in data["findings"] if f["rule_id"] == "opslint/checkov-files-not-found"]
+    assert [(f["path"], f["severity"]) for f in warnings] == [("examples", "warning")]
+    assert warnings[0]["message"].startswith(
+        "none of the files checkov reported (/cloudformation/template.yaml, "
+        "/terraform/main.tf) is among the files opslint scanned"
+    )
+
+
 def test_checkov_and_report_together_is_a_usage_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

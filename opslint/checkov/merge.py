@@ -26,7 +26,15 @@ from opslint.checkov.mapping import CheckovRule
 from opslint.checkov.results import CheckovResult
 from opslint.config import Config
 from opslint.discover import Discovery, display_path
-from opslint.model import Finding, Resource, Suppression, Unit, fingerprint, is_known
+from opslint.model import (
+    Finding,
+    Resource,
+    Severity,
+    Suppression,
+    Unit,
+    fingerprint,
+    is_known,
+)
 from opslint.rule import Rule, as_number
 
 _MODULE_PREFIX = re.compile(r"^(module\.[^.\[]+(\[[^\]]*\])?\.)+")
@@ -117,12 +125,14 @@ def merge_results(
     }
     out = SourcedFindings()
     seen: set[str] = set()
+    unplaced: set[str] = set()
     for result in sorted(results, key=lambda r: (r.file_path, r.line, r.check_id, r.resource)):
         rule = rules.get(result.check_id)
         if rule is None:
             continue  # not mapped, covered by an opslint rule, or not selected
         path = _resolve_path(result, roots, scanned)
         if path is None:
+            unplaced.add(result.file_path)
             continue
         where = out.applied.setdefault(rule.id, [])
         unit = _unit_of(path, result.framework)
@@ -132,11 +142,7 @@ def merge_results(
             continue
         name, kind = resource_name(result)
         ours = by_name.get((path, name))
-        if (
-            result.status == "failed"
-            and ours
-            and _not_decided(ours, result.evaluated_keys)
-        ):
+        if result.status == "failed" and ours and _not_decided(ours, result.evaluated_keys):
             continue
         finding = _finding(rule, result, path, name, kind, config)
         if finding.fingerprint in seen:
@@ -151,7 +157,30 @@ def merge_results(
             out.suppressed.append(replace(finding, suppression=suppression))
         else:
             out.findings.append(finding)
+    if unplaced and not out.applied:
+        out.findings.append(_nothing_placed(sorted(unplaced), roots[0]))
     return out
+
+
+def _nothing_placed(files: Sequence[str], root: str) -> Finding:
+    """A warning when none of checkov's files is among the scanned ones: a report written
+    for another folder would otherwise be ignored silently."""
+    shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    message = (
+        f"none of the files checkov reported ({shown}) is among the files opslint scanned "
+        "under this path: run opslint on the folder checkov scanned"
+    )
+    rule_id = "opslint/checkov-files-not-found"
+    return Finding(
+        rule_id=rule_id,
+        practice_id="",
+        severity=Severity.WARNING,
+        path=display_path(root, os.getcwd()),
+        line=1,
+        end_line=1,
+        message=message,
+        fingerprint=fingerprint(rule_id, root, "", message),
+    )
 
 
 def _finding(
