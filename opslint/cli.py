@@ -311,6 +311,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     registry = load_registry(args.rules_dir or ())
     catalog = load_catalog()
     rule = registry.get(args.rule_id)
+    if rule is None and "/checkov-" in args.rule_id:
+        from opslint.checkov.mapping import checkov_rules
+
+        rule = next((r for r in checkov_rules() if r.id == args.rule_id), None)
     if rule is not None:
         sys.stdout.write(rule_markdown(rule, catalog))
         return EXIT_OK

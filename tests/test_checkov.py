@@ -389,6 +389,14 @@ def test_practices_lists_checkov_checks_when_installed(
     assert rows["OPS04-BP04"]["rules"] == []
 
 
+def test_explain_a_checkov_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "OPS04-BP04/checkov-CKV_AWS_118"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# OPS04-BP04/checkov-CKV_AWS_118\n")
+    assert "- Related practice: [OPS08-BP01 Analyze workload metrics]" in text
+    assert "checkov CKV_AWS_118: Ensure that enhanced monitoring is enabled" in text
+
+
 def test_checkov_is_found_on_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     fake = tmp_path / "checkov"
     fake.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
