@@ -19,6 +19,7 @@ REPORTERS: dict[str, str] = {
     "github": "opslint.report.github",
     "markdown": "opslint.report.markdown",
     "junit": "opslint.report.junit",
+    "html": "opslint.report.html",
 }
 FORMATS = tuple(REPORTERS)
 
@@ -30,7 +31,7 @@ class ReportOptions:
     color: bool = False
     sarif_category: str | None = None
     link_base: str | None = None
-    """Where Markdown links to findings point: ``https://github.com/OWNER/REPO/blob/SHA/``."""
+    """Where Markdown and HTML links to findings point: ``https://github.com/OWNER/REPO/blob/SHA/``."""
 
 
 def render(result: Result, fmt: str, options: ReportOptions | None = None) -> str:
