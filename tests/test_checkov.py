@@ -27,6 +27,7 @@ CASE = FIXTURES / "checkov"
 REPORT = REPO / "tests" / "data" / "checkov" / "report.json"
 TF = "fixtures/checkov/terraform/main.tf"
 CFN = "fixtures/checkov/cloudformation/template.yaml"
+PLAN = "fixtures/checkov/plan/tfplan.json"
 
 # What checkov's mapped checks add to opslint's findings on the fixtures: (rule, file, line,
 # end line, resource). Not here: `Billing` (its interval is unknown), `disabled` (count = 0),
@@ -35,6 +36,7 @@ CFN = "fixtures/checkov/cloudformation/template.yaml"
 # the suppressed findings below.
 EXPECTED = [
     ("OPS04-BP04/checkov-CKV_AWS_118", CFN, 9, 15, "Orders"),
+    ("OPS04-BP04/checkov-CKV_AWS_118", PLAN, 13, 21, "aws_db_instance.reports"),
     ("OPS06-BP01/checkov-CKV_AWS_21", TF, 9, 11, "aws_s3_bucket.assets"),
     ("OPS08-BP02/checkov-CKV_AWS_18", TF, 9, 11, "aws_s3_bucket.assets"),
     ("OPS08-BP02/checkov-CKV_AWS_18", TF, 14, 17, "aws_s3_bucket.scratch"),
@@ -174,6 +176,7 @@ def test_report_import_gives_the_same_findings_as_a_run(
             str(CASE),
             "--framework",
             "terraform",
+            "terraform_plan",
             "cloudformation",
             "-o",
             "json",
@@ -337,7 +340,7 @@ def test_report_for_another_folder_warns(capsys: pytest.CaptureFixture[str]) -> 
     assert [(f["path"], f["severity"]) for f in warnings] == [("examples", "warning")]
     assert warnings[0]["message"].startswith(
         "none of the files checkov reported (/cloudformation/template.yaml, "
-        "/terraform/main.tf) is among the files opslint scanned"
+        "/plan/tfplan.json, /terraform/main.tf) is among the files opslint scanned"
     )
 
 
