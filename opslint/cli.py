@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from opslint import __version__
 
@@ -208,11 +208,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from opslint.model import Severity
     from opslint.registry import load_registry
     from opslint.report import ReportOptions, render
+    from opslint.repository import scan_root
     from opslint.runner import run
 
     paths = args.paths or ["."]
-    root = Path(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else Path(".")
-    config = load_config(args.config, root)
+    root = scan_root(paths)  # the one scan root of the run (rules, suppressions, repository)
+    given = Path(paths[0]) if root != "." else Path(".")  # as typed, for messages
+    config = load_config(args.config, given)
     config = config.merged(
         select=_split(args.select),
         ignore=_split(args.ignore),
@@ -240,16 +242,20 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         checkov = checkov_source(args.checkov, args.checkov_report)
         registry = with_checkov_rules(registry)
-    validate_against_rules(config, list(registry), {p.id for p in load_catalog()})
+    flags = {"select": args.select, "ignore": args.ignore}
+    validate_against_rules(
+        config,
+        list(registry),
+        {p.id for p in load_catalog()},
+        origins={key: f"command line: `--{key}`" for key, value in flags.items() if value},
+    )
     for var_file in config.var_files:
         if not os.path.isfile(var_file):
             raise UsageError(f"--var-file {var_file}: file not found")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     outputs = _outputs(args)
-    result = run(
-        paths, registry, config, jobs=args.jobs, root=str(root), today=today, checkov=checkov
-    )
+    result = run(paths, registry, config, jobs=args.jobs, root=root, today=today, checkov=checkov)
     if args.write_baseline:
         from opslint.baseline import write_baseline
 
@@ -270,11 +276,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
+    from opslint.engine_rules import ENGINE_RULES
     from opslint.registry import load_registry
 
     registry = load_registry(args.rules_dir or ())
+    engine = sorted(ENGINE_RULES.values(), key=lambda e: e.id)
     if args.format == "json":
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": r.id,
                 "practice": r.practice(),
@@ -295,16 +303,18 @@ def cmd_rules(args: argparse.Namespace) -> int:
             }
             for r in registry
         ]
+        rows += [e.to_row() for e in engine]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
-    width = max((len(r.id) for r in registry), default=10)
-    for rule in registry:
+    width = max((len(rule.id) for rule in (*registry, *engine)), default=10)
+    for rule in (*registry, *engine):
         sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}\n")
     return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from opslint.catalog import load_catalog
+    from opslint.engine_rules import ENGINE_RULES
     from opslint.registry import load_registry
     from opslint.ruledocs import rule_markdown
 
@@ -317,6 +327,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
         rule = next((r for r in checkov_rules() if r.id == args.rule_id), None)
     if rule is not None:
         sys.stdout.write(rule_markdown(rule, catalog))
+        return EXIT_OK
+    engine_rule = ENGINE_RULES.get(args.rule_id)
+    if engine_rule is not None:
+        sys.stdout.write(engine_rule.markdown())
         return EXIT_OK
     practice = catalog.get(args.rule_id.upper())
     if practice is not None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from opslint.model import Diagnostic
+from opslint.parsers.cdk import StackTemplate, assembly_templates, is_assembly
 
 SKIPPED_DIRS = frozenset(
     {
@@ -129,6 +130,8 @@ class Discovery:
     repository_files: list[str] = field(default_factory=list)
     """Files repository-level rules read (CI definitions, CODEOWNERS, lock files, tfvars);
     see :func:`repository_kind`."""
+    cdk_stacks: list[StackTemplate] = field(default_factory=list)
+    """Stack templates of the CDK cloud assemblies (``cdk.out/``) found."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     explicit_files: set[str] | None = None
     """Files named on the command line (pre-commit); findings are limited to them."""
@@ -184,7 +187,9 @@ def discover(
                 Diagnostic(display_path(given, cwd), "path does not exist", code="io-error")
             )
             continue
-        if os.path.isdir(given):
+        if os.path.isdir(given) and is_assembly(given):
+            _add_assembly(display_path(given, cwd), found)
+        elif os.path.isdir(given):
             _walk(given, cwd, found, excluder, seen_dirs)
         else:
             shown = display_path(given, cwd)
@@ -200,6 +205,12 @@ def discover(
         found.explicit_files = explicit
     found.sort()
     return found
+
+
+def _add_assembly(shown: str, found: Discovery) -> None:
+    templates, diagnostics = assembly_templates(shown)
+    found.cdk_stacks.extend(templates)
+    found.diagnostics.extend(diagnostics)
 
 
 def _classify(shown: str, found: Discovery, top: str) -> bool:
@@ -273,7 +284,12 @@ def _walk(
         kept = []
         for name in sorted(dirnames):
             child = name if shown_dir == "." else f"{shown_dir}/{name}"
-            if name in SKIPPED_DIRS or excluder.excluded(child, shown_top):
+            if excluder.excluded(child, shown_top):
+                continue
+            if is_assembly(os.path.join(directory, name)):
+                _add_assembly(child, found)  # read through its manifest, not walked
+                continue
+            if name in SKIPPED_DIRS:
                 continue
             kept.append(name)
         dirnames[:] = kept

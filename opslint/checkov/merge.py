@@ -29,7 +29,6 @@ from opslint.discover import Discovery, display_path
 from opslint.model import (
     Finding,
     Resource,
-    Severity,
     Suppression,
     Unit,
     fingerprint,
@@ -165,21 +164,14 @@ def merge_results(
 def _nothing_placed(files: Sequence[str], root: str) -> Finding:
     """A warning when none of checkov's files is among the scanned ones: a report written
     for another folder would otherwise be ignored silently."""
+    from opslint.engine_rules import engine_finding
+
     shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
-    message = (
+    return engine_finding(
+        "checkov-files-not-found",
+        display_path(root, os.getcwd()),
         f"none of the files checkov reported ({shown}) is among the files opslint scanned "
-        "under this path: run opslint on the folder checkov scanned"
-    )
-    rule_id = "opslint/checkov-files-not-found"
-    return Finding(
-        rule_id=rule_id,
-        practice_id="",
-        severity=Severity.WARNING,
-        path=display_path(root, os.getcwd()),
-        line=1,
-        end_line=1,
-        message=message,
-        fingerprint=fingerprint(rule_id, root, "", message),
+        "under this path: run opslint on the folder checkov scanned",
     )
 
 

@@ -33,7 +33,7 @@ from typing import Any
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
 from opslint.report.markdown import ENGINE_GROUP, finding_target, practice_groups
-from opslint.runner import PracticeResult, Result
+from opslint.result import PracticeResult, Result
 
 AREAS = ("Organization", "Prepare", "Operate", "Evolve")
 STATUSES = {
@@ -452,8 +452,11 @@ def _findings(result: Result, base: str | None, sources: _Sources) -> list[str]:
 
 def _finding(finding: Finding, base: str | None, sources: _Sources) -> str:
     severity = finding.severity
+    construct = (
+        f" construct <code>{text(finding.construct_path)}</code>" if finding.construct_path else ""
+    )
     resource = (
-        f'<span class="resource">resource <code>{text(finding.resource)}</code></span>'
+        f'<span class="resource">resource <code>{text(finding.resource)}</code>{construct}</span>'
         if finding.resource
         else ""
     )
@@ -599,7 +602,7 @@ def _list_row(finding: Finding, base: str | None, reason: str) -> str:
         f'<tr data-severity="{severity.value}"><td>{_location(finding, base)}</td>'
         f'<td><span class="badge sev-{severity.value}">{SEVERITY_SYMBOLS[severity]} '
         f"{severity.value}</span></td><td><code>{text(finding.rule_id)}</code></td>"
-        f"<td>{_code_or_dash(finding.resource)}</td><td>{inline(finding.message)}</td>"
+        f"<td>{_code_or_dash(finding.resource_label)}</td><td>{inline(finding.message)}</td>"
         f"<td>{reason}</td></tr>"
     )
 

@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 
 from opslint.model import Finding
 from opslint.report import ReportOptions
-from opslint.runner import Result
+from opslint.result import Result
 
 ENGINE_SUITE = "opslint"
 SKIPPED_NAME = "nothing in scope"
@@ -98,7 +98,7 @@ def _testcase(suite: ET.Element, rule_id: str, unit: str, findings: list[Finding
 
 
 def _describe(finding: Finding) -> str:
-    return f"{finding.message} [{finding.resource}]" if finding.resource else finding.message
+    return f"{finding.message} [{finding.resource_label}]" if finding.resource else finding.message
 
 
 def _count(element: ET.Element) -> None:

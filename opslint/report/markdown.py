@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
-from opslint.runner import PracticeResult, Result
+from opslint.result import PracticeResult, Result
 
 BUDGET = 60_000
 """Most bytes of Markdown to produce: under GitHub's 65,536-character comment limit, with
@@ -252,7 +252,7 @@ def _heading(key: str, practice: PracticeResult | None, findings: int) -> str:
 
 
 def _row(finding: Finding, base: str | None) -> str:
-    resource = code(finding.resource) if finding.resource else "—"
+    resource = code(finding.resource_label) if finding.resource else "—"
     return (
         f"| {location(finding, base)} | {SEVERITIES[finding.severity]} | {code(finding.rule_id)} | "
         f"{resource} | {inline(finding.message)} |"

@@ -7,7 +7,7 @@ from itertools import groupby
 
 from opslint.model import Severity
 from opslint.report import ReportOptions
-from opslint.runner import Result
+from opslint.result import Result
 
 COLORS = {
     Severity.ERROR: "\033[31m",
@@ -30,7 +30,7 @@ def render(result: Result, options: ReportOptions) -> str:
         if color:
             lines.append(paint(path, BOLD))
         for finding in group:
-            resource = f" [{finding.resource}]" if finding.resource else ""
+            resource = f" [{finding.resource_label}]" if finding.resource else ""
             lines.append(
                 f"{finding.path}:{finding.line}: "
                 f"{paint(finding.severity.value, COLORS[finding.severity])} "

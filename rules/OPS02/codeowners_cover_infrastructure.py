@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from opslint.aws.pipelines import judged_units
-from opslint.aws.terraform_roots import DEFAULT_SKIPPED
 from opslint.model import Repository, Severity
+from opslint.repo.pipelines import judged_units
+from opslint.repo.terraform_roots import DEFAULT_SKIPPED
 from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
 
 PLACES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
@@ -91,8 +91,10 @@ class CodeownersCoverInfrastructure(Rule):
         what=(
             "Looks for a `CODEOWNERS` file where GitHub and GitLab read it (the repository "
             "root, `.github/`, `docs/`; the first found wins) and checks that every "
-            "Terraform and CloudFormation/SAM file of the scan is matched by a rule that "
-            "names at least one owner (the last matching rule wins, as on GitHub). Without "
+            "Terraform and CloudFormation/SAM file of the scan (for a CDK app, the source "
+            "files its constructs come from) is matched by a rule that names at least one "
+            "owner (the last matching rule wins, as on GitHub); files git does not track, "
+            "such as a CDK app's `cdk.out/`, are left out. Without "
             "a CODEOWNERS file the finding points at the first IaC file; otherwise at the "
             "CODEOWNERS file, listing the folders nobody owns."
         ),
@@ -111,6 +113,8 @@ class CodeownersCoverInfrastructure(Rule):
                 "terraform",
                 failing="# .github/CODEOWNERS\n/docs/ @org/writers",
                 passing="# .github/CODEOWNERS\n/docs/ @org/writers\n/infra/ @org/platform-team",
+                syntax="codeowners",
+                given={"infra/main.tf": 'resource "aws_sns_topic" "alerts" {}\n'},
             ),
         ),
         cautions=(
@@ -132,6 +136,9 @@ class CodeownersCoverInfrastructure(Rule):
                 for unit in judged_units(repo, ctx.option("skip_paths"))
                 for path in unit.files
                 if not path.endswith((".tfvars", ".tfvars.json"))
+                # files git does not track have no owners to name: a CDK app's generated
+                # cdk.out/ templates (ignored by git), an uncommitted draft
+                and repo.is_tracked(path) is not False
             }
         )
         if not files:

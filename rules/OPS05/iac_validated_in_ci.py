@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opslint.aws.pipelines import (
+from opslint.model import Repository, Severity
+from opslint.repo.pipelines import (
     FLAVOUR_NAMES,
     SKIP_IAC,
     ci_texts,
@@ -13,13 +14,28 @@ from opslint.aws.pipelines import (
     judged_units,
     validated_flavours,
 )
-from opslint.model import Repository, Severity
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 SUGGESTIONS = {
     "terraform": "`terraform fmt -check`, `terraform validate`, `tflint` or `checkov`",
-    "cloudformation": "`cfn-lint`, `sam validate` or `cfn-guard validate`",
+    "cloudformation": (
+        "`cfn-lint`, `sam validate`, `cfn-guard validate` (`cdk synth` for a CDK app)"
+    ),
 }
+
+
+ROOT_MODULE = (
+    'terraform {\n  backend "s3" {}\n}\n\nprovider "aws" {\n  region = "eu-west-1"\n}\n\n'
+    'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}\n'
+)
+"""A deployed root module, assumed by the examples about the repository around it."""
+
+SAM_APP = (
+    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n"
+    "    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"
+    "      Runtime: python3.13\n      CodeUri: src/\n"
+)
+"""A SAM application, assumed by the examples about the repository around it."""
 
 
 class IacValidatedInCi(Rule):
@@ -38,7 +54,8 @@ class IacValidatedInCi(Rule):
             "that some CI definition runs a validator for each flavour: `terraform "
             "fmt/validate/plan/test`, `tflint`, `tfsec`, `terragrunt plan` for Terraform; "
             "`cfn-lint`, `sam validate`, `cfn-guard`, `aws cloudformation validate-template` "
-            "or a change set, `taskcat`, `cfn_nag` for CloudFormation; `checkov`, `trivy`, "
+            "or a change set, `taskcat`, `cfn_nag`, and for a CDK app `cdk synth` (or `cdk "
+            "diff`, `cdk deploy`) for CloudFormation; `checkov`, `trivy`, "
             "`kics` or `opslint` for both. A CI step that runs `pre-commit` or `make` counts "
             "with the hooks of `.pre-commit-config.yaml` or the root `Makefile`; shell "
             "scripts of the repository a CI step calls (`./ci/validate.sh`) and local "
@@ -77,6 +94,8 @@ class IacValidatedInCi(Rule):
                     "      - run: terraform fmt -check -recursive\n"
                     "      - run: terraform init -backend=false && terraform validate"
                 ),
+                syntax="github-workflow",
+                given={"infra/main.tf": ROOT_MODULE},
             ),
             Example(
                 "cloudformation",
@@ -86,6 +105,8 @@ class IacValidatedInCi(Rule):
                     "      - pip install cfn-lint\n  build:\n    commands:\n"
                     "      - cfn-lint templates/*.yaml"
                 ),
+                syntax="buildspec",
+                given={"templates/app.yaml": SAM_APP},
             ),
         ),
         cautions=(

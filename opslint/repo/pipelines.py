@@ -13,9 +13,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from opslint.aws.terraform_roots import DEFAULT_SKIPPED, is_deployed, uses_terragrunt
+from opslint.coerce import as_list
 from opslint.discover import Excluder, ci_references
-from opslint.model import ABSENT, Repository, Resource, Unit, as_list, lookup
+from opslint.model import ABSENT, Repository, Resource, Unit, lookup
+from opslint.repo.terraform_roots import DEFAULT_SKIPPED, is_deployed, uses_terragrunt
 from opslint.rule import Option
 
 FLAVOURS = ("terraform", "cloudformation")
@@ -40,6 +41,8 @@ VALIDATORS: dict[str, tuple[re.Pattern[str], ...]] = {
         re.compile(r"\bsam\s+validate\b"),
         re.compile(r"\bcfn[-_]guard\b"),
         re.compile(r"\bcloudformation\s+(?:validate-template|create-change-set)\b"),
+        # a CDK app's templates are made and checked by synthesis (cdk deploy synthesizes too)
+        re.compile(r"\bcdk\s+(?:synth|synthesize|diff|deploy)\b"),
         re.compile(r"\b(?:taskcat|cfn[-_]nag|checkov|trivy|opslint|kics)\b"),
         re.compile(_REMOTE_WORKFLOW.format(r"(?:cloudformation|cfn|sam)")),
     ),
