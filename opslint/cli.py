@@ -93,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="parallel parser processes (default: all cores)",
     )
+    check.add_argument(
+        "--max-file-size",
+        type=int,
+        default=None,
+        metavar="BYTES",
+        help="skip files larger than BYTES with a note (default: 5000000, 5 MB)",
+    )
     check.add_argument("--no-color", action="store_true", help="never colour the output")
     check.add_argument(
         "--no-inline-suppressions",
@@ -192,6 +199,14 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     return pairs
 
 
+def _say(message: str) -> None:
+    """One line on standard error, ``opslint: ``-prefixed; what it quotes from files (paths,
+    configuration keys) cannot end the line or start a workflow command."""
+    from opslint.sanitize import escape
+
+    sys.stderr.write(f"opslint: {escape(message)}\n")
+
+
 def _emit(text: str, output: str | None) -> None:
     if output:
         try:
@@ -224,6 +239,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         rules_dirs=(*config.rules_dirs, *args.rules_dir) if args.rules_dir else None,
         inline_suppressions=False if args.no_inline_suppressions else None,
         baseline=args.baseline,
+        max_file_size=args.max_file_size,
     )
     if args.write_baseline:
         config = replace(config, baseline=None)  # record everything that is found now
@@ -252,6 +268,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     for var_file in config.var_files:
         if not os.path.isfile(var_file):
             raise UsageError(f"--var-file {var_file}: file not found")
+    if args.max_file_size is not None and args.max_file_size < 1:
+        raise UsageError("--max-file-size must be at least 1")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     outputs = _outputs(args)
@@ -263,7 +281,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             count = write_baseline(args.write_baseline, result.findings)
         except OSError as exc:
             raise UsageError(f"cannot write {args.write_baseline}: {exc.strerror}") from None
-        sys.stderr.write(f"opslint: recorded {count} findings in {args.write_baseline}\n")
+        _say(f"recorded {count} findings in {args.write_baseline}")
         return EXIT_OK
     for fmt, path in outputs:
         options = ReportOptions(
@@ -408,18 +426,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return HANDLERS[args.command](args)
     except (UsageError, ConfigError, RuleLoadError) as exc:
-        sys.stderr.write(f"opslint: error: {exc}\n")
+        _say(f"error: {exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
-        sys.stderr.write("opslint: interrupted\n")
+        _say("interrupted")
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # opslint itself failed: say so, exit 2, no traceback
-        sys.stderr.write(
-            f"opslint: internal error: {type(exc).__name__}: {exc}\n"
-            "Please report this with the command you ran.\n"
-        )
+        _say(f"internal error: {type(exc).__name__}: {exc}")
+        sys.stderr.write("Please report this with the command you ran.\n")
         if os.environ.get("OPSLINT_DEBUG"):
             raise
         return EXIT_ERROR

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from opslint.model import Severity
+from opslint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
 
 CONFIG_FILE = ".opslint.yaml"
 TOP_LEVEL_KEYS = (
@@ -24,6 +25,7 @@ TOP_LEVEL_KEYS = (
     "require-reason",
     "exceptions",
     "baseline",
+    "max-file-size",
 )
 EXCEPTION_KEYS = ("path", "rule", "rules", "reason", "until")
 RULE_KEYS = ("severity", "enabled", "options")
@@ -63,6 +65,8 @@ class Config:
     require_reason: bool = True
     exceptions: tuple[ConfigException, ...] = ()
     baseline: str | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    """Files larger than this many bytes are skipped with a note."""
     source: str | None = None
     """The file the settings came from, for messages."""
     source_path: str | None = None
@@ -109,6 +113,7 @@ def parse_config(data: Any, source: str) -> Config:
         require_reason=_bool(data, "require-reason", True, source),
         exceptions=_exceptions(data.get("exceptions"), source),
         baseline=_optional_string(data, "baseline", source),
+        max_file_size=_size(data, "max-file-size", source),
         source_path=source.split(" [", 1)[0],
         select=_strings(data.get("select", []), "select", source),
         ignore=_strings(data.get("ignore", []), "ignore", source),
@@ -125,6 +130,13 @@ def _bool(data: dict[str, Any], key: str, default: bool, source: str) -> bool:
     value = data.get(key, default)
     if not isinstance(value, bool):
         raise ConfigError(f"{source}: `{key}` must be true or false")
+    return value
+
+
+def _size(data: dict[str, Any], key: str, source: str) -> int:
+    value = data.get(key, DEFAULT_MAX_FILE_SIZE)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{source}: `{key}` must be a whole number of bytes (at least 1)")
     return value
 
 
@@ -192,14 +204,32 @@ def _rule_settings(rule_id: str, settings: Any, source: str) -> RuleSettings:
     return RuleSettings(severity=severity, enabled=enabled, options=dict(options))
 
 
+def _read_config_text(path: Path, encoding: str = "utf-8") -> str:
+    """The configuration file's text; a file that cannot be read or is not UTF-8 is a
+    configuration error naming it (and the line of the first bad byte)."""
+    try:
+        data = read_regular(str(path), limit=None)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not valid UTF-8") from None
+
+
+def _too_deep(path: Path) -> ConfigError:
+    return ConfigError(f"{path}: nested too deeply to be a configuration")
+
+
 def _read_yaml(path: Path) -> Any:
     import yaml
 
+    text = _read_config_text(path, "utf-8-sig")
     try:
-        text = path.read_text(encoding="utf-8-sig")
         return yaml.safe_load(text)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise _too_deep(path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -209,10 +239,11 @@ def _read_yaml(path: Path) -> Any:
 def _read_pyproject(path: Path) -> Any | None:
     import tomllib
 
+    text = _read_config_text(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        data = tomllib.loads(text)
+    except RecursionError:
+        raise _too_deep(path) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     return data.get("tool", {}).get("opslint")

@@ -190,7 +190,7 @@ def run(
     root = scan_root(paths) if root is None else root
     catalog = load_catalog()
     baseline = read_baseline(config.baseline) if config.baseline else None
-    found = discover(paths, config.exclude)
+    found = discover(paths, config.exclude, max_file_size=config.max_file_size)
     tasks = build_tasks(found, config)
     units = parse_all(tasks, jobs or os.cpu_count() or 1)
     selected = select_rules(registry, config)

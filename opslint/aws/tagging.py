@@ -90,7 +90,7 @@ def tag_keys(value: Any) -> frozenset[str] | None:
     if isinstance(value, str):
         try:
             decoded = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return tag_keys(decoded) if isinstance(decoded, dict) else None
     if isinstance(value, dict):

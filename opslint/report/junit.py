@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from opslint import sanitize
 from opslint.model import Finding
 from opslint.report import ReportOptions
 from opslint.result import Result
@@ -31,8 +32,13 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(text: str) -> str:
-    """``text`` with the characters XML cannot hold written as ``\\xNN``/``\\uNNNN``;
-    ElementTree escapes the rest but would write these as they are (ill-formed XML)."""
+    """``text`` on one line (:func:`opslint.sanitize.escape`) with the characters XML cannot
+    hold written as ``\\xNN``/``\\uNNNN``; ElementTree escapes the rest but would write
+    these as they are (ill-formed XML)."""
+    return _xml_chars(sanitize.escape(text))
+
+
+def _xml_chars(text: str) -> str:
     return _NOT_XML.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
@@ -92,9 +98,11 @@ def _testcase(suite: ET.Element, rule_id: str, unit: str, findings: list[Finding
         message=xml_text(message),
         type=worst.value,
     )
-    listing = "\n".join(f"{f.path}:{f.line}: {f.severity.value} {_describe(f)}" for f in findings)
-    # a parser reads a CR in text as a line break: write the line break
-    outcome.text = xml_text(listing.replace("\r\n", "\n").replace("\r", "\n"))
+    listing = "\n".join(
+        f"{sanitize.path(f.path)}:{f.line}: {f.severity.value} {sanitize.escape(_describe(f))}"
+        for f in findings
+    )
+    outcome.text = _xml_chars(listing)
 
 
 def _describe(finding: Finding) -> str:

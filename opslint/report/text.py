@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from opslint import sanitize
 from opslint.model import Severity
 from opslint.report import ReportOptions
 from opslint.result import Result
@@ -28,13 +29,14 @@ def render(result: Result, options: ReportOptions) -> str:
     lines: list[str] = []
     for path, group in groupby(result.findings, key=lambda f: f.path):
         if color:
-            lines.append(paint(path, BOLD))
+            lines.append(paint(sanitize.path(path), BOLD))
         for finding in group:
-            resource = f" [{finding.resource_label}]" if finding.resource else ""
+            resource = f" [{sanitize.escape(finding.resource_label)}]" if finding.resource else ""
+            rule_id, message = sanitize.escape(finding.rule_id), sanitize.escape(finding.message)
             lines.append(
-                f"{finding.path}:{finding.line}: "
+                f"{sanitize.path(finding.path)}:{finding.line}: "
                 f"{paint(finding.severity.value, COLORS[finding.severity])} "
-                f"{paint(finding.rule_id, BOLD)} {finding.message}"
+                f"{paint(rule_id, BOLD)} {message}"
                 f"{paint(resource, DIM)}"
             )
         if color:

@@ -34,6 +34,7 @@ from opslint.parsers.terraform.json_syntax import (
     yaml_kind,
 )
 from opslint.parsers.terraform.values import concrete, to_bool, to_number, to_string
+from opslint.reading import read_regular
 
 
 def parse_module(directory: str, files: Sequence[str], var_files: Sequence[str] = ()) -> Unit:
@@ -96,8 +97,8 @@ def _is_auto_vars(path: str) -> bool:
 def _read_text(path: str) -> tuple[str | None, Diagnostic | None]:
     """The file's text (BOM removed, CRLF as LF), or a diagnostic why it cannot be used."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        # discovery already took only regular files within the size limit
+        data = read_regular(path, limit=None)
     except OSError as exc:
         return None, Diagnostic(path, f"cannot read file: {exc.strerror or exc}")
     if b"\x00" in data:
