@@ -133,6 +133,18 @@ def build_parser() -> argparse.ArgumentParser:
         "their own code scanning alerts",
     )
 
+    check.add_argument(
+        "--checkov",
+        action="store_true",
+        help="also run checkov's checks that bear on the pillar, keyed by practice "
+        '(needs pip install "opslint[checkov]")',
+    )
+    check.add_argument(
+        "--checkov-report",
+        metavar="FILE",
+        help="import those checks' results from a report checkov wrote (checkov -o json)",
+    )
+
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.add_argument("--rules-dir", action="append", metavar="DIR")
@@ -240,6 +252,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.select or args.ignore:
         config = config.merged(source=config.source or "command line")
     registry = load_registry(config.rules_dirs)
+    checkov = None
+    if args.checkov or args.checkov_report:
+        from opslint.checkov.options import checkov_source, with_checkov_rules
+
+        checkov = checkov_source(args.checkov, args.checkov_report)
+        registry = with_checkov_rules(registry)
     flags = {"select": args.select, "ignore": args.ignore}
     validate_against_rules(
         config,
@@ -255,7 +273,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     outputs = _outputs(args)
-    result = run(paths, registry, config, jobs=args.jobs, root=root, today=today)
+    result = run(paths, registry, config, jobs=args.jobs, root=root, today=today, checkov=checkov)
     if args.write_baseline:
         from opslint.baseline import write_baseline
 
@@ -323,6 +341,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     registry = load_registry(args.rules_dir or ())
     catalog = load_catalog()
     rule = registry.get(args.rule_id)
+    if rule is None and "/checkov-" in args.rule_id:
+        from opslint.checkov.mapping import checkov_rules
+
+        rule = next((r for r in checkov_rules() if r.id == args.rule_id), None)
     if rule is not None:
         sys.stdout.write(rule_markdown(rule, catalog))
         return EXIT_OK
@@ -351,9 +373,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_practices(args: argparse.Namespace) -> int:
     from opslint.catalog import load_catalog
+    from opslint.checkov.mapping import checkov_installed
     from opslint.registry import load_registry
 
     registry = load_registry(args.rules_dir or ())
+    if checkov_installed():  # show which checkov checks feed each practice
+        from opslint.checkov.options import with_checkov_rules
+
+        registry = with_checkov_rules(registry)
     rows = []
     for practice in load_catalog():
         rules = [r.id for r in registry if practice.id in r.practices() and r.enabled_by_default]

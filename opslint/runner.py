@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
 from opslint.catalog import load_catalog
@@ -19,6 +19,9 @@ from opslint.repository import build_repository, scan_root
 from opslint.result import PracticeResult, Result, scorecard
 from opslint.rule import Context, RepositoryContext, Rule, Violation
 from opslint.suppress import apply_suppressions
+
+if TYPE_CHECKING:
+    from opslint.checkov.merge import CheckovSource
 
 # --- rules ---------------------------------------------------------------------------------
 
@@ -180,8 +183,10 @@ def run(
     jobs: int | None = None,
     root: str | None = None,
     today: datetime.date | None = None,
+    checkov: CheckovSource | None = None,
 ) -> Result:
-    """The whole pipeline: discover, parse, check, suppress, baseline, aggregate.
+    """The whole pipeline: discover, parse, check, suppress, baseline, aggregate;
+    ``checkov`` adds checkov's findings (``--checkov``, ``--checkov-report``).
 
     ``root`` is the scan root (:func:`opslint.repository.scan_root`, computed from ``paths``
     when not given): rules, suppressions and the repository view all use this one value."""
@@ -201,6 +206,11 @@ def run(
         findings.extend(more)
         for rule_id, where in repo_applied.items():
             applied.setdefault(rule_id, []).extend(where)
+    external = checkov.collect(paths, found, units, selected, config) if checkov else None
+    if external is not None:
+        findings.extend(external.findings)
+        for rule_id, where in external.applied.items():
+            applied.setdefault(rule_id, []).extend(w for w in where if w not in applied[rule_id])
     for diagnostic in [*found.diagnostics, *(d for u in units for d in u.diagnostics)]:
         findings.append(
             engine_finding(diagnostic.code, diagnostic.path, diagnostic.message, diagnostic.line)
@@ -222,6 +232,8 @@ def run(
         root,
     )
     findings.extend(problems)
+    if external is not None:
+        suppressed.extend(external.suppressed)
     findings = select_engine_findings(findings, config)
     suppressed = select_engine_findings(suppressed, config)
     if found.explicit_files is not None:
