@@ -300,7 +300,8 @@ def test_scorecard_counts_checkov_practices(capsys: pytest.CaptureFixture[str]) 
     assert practices["OPS04-BP04"]["status"] == "failing"
     assert "OPS04-BP04/checkov-CKV_AWS_118" in practices["OPS04-BP04"]["rules"]
     plain = run_json(capsys, "fixtures/checkov")
-    assert {p["id"]: p for p in plain["practices"]}["OPS04-BP04"]["status"] == "not automated"
+    rules = {p["id"]: p for p in plain["practices"]}["OPS04-BP04"]["rules"]
+    assert rules and not any("/checkov-" in rule for rule in rules)
 
 
 # --- errors and the default path -------------------------------------------------------
@@ -389,7 +390,7 @@ def test_practices_lists_checkov_checks_when_installed(
     monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None)
     assert main(["practices", "--format", "json"]) == 0
     rows = {p["id"]: p for p in json.loads(capsys.readouterr().out)}
-    assert rows["OPS04-BP04"]["rules"] == []
+    assert not any("/checkov-" in rule for rule in rows["OPS04-BP04"]["rules"])
 
 
 def test_explain_a_checkov_rule(capsys: pytest.CaptureFixture[str]) -> None:

@@ -54,7 +54,9 @@ def checkov_command() -> list[str] | None:
     found = shutil.which("checkov")
     if found:
         return [found]
-    if importlib.util.find_spec("checkov") is not None:
+    # a real package, not a namespace folder or a module that happens to be named checkov
+    spec = importlib.util.find_spec("checkov")
+    if spec is not None and spec.origin is not None and spec.submodule_search_locations:
         return [sys.executable, "-m", "checkov.main"]
     return None
 

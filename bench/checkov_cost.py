@@ -2,7 +2,7 @@
 the mapped checks and checkov alone with all its checks, on one repository. Not part of the
 test suite; run it on purpose (needs checkov: ``OPSLINT_CHECKOV`` or on PATH):
 
-    python bench/checkov.py PATH [--repeat 3]
+    python bench/checkov_cost.py PATH [--repeat 3]
 """
 
 from __future__ import annotations
