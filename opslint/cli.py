@@ -147,6 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
         "their own code scanning alerts",
     )
 
+    check.add_argument(
+        "--checkov",
+        action="store_true",
+        help="also run checkov's checks that bear on the pillar, keyed by practice "
+        '(needs pip install "opslint[checkov]")',
+    )
+    check.add_argument(
+        "--checkov-report",
+        metavar="FILE",
+        help="import those checks' results from a report checkov wrote (checkov -o json)",
+    )
+
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.add_argument("--rules-dir", action="append", metavar="DIR")
@@ -255,6 +267,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.select or args.ignore:
         config = config.merged(source=config.source or "command line")
     registry = load_registry(config.rules_dirs)
+    checkov = None
+    if args.checkov or args.checkov_report:
+        from opslint.checkov.options import checkov_source, with_checkov_rules
+
+        checkov = checkov_source(args.checkov, args.checkov_report)
+        registry = with_checkov_rules(registry)
     flags = {"select": args.select, "ignore": args.ignore}
     validate_against_rules(
         config,
@@ -270,7 +288,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     outputs = _outputs(args)
-    result = run(paths, registry, config, jobs=args.jobs, root=root, today=today)
+    result = run(paths, registry, config, jobs=args.jobs, root=root, today=today, checkov=checkov)
     if args.write_baseline:
         from opslint.baseline import write_baseline
 
@@ -304,6 +322,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
                 "related": list(r.related),
                 "severity": r.severity.value,
                 "title": r.title,
+                "enabled_by_default": r.enabled_by_default,
                 "frameworks": list(r.frameworks()),
                 "resource_types": {k: list(v) for k, v in r.resource_types.items()},
                 "options": [
@@ -323,7 +342,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return EXIT_OK
     width = max((len(rule.id) for rule in (*registry, *engine)), default=10)
     for rule in (*registry, *engine):
-        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}\n")
+        off = "" if getattr(rule, "enabled_by_default", True) else " (off by default)"
+        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}{off}\n")
     return EXIT_OK
 
 
@@ -336,6 +356,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     registry = load_registry(args.rules_dir or ())
     catalog = load_catalog()
     rule = registry.get(args.rule_id)
+    if rule is None and "/checkov-" in args.rule_id:
+        from opslint.checkov.mapping import checkov_rules
+
+        rule = next((r for r in checkov_rules() if r.id == args.rule_id), None)
     if rule is not None:
         sys.stdout.write(rule_markdown(rule, catalog))
         return EXIT_OK
@@ -364,13 +388,21 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_practices(args: argparse.Namespace) -> int:
     from opslint.catalog import load_catalog
+    from opslint.checkov.mapping import checkov_installed
     from opslint.registry import load_registry
 
     registry = load_registry(args.rules_dir or ())
+    if checkov_installed():  # show which checkov checks feed each practice
+        from opslint.checkov.options import with_checkov_rules
+
+        registry = with_checkov_rules(registry)
     rows = []
     for practice in load_catalog():
-        rules = [r.id for r in registry if practice.id in r.practices()]
-        rows.append((practice, rules))
+        rules = [r.id for r in registry if practice.id in r.practices() and r.enabled_by_default]
+        opt_in = [
+            r.id for r in registry if practice.id in r.practices() and not r.enabled_by_default
+        ]
+        rows.append((practice, rules, opt_in))
     if args.format == "json":
         data = [
             {
@@ -381,18 +413,22 @@ def cmd_practices(args: argparse.Namespace) -> int:
                 "url": p.url,
                 "automated": bool(rules),
                 "rules": rules,
+                "opt_in_rules": opt_in,
             }
-            for p, rules in rows
+            for p, rules, opt_in in rows
         ]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return EXIT_OK
     area = None
-    automated = sum(1 for _, rules in rows if rules)
-    for practice, rules in rows:
+    automated = sum(1 for _, rules, _ in rows if rules)
+    for practice, rules, opt_in in rows:
         if practice.area != area:
             area = practice.area
             sys.stdout.write(f"\n{area}\n")
         mark = "automated by " + ", ".join(rules) if rules else "not automated"
+        if opt_in:
+            mark += ("; " if rules else " (") + "opt-in: " + ", ".join(opt_in)
+            mark += "" if rules else ")"
         sys.stdout.write(f"  {practice.id}  {practice.title}: {mark}\n")
     sys.stdout.write(f"\n{automated} of {len(rows)} practices automated\n")
     return EXIT_OK

@@ -305,6 +305,10 @@ def validate_against_rules(
                 raise ConfigError(f"{where}: {selector!r} is not a rule ID, practice ID or group")
     for rule_id, settings in config.rules.items():
         rule = by_id.get(rule_id)
+        if rule is None and _is_checkov_rule_id(rule_id):
+            if settings.options:
+                raise ConfigError(f"{source}: `rules.{rule_id}.options`: checkov checks have none")
+            continue
         if rule is None:
             raise ConfigError(f"{source}: `rules.{rule_id}`: no such rule")
         declared = {o.name: o for o in getattr(rule, "options", ())}
@@ -326,7 +330,17 @@ def validate_against_rules(
 def is_known_selector(selector: str, rules_by_id: Mapping[str, Any], catalog_ids: set[str]) -> bool:
     if selector in rules_by_id or selector in catalog_ids:
         return True
+    if _is_checkov_rule_id(selector):
+        return True  # known even on runs without checkov: one configuration serves both
     return any(practice.startswith(selector + "-") for practice in catalog_ids)
+
+
+def _is_checkov_rule_id(rule_id: str) -> bool:
+    if "/checkov-" not in rule_id:
+        return False
+    from opslint.checkov.mapping import is_mapped_rule_id
+
+    return is_mapped_rule_id(rule_id)
 
 
 def selector_specificity(selector: str, rule_id: str) -> int:

@@ -162,6 +162,15 @@ ENGINE_RULES: dict[str, EngineRule] = {
             "it does not apply.",
             "Write `until=YYYY-MM-DD` and at least one rule ID, practice ID or group.",
         ),
+        EngineRule(
+            "opslint/checkov-files-not-found",
+            Severity.WARNING,
+            "A checkov report names no scanned file",
+            "None of the files in the report given with `--checkov-report` is among the files "
+            "opslint scanned, so none of checkov's results could be placed.",
+            "Run opslint on the folder checkov scanned (`checkov -d DIR` then `opslint check "
+            "DIR --checkov-report ...`), or write the report from the folder opslint scans.",
+        ),
     )
 }
 """Engine rule ID → its rule, in the order ``opslint rules`` lists them."""

@@ -358,6 +358,9 @@ class Unit:
     (normalised display paths); their resources are in ``resources`` with full addresses."""
     not_followed: tuple[tuple[str, str], ...] = ()
     """Module calls opslint did not follow: (address, why)."""
+    not_created: frozenset[tuple[str, str]] = frozenset()
+    """(file, address) of the root module's resources whose ``count`` or ``for_each`` is known
+    to make no instance: they are not deployed, so they are not in ``resources``."""
     # CloudFormation
     parameters: Mapping[str, Any] = field(default_factory=dict)
     conditions: frozenset[str] = frozenset()

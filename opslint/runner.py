@@ -6,7 +6,7 @@ import datetime
 import os
 import posixpath
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
 from opslint.catalog import load_catalog
@@ -23,6 +23,9 @@ from opslint.rule import Context, RepositoryContext, Rule, Violation
 from opslint.suppress import apply_suppressions
 from opslint.undecided import Undecided, recording
 
+if TYPE_CHECKING:
+    from opslint.checkov.merge import CheckovSource
+
 # --- rules ---------------------------------------------------------------------------------
 
 
@@ -31,6 +34,9 @@ def select_rules(registry: Registry, config: Config) -> list[type[Rule]]:
     for rule in registry:
         settings = config.rules.get(rule.id)
         if settings is not None and settings.enabled is False:
+            continue
+        opted_in = (settings is not None and settings.enabled) or rule.id in config.select
+        if not rule.enabled_by_default and not opted_in:
             continue
         if is_selected(rule.id, config.select, config.ignore):
             chosen.append(rule)
@@ -202,8 +208,10 @@ def run(
     jobs: int | None = None,
     root: str | None = None,
     today: datetime.date | None = None,
+    checkov: CheckovSource | None = None,
 ) -> Result:
-    """The whole pipeline: discover, parse, check, suppress, baseline, aggregate.
+    """The whole pipeline: discover, parse, check, suppress, baseline, aggregate;
+    ``checkov`` adds checkov's findings (``--checkov``, ``--checkov-report``).
 
     ``root`` is the scan root (:func:`opslint.repository.scan_root`, computed from ``paths``
     when not given): rules, suppressions and the repository view all use this one value."""
@@ -229,6 +237,11 @@ def run(
         findings.extend(more)
         for rule_id, where in repo_applied.items():
             applied.setdefault(rule_id, []).extend(where)
+    external = checkov.collect(paths, found, units, selected, config) if checkov else None
+    if external is not None:
+        findings.extend(external.findings)
+        for rule_id, where in external.applied.items():
+            applied.setdefault(rule_id, []).extend(w for w in where if w not in applied[rule_id])
     for diagnostic in [*found.diagnostics, *(d for u in units for d in u.diagnostics)]:
         findings.append(
             engine_finding(diagnostic.code, diagnostic.path, diagnostic.message, diagnostic.line)
@@ -250,6 +263,8 @@ def run(
         root,
     )
     findings.extend(problems)
+    if external is not None:
+        suppressed.extend(external.suppressed)
     findings = select_engine_findings(findings, config)
     suppressed = select_engine_findings(suppressed, config)
     if found.explicit_files is not None:

@@ -141,12 +141,8 @@ def test_engine_findings_are_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     error = engine[0].find("error")
     assert error is not None
     assert error.get("type") == "error"
-    assert error.get("message") == (
-        "line 2: invalid HCL: unexpected end of file at line 2, column 1"
-    )
-    assert (
-        error.text == "bad/main.tf:2: error invalid HCL: unexpected end of file at line 2, column 1"
-    )
+    assert error.get("message") == ("line 1: invalid HCL: not closed before the end of the file")
+    assert error.text == "bad/main.tf:1: error invalid HCL: not closed before the end of the file"
     (tracing,) = suites[TRACING].findall("testcase")
     failure = tracing.find("failure")
     assert failure is not None

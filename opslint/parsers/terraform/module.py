@@ -41,7 +41,7 @@ from opslint.parsers.terraform.calls import (
 )
 from opslint.parsers.terraform.evaluate import Ctx, Evaluator, Expr
 from opslint.parsers.terraform.functions import FUNCTIONS
-from opslint.parsers.terraform.hcl import Hcl, load_hcl, parse_error
+from opslint.parsers.terraform.hcl import Hcl, load_hcl
 from opslint.parsers.terraform.json_syntax import (
     JsonFile,
     json_bodies,
@@ -174,7 +174,7 @@ class _ModuleParser:
             self.session = Session(installed=installed_modules(directory))
         else:
             self.session = caller.session
-        self.h: Any = hcl  # IR classes: Any, so isinstance() does not narrow to hcl2 types
+        self.h: Any = hcl  # node classes: Any, so isinstance() does not narrow node types
         self.diagnostics: list[Diagnostic] = []
         self.ev = Evaluator(hcl, self.diagnostics)
         self.bodies = BodyEvaluator(hcl, self.ev)
@@ -189,13 +189,14 @@ class _ModuleParser:
         self._followed: dict[str, Instance | None] = {}
         self._following: set[str] = set()
         self.not_followed: dict[str, str] = {}
+        self.not_created: set[tuple[str, str]] = set()
         if caller is not None:
             self.ev.prefix = caller.prefix
 
     # -- reading
 
     def _load(self, path: str) -> tuple[Any, str] | None:
-        """Read and parse one file (once): ``(body, text)`` where body is an hcl2 BodyRule or
+        """Read and parse one file (once): ``(body, text)`` where body is an HCL Body or
         the root PyYAML MappingNode of a JSON file; None when empty or unusable."""
         if path in self._parsed:
             return self._parsed[path]
@@ -230,10 +231,9 @@ class _ModuleParser:
                 diagnostics.append(problem)
             result = None if root is None else (root, text)
         else:
-            try:
-                result = (self.h.parse(text).raw.body, text)
-            except Exception as exc:  # any parser failure is a diagnostic
-                diagnostics.append(parse_error(path, exc, text))
+            document = self.h.parse(path, text)
+            diagnostics.extend(document.diagnostics)
+            result = (document.body, document.text)
         return result, diagnostics, directives
 
     # -- the whole module
@@ -269,6 +269,7 @@ class _ModuleParser:
             resources=tuple(resources),
             called=frozenset(called),
             not_followed=tuple(sorted(set(not_followed))),
+            not_created=frozenset(self.not_created),
             files=tuple(sorted(set(self.read))),
             diagnostics=tuple(self.diagnostics),
             providers=tuple(providers),
@@ -615,8 +616,10 @@ class _ModuleParser:
             providers[key] = provider
             return
         resource = self._resource(block)
-        if resource is None:
-            return  # count or for_each known to make no instance: it does not exist
+        if resource is None:  # count or for_each known to make no instance: it does not exist
+            if block.kind == "resource" and self.caller is None:
+                self.not_created.add((block.path, f"{block.labels[0]}.{block.labels[1]}"))
+            return
         existing = resources.get(resource.name)
         if existing is None:
             if not block.override:  # Terraform rejects an override without an original
