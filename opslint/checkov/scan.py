@@ -34,9 +34,8 @@ SKIPPED_FOLDERS = (".git", ".terraform", "node_modules", ".aws-sam", "cdk.out")
 """Folders opslint never scans; checkov is told to leave them out too."""
 INSTALL_HINT = (
     "install checkov in its own environment (`pipx install 'checkov>=3.2,<4'`) and put it "
-    f"on PATH or in {ENVIRONMENT_VARIABLE}; the `opslint[checkov]` extra cannot share "
-    "opslint's environment, because checkov's bc-python-hcl2 replaces the python-hcl2 "
-    "opslint reads Terraform with"
+    f"on PATH or in {ENVIRONMENT_VARIABLE}; the `opslint[checkov]` extra installs nothing, "
+    "because opslint runs checkov as a command (docs/checkov.md says why)"
 )
 
 
