@@ -197,10 +197,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from opslint.registry import load_registry
     from opslint.report import ReportOptions, render
     from opslint.runner import run
+    from opslint.worktree import common_folder, work_tree_root
 
     paths = args.paths or ["."]
     root = Path(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else Path(".")
-    config = load_config(args.config, root)
+    start = common_folder(paths)
+    top = work_tree_root(start)
+    config = load_config(args.config, Path(start), Path(top) if top else None)
     config = config.merged(
         select=_split(args.select),
         ignore=_split(args.ignore),

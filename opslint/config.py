@@ -24,6 +24,7 @@ TOP_LEVEL_KEYS = (
     "require-reason",
     "exceptions",
     "baseline",
+    "repository-root",
 )
 EXCEPTION_KEYS = ("path", "rule", "rules", "reason", "until")
 RULE_KEYS = ("severity", "enabled", "options")
@@ -67,6 +68,11 @@ class Config:
     """The file the settings came from, for messages."""
     source_path: str | None = None
     """That file's path alone (no ``[tool.opslint]`` suffix), for findings about it."""
+    folder: str | None = None
+    """The folder of the configuration file: exclude and exception paths are relative to
+    it."""
+    repository_root: str | None = None
+    """The folder repository rules look at, when not the enclosing git work tree."""
 
     def merged(self, **overrides: Any) -> Config:
         """Command-line values win; ``None`` means "not given"."""
@@ -109,6 +115,7 @@ def parse_config(data: Any, source: str) -> Config:
         require_reason=_bool(data, "require-reason", True, source),
         exceptions=_exceptions(data.get("exceptions"), source),
         baseline=_optional_string(data, "baseline", source),
+        repository_root=_optional_string(data, "repository-root", source),
         source_path=source.split(" [", 1)[0],
         select=_strings(data.get("select", []), "select", source),
         ignore=_strings(data.get("ignore", []), "ignore", source),
@@ -218,25 +225,49 @@ def _read_pyproject(path: Path) -> Any | None:
     return data.get("tool", {}).get("opslint")
 
 
-def load_config(explicit: str | None, root: Path) -> Config:
-    """Read ``explicit`` if given, else ``.opslint.yaml`` then ``pyproject.toml``
-    (``[tool.opslint]``) in ``root``; no file means defaults. Files named in the
-    configuration (var-files, rules-dirs, baseline) are relative to it."""
+def load_config(explicit: str | None, start: Path, stop: Path | None = None) -> Config:
+    """Read ``explicit`` if given; else the nearest configuration found walking up from
+    ``start`` to ``stop`` (the git work tree's top) or the filesystem root: in each folder
+    ``.opslint.yaml``, then ``pyproject.toml`` with a ``[tool.opslint]`` table. No file
+    means defaults. Files named in the configuration (var-files, rules-dirs, baseline,
+    repository-root) are relative to it."""
     if explicit is not None:
         path = Path(explicit)
         if not path.is_file():
             raise ConfigError(f"{explicit}: configuration file not found")
         data = _read_pyproject(path) if path.name == "pyproject.toml" else _read_yaml(path)
         return _anchor(parse_config(data, explicit), path.parent)
-    candidate = root / CONFIG_FILE
-    if candidate.is_file():
-        return _anchor(parse_config(_read_yaml(candidate), str(candidate)), root)
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        data = _read_pyproject(pyproject)
-        if data is not None:
-            return _anchor(parse_config(data, f"{pyproject} [tool.opslint]"), root)
+    for folder in _upwards(start, stop):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return _anchor(parse_config(_read_yaml(candidate), _shown(candidate)), folder)
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            data = _read_pyproject(pyproject)
+            if data is not None:
+                source = f"{_shown(pyproject)} [tool.opslint]"
+                return _anchor(parse_config(data, source), folder)
     return Config()
+
+
+def _upwards(start: Path, stop: Path | None) -> list[Path]:
+    """``start`` and its parents up to ``stop`` (included) or the filesystem root."""
+    folder = Path(os.path.abspath(start))
+    end = Path(os.path.abspath(stop)) if stop is not None else None
+    found = [folder]
+    if end is not None and folder != end and end not in folder.parents:
+        return found  # ``stop`` does not hold ``start``: look in ``start`` only
+    for parent in folder.parents:
+        if found[-1] == end:
+            break
+        found.append(parent)
+    return found
+
+
+def _shown(path: Path) -> str:
+    """``path`` as messages show it: relative to the working directory when below it."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def _anchor(config: Config, folder: Path) -> Config:
@@ -248,6 +279,8 @@ def _anchor(config: Config, folder: Path) -> Config:
         var_files=tuple(place(p) for p in config.var_files),
         rules_dirs=tuple(place(p) for p in config.rules_dirs),
         baseline=place(config.baseline) if config.baseline else None,
+        repository_root=place(config.repository_root) if config.repository_root else None,
+        folder=os.path.normpath(folder),
     )
 
 

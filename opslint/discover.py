@@ -7,15 +7,19 @@ parsed, so a Kubernetes manifest or a workflow is dropped without a word.
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import os
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from opslint.model import Diagnostic
+from opslint.model import Diagnostic, relative_to
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 SKIPPED_DIRS = frozenset(
     {
@@ -141,41 +145,61 @@ class Discovery:
 
 
 class Excluder:
-    """Matches display paths against exclude patterns (``legacy/``, ``**/test/*.tf``,
-    ``*.generated.yaml``): a pattern matches the path or any of its parent folders."""
+    """Matches display paths against exclude patterns with ``.gitignore`` semantics
+    (``legacy/``, ``/infra/old/``, ``**/test/*.tf``, ``*.generated.yaml``, ``!keep.tf``):
+    a pattern without a slash matches at any depth, one with a slash is anchored at the
+    folder the patterns are relative to, ``*`` stays within one path segment, and a
+    folder that matches excludes everything below it."""
 
-    def __init__(self, patterns: Iterable[str]) -> None:
-        self.patterns = [p.strip().rstrip("/").removeprefix("./") for p in patterns if p.strip()]
+    def __init__(self, patterns: Iterable[str], base: str | None = None) -> None:
+        self.patterns = tuple(_gitignore_line(p) for p in patterns if p.strip())
+        self.base = base
+        """Display path of the folder the patterns are relative to (the configuration
+        file's); None: the folder being scanned."""
 
-    def excluded(self, path: str, top: str = ".") -> bool:
-        """``path`` is a display path; patterns match it as it is and relative to ``top``,
-        the folder being scanned (where the configuration file sits)."""
+    def excluded(self, path: str, top: str = ".", is_dir: bool = False) -> bool:
+        """``path`` is a display path (a folder when ``is_dir``); patterns match it as it
+        is and relative to ``base`` (else ``top``, the folder being scanned)."""
         if not self.patterns:
             return False
-        candidates = _prefixes(path)
-        if top not in (".", "") and path.startswith(top.rstrip("/") + "/"):
-            candidates += _prefixes(path[len(top.rstrip("/")) + 1 :])
-        for pattern in self.patterns:
-            for candidate in candidates:
-                if fnmatch.fnmatchcase(candidate, pattern):
-                    return True
-                if pattern.startswith("**/") and fnmatch.fnmatchcase(candidate, pattern[3:]):
-                    return True
-        return False
+        spec = _spec(self.patterns)
+        suffix = "/" if is_dir else ""
+        anchor = self.base if self.base is not None else top
+        candidates = {path}
+        if anchor not in (".", ""):
+            candidates.add(relative_to(path, anchor))
+        return any(
+            spec.match_file(candidate + suffix)
+            for candidate in candidates
+            if candidate not in (".", "") and not candidate.startswith("../")
+        )
 
 
-def _prefixes(path: str) -> list[str]:
-    parts = path.split("/")
-    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+def _gitignore_line(pattern: str) -> str:
+    """A configured pattern as a ``.gitignore`` line: ``./x`` is anchored (``/x``)."""
+    pattern = pattern.strip()
+    return "/" + pattern[2:] if pattern.startswith("./") else pattern
+
+
+@functools.lru_cache(maxsize=256)
+def _spec(patterns: tuple[str, ...]) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec
+
+    return GitIgnoreSpec.from_lines(patterns)
 
 
 def discover(
-    paths: Sequence[str], exclude: Sequence[str] = (), cwd: str | None = None
+    paths: Sequence[str],
+    exclude: Sequence[str] = (),
+    cwd: str | None = None,
+    base: str | None = None,
 ) -> Discovery:
-    """Walk ``paths`` (files or directories) and classify what is there."""
+    """Walk ``paths`` (files or directories) and classify what is there. ``exclude``
+    patterns are relative to ``base`` (the configuration's folder, a display path), else
+    to each folder walked."""
     cwd = cwd or os.getcwd()
     found = Discovery()
-    excluder = Excluder(exclude)
+    excluder = Excluder(exclude, base)
     explicit: set[str] = set()
     seen_dirs: set[tuple[int, int]] = set()
     for given in paths or ["."]:
@@ -207,7 +231,7 @@ def _classify(shown: str, found: Discovery, top: str) -> bool:
     candidate). ``top`` is the folder being walked: repository files are recognised by
     their path below it (``.github/workflows/ci.yml``)."""
     name = shown.rsplit("/", 1)[-1]
-    below = shown[len(top) + 1 :] if top not in (".", "") and shown.startswith(top + "/") else shown
+    below = relative_to(shown, top)
     if repository_kind(below) and shown not in found.repository_files:
         found.repository_files.append(shown)
     if terraform_kind(name):
@@ -273,7 +297,7 @@ def _walk(
         kept = []
         for name in sorted(dirnames):
             child = name if shown_dir == "." else f"{shown_dir}/{name}"
-            if name in SKIPPED_DIRS or excluder.excluded(child, shown_top):
+            if name in SKIPPED_DIRS or excluder.excluded(child, shown_top, is_dir=True):
                 continue
             kept.append(name)
         dirnames[:] = kept

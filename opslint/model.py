@@ -16,11 +16,13 @@ Parsers build these objects; rules only read them. Values are plain Python data 
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from pathlib import PurePath
 from typing import Any, Literal, TypeAlias
 
 Framework: TypeAlias = Literal["terraform", "cloudformation"]
@@ -333,19 +335,12 @@ class Repository:
     run (see :func:`opslint.discover.ci_references`); unreadable files are missing."""
 
     def relative(self, path: str) -> str:
-        """``path`` (a display path) relative to the scan root."""
-        if self.root in (".", ""):
-            return path
-        if path == self.root:
-            return "."
-        prefix = self.root.rstrip("/") + "/"
-        return path[len(prefix) :] if path.startswith(prefix) else path
+        """``path`` (a display path) relative to the repository root."""
+        return relative_to(path, self.root)
 
     def display(self, relative: str) -> str:
-        """A path relative to the scan root as a display path."""
-        if self.root in (".", ""):
-            return relative
-        return f"{self.root.rstrip('/')}/{relative}" if relative not in (".", "") else self.root
+        """A path relative to the repository root as a display path."""
+        return display_of(relative, self.root)
 
     def files_of_kind(self, kind: str) -> list[str]:
         from opslint.discover import repository_kind
@@ -481,6 +476,30 @@ def fingerprint(rule_id: str, path: str, resource: str, detail: str) -> str:
 
 
 # --- path helpers --------------------------------------------------------------------------
+
+
+def relative_to(path: str, folder: str) -> str:
+    """Display path ``path`` relative to display path ``folder`` (POSIX separators;
+    display paths are relative to the working directory)."""
+    if folder in (".", ""):
+        return path
+    if path == folder:
+        return "."
+    prefix = folder.rstrip("/") + "/"
+    if path.startswith(prefix):
+        return path[len(prefix) :]
+    return posixpath.relpath(path, folder)
+
+
+def display_of(relative: str, folder: str) -> str:
+    """Path ``relative`` (to display path ``folder``) as a display path."""
+    if folder in (".", ""):
+        return relative
+    if relative in (".", ""):
+        return folder
+    if folder.startswith(".."):  # the folder holds the working directory: normalise
+        return PurePath(os.path.relpath(posixpath.join(folder, relative))).as_posix()
+    return f"{folder.rstrip('/')}/{relative}"
 
 
 def to_path(path: str | Path) -> Path:

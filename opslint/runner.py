@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import subprocess
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -23,7 +22,17 @@ from opslint.discover import (
     display_path,
     repository_kind,
 )
-from opslint.model import Diagnostic, Finding, Repository, Severity, Unit, fingerprint, to_path
+from opslint.model import (
+    Diagnostic,
+    Finding,
+    Repository,
+    Severity,
+    Unit,
+    display_of,
+    fingerprint,
+    relative_to,
+    to_path,
+)
 from opslint.registry import Registry
 from opslint.rule import Context, RepositoryContext, Rule, Violation
 from opslint.suppress import apply_suppressions
@@ -41,8 +50,6 @@ ENGINE_SEVERITY = {
 }
 PARALLEL_MIN_FILES = 24
 """Below this many files, parsing in one process beats starting workers."""
-GIT_TIMEOUT = 30
-"""Seconds ``git ls-files`` may take before the tracked-file checks are given up."""
 
 
 @dataclass(frozen=True)
@@ -236,7 +243,11 @@ def select_rules(registry: Registry, config: Config) -> list[type[Rule]]:
     return chosen
 
 
-def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | None) -> Finding:
+def _to_finding(
+    rule: type[Rule], violation: Violation, configured: Severity | None, anchor: str = "."
+) -> Finding:
+    """``anchor``: the repository root; fingerprints use paths relative to it, so a
+    baseline matches wherever in the repository opslint runs."""
     # a configured severity wins; else the violation's own (a rule that grades its
     # findings), else the rule's default
     severity = configured or violation.severity or rule.severity
@@ -251,7 +262,9 @@ def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | N
             line=violation.line,
             end_line=max(violation.end_line, violation.line),
             message=violation.message,
-            fingerprint=fingerprint(rule.id, violation.path, "", violation.key),
+            fingerprint=fingerprint(
+                rule.id, relative_to(violation.path, anchor), "", violation.key
+            ),
         )
     attribute = to_path(violation.attribute)
     span = resource.meta_location(attribute) if violation.meta else resource.location(attribute)
@@ -268,7 +281,7 @@ def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | N
         resource=resource.name,
         resource_type=resource.type,
         framework=resource.framework,
-        fingerprint=fingerprint(rule.id, resource.path, resource.name, detail),
+        fingerprint=fingerprint(rule.id, relative_to(resource.path, anchor), resource.name, detail),
     )
 
 
@@ -296,6 +309,7 @@ def run_rules(
     config: Config,
     root: str = ".",
     today: datetime.date | None = None,
+    anchor: str = ".",
 ) -> tuple[list[Finding], dict[str, list[str]]]:
     """Every rule on every unit it applies to. Returns the findings and, per rule ID, the
     units that had something in its scope (for the scorecard and test reports)."""
@@ -322,7 +336,7 @@ def run_rules(
                     )
                 )
                 continue
-            findings.extend(_to_finding(cls, v, severity) for v in violations)
+            findings.extend(_to_finding(cls, v, severity, anchor) for v in violations)
     return findings, applied
 
 
@@ -345,6 +359,7 @@ def run_repository_rules(
     config: Config,
     root: str = ".",
     today: datetime.date | None = None,
+    anchor: str = ".",
 ) -> tuple[list[Finding], dict[str, list[str]]]:
     """Every rule's repository check, once. Returns the findings and, per rule ID, the
     repository root when the rule applied to it."""
@@ -368,51 +383,55 @@ def run_repository_rules(
                 )
             )
             continue
-        findings.extend(_to_finding(cls, v, severity) for v in violations)
+        findings.extend(_to_finding(cls, v, severity, anchor) for v in violations)
     return findings, applied
 
 
 def tracked_files(root: str) -> tuple[str, ...] | None:
     """Display paths of the files git tracks below ``root``; None when ``root`` is not in a
     git work tree, git is missing or too slow."""
-    try:
-        done = subprocess.run(
-            # a scanned repository's own config must not run commands (core.fsmonitor)
-            ["git", "-c", "core.fsmonitor=false", "-C", root, "ls-files", "-z"],
-            capture_output=True,
-            timeout=GIT_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+    from opslint.worktree import git
+
+    output = git(root, "ls-files", "-z")
+    if output is None:
         return None
-    if done.returncode != 0:
-        return None
-    names = done.stdout.decode("utf-8", errors="surrogateescape").split("\0")
-    prefix = "" if root in (".", "") else root.rstrip("/") + "/"
-    return tuple(sorted(prefix + name for name in names if name))
+    names = output.decode("utf-8", errors="surrogateescape").split("\0")
+    return tuple(sorted(display_of(name, root) for name in names if name))
 
 
 def scan_root(paths: Sequence[str], cwd: str | None = None) -> str:
-    """The repository a scan looks at: the one folder given, else the working directory."""
+    """The folder a scan looks at: the one folder given, else the working directory."""
     cwd = cwd or os.getcwd()
     if len(paths) == 1 and os.path.isdir(paths[0]):
         return display_path(paths[0], cwd)
     return "."
 
 
+def repository_root(paths: Sequence[str], config: Config, cwd: str | None = None) -> str:
+    """The folder repository rules look at, as a display path: the configured
+    ``repository-root``, else the git work tree holding the scanned paths, else the scan
+    root."""
+    from opslint.worktree import common_folder, work_tree_root
+
+    cwd = cwd or os.getcwd()
+    if config.repository_root:
+        return display_path(config.repository_root, cwd)
+    top = work_tree_root(common_folder(paths))
+    return display_path(top, cwd) if top else scan_root(paths, cwd)
+
+
 def build_repository(found: Discovery, units: Sequence[Unit], root: str) -> Repository:
-    """The repository view of a scan: git's tracked files, repository files and units."""
+    """The repository view: git's tracked files, repository files and units."""
     contents: dict[str, str] = {}
     for path in found.repository_files:
         text = _read_text(path)
         if text is not None:
             contents[path] = text
-    prefix = "" if root in (".", "") else root.rstrip("/") + "/"
     for path in found.repository_files:
-        if repository_kind(path[len(prefix) :]) != "ci":
+        if repository_kind(relative_to(path, root)) != "ci":
             continue
         for reference in ci_references(contents.get(path, "")):
-            shown = prefix + reference
+            shown = display_of(reference, root)
             if shown not in contents and os.path.isfile(shown):
                 text = _read_text(shown)
                 if text is not None:
@@ -490,15 +509,24 @@ def scorecard(
     return tuple(results)
 
 
-def _about_named_files(finding: Finding, named: set[str]) -> bool:
-    """With files named on the command line, report only on them, and on the module folder
-    holding one of them when the engine itself failed there (a parser or rule error)."""
-    if finding.path in named:
+def _in_scope(finding: Finding, found: Discovery, folders: Sequence[str], top: str) -> bool:
+    """Whether a finding is about what was scanned: a named file, or a path in a scanned
+    folder. With files named (pre-commit), the engine's own failures on the module folder
+    holding one of them (a parser or rule error) count too, and those of a repository rule
+    on the repository root ``top``."""
+    path = finding.path
+    named = found.explicit_files or set()
+    if path in named or any(
+        folder in (".", "") or path == folder or path.startswith(folder.rstrip("/") + "/")
+        for folder in folders
+    ):
         return True
-    folder = finding.path.rstrip("/") + "/"
-    return not finding.practice_id and any(
-        path.startswith(folder) or (finding.path == "." and "/" not in path) for path in named
-    )
+    if finding.practice_id:
+        return False
+    if path == top:
+        return True
+    prefix = path.rstrip("/") + "/"
+    return any(name.startswith(prefix) or (path == "." and "/" not in name) for name in named)
 
 
 def _checks_repository(rule: type[Rule]) -> bool:
@@ -527,20 +555,36 @@ def run(
     """The whole pipeline: discover, parse, check, suppress, baseline, aggregate."""
     catalog = load_catalog()
     baseline = read_baseline(config.baseline) if config.baseline else None
-    found = discover(paths, config.exclude)
-    tasks = build_tasks(found, config)
-    units = parse_all(tasks, jobs or os.cpu_count() or 1)
+    cwd = os.getcwd()
+    base = display_path(config.folder, cwd) if config.folder else None
+    found = discover(paths, config.exclude, base=base)
+    folders = [display_path(p, cwd) for p in paths or ["."] if os.path.isdir(p)]
     selected = select_rules(registry, config)
+    repo_rules = [rule for rule in selected if _checks_repository(rule)]
+    top = repository_root(paths, config, cwd) if repo_rules else scan_root(paths, cwd)
+    whole = found
+    if repo_rules and top not in folders:
+        # repository rules see the whole repository, whatever part of it is scanned
+        whole = discover([top], config.exclude, base=base)
+    parsed = parse_all(build_tasks(whole, config), jobs or os.cpu_count() or 1)
+    scanned = set(found.modules) | set(found.templates)
+    units = [u for u in parsed if u.path in scanned]
     today = today or datetime.date.today()
-    findings, applied = run_rules(units, selected, config, root, today)
-    if any(_checks_repository(rule) for rule in selected):
-        repository = build_repository(found, units, scan_root(paths))
-        repo_rules = [rule for rule in selected if _checks_repository(rule)]
-        more, repo_applied = run_repository_rules(repository, repo_rules, config, root, today)
+    findings, applied = run_rules(units, selected, config, root, today, anchor=top)
+    if repo_rules:
+        repository = build_repository(whole, parsed, top)
+        more, repo_applied = run_repository_rules(
+            repository, repo_rules, config, root, today, anchor=top
+        )
         findings.extend(more)
         for rule_id, where in repo_applied.items():
             applied.setdefault(rule_id, []).extend(where)
-    for diagnostic in [*found.diagnostics, *(d for u in units for d in u.diagnostics)]:
+    diagnostics = {
+        *found.diagnostics,
+        *whole.diagnostics,
+        *(d for u in units for d in u.diagnostics),
+    }
+    for diagnostic in sorted(diagnostics, key=lambda d: (d.path, d.line or 0, d.message)):
         findings.append(
             engine_finding(diagnostic.code, diagnostic.path, diagnostic.message, diagnostic.line)
         )
@@ -561,9 +605,9 @@ def run(
         root,
     )
     findings.extend(problems)
-    if found.explicit_files is not None:
-        findings = [f for f in findings if _about_named_files(f, found.explicit_files)]
-        suppressed = [f for f in suppressed if f.path in found.explicit_files]
+    if whole is not found or found.explicit_files is not None:
+        findings = [f for f in findings if _in_scope(f, found, folders, top)]
+        suppressed = [f for f in suppressed if _in_scope(f, found, folders, top)]
     baselined: list[Finding] = []
     stale: list[BaselineEntry] = []
     if baseline is not None:

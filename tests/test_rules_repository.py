@@ -103,14 +103,14 @@ def test_state_rule_does_not_apply_outside_a_git_work_tree(
     assert status["OPS05-BP01"] == "not applicable"
 
 
-def test_state_rule_reports_relative_to_the_scanned_folder(
+def test_state_rule_names_paths_relative_to_the_repository(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     committed(tmp_path, {"repo/main.tf": MAIN, "repo/prod.tfstate": "{}"})
     monkeypatch.chdir(tmp_path)
     result = run(["repo"], registry(), Config(select=(STATE,)), jobs=1)
     assert [(f.path, f.message.split(" ", 1)[0]) for f in result.findings] == [
-        ("repo/prod.tfstate", "`prod.tfstate`")
+        ("repo/prod.tfstate", "`repo/prod.tfstate`")
     ]
 
 

@@ -115,7 +115,11 @@ def deploying_ci_files(repo: Repository, skip_paths: Iterable[str] = DEFAULT_SKI
 def judged_units(repo: Repository, skip_paths: Iterable[str] = DEFAULT_SKIPPED) -> list[Unit]:
     """Units outside folders of examples, tests and fixtures, with resources."""
     excluder = Excluder([glob.removesuffix("/**") for glob in skip_paths])
-    return [u for u in repo.units if u.resources and not excluder.excluded(repo.relative(u.path))]
+    return [
+        u
+        for u in repo.units
+        if u.resources and not excluder.excluded(repo.relative(u.path), is_dir=True)
+    ]
 
 
 def deployable_units(repo: Repository, skip_paths: Iterable[str] = DEFAULT_SKIPPED) -> list[Unit]:
