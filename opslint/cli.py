@@ -228,7 +228,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     validate_against_rules(config, list(registry), {p.id for p in load_catalog()})
     for var_file in config.var_files:
         if not os.path.isfile(var_file):
-            raise UsageError(f"--var-file {var_file}: file not found")
+            given = var_file in (args.var_file or ())
+            where = "--var-file" if given else f"{config.source}: `var-files`:"
+            raise UsageError(f"{where} {var_file}: file not found")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     outputs = _outputs(args)

@@ -265,14 +265,16 @@ def _upwards(start: Path, stop: Path | None) -> list[Path]:
 
 
 def _shown(path: Path) -> str:
-    """``path`` as messages show it: relative to the working directory when below it."""
-    relative = os.path.relpath(path)
-    return str(path) if relative.startswith("..") else relative
+    """``path`` as messages show it: relative to the working directory unless the absolute
+    path is shorter."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return relative if len(relative) <= len(absolute) else absolute
 
 
 def _anchor(config: Config, folder: Path) -> Config:
     def place(name: str) -> str:
-        return name if os.path.isabs(name) else os.path.normpath(folder / name)
+        return name if os.path.isabs(name) else _shown(folder / name)
 
     return replace(
         config,

@@ -516,10 +516,7 @@ def _in_scope(finding: Finding, found: Discovery, folders: Sequence[str], top: s
     on the repository root ``top``."""
     path = finding.path
     named = found.explicit_files or set()
-    if path in named or any(
-        folder in (".", "") or path == folder or path.startswith(folder.rstrip("/") + "/")
-        for folder in folders
-    ):
+    if path in named or any(_inside(path, folder) for folder in folders):
         return True
     if finding.practice_id:
         return False
@@ -527,6 +524,12 @@ def _in_scope(finding: Finding, found: Discovery, folders: Sequence[str], top: s
         return True
     prefix = path.rstrip("/") + "/"
     return any(name.startswith(prefix) or (path == "." and "/" not in name) for name in named)
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether display path ``path`` is ``folder`` or below it."""
+    relative = relative_to(path, folder)
+    return relative != ".." and not relative.startswith("../")
 
 
 def _checks_repository(rule: type[Rule]) -> bool:
