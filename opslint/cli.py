@@ -14,9 +14,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from opslint import __version__
+
+if TYPE_CHECKING:
+    from opslint.runner import Result
 
 COMMANDS = ("check", "rules", "explain", "practices")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -48,12 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     check.add_argument(
         "--format",
+        "-f",
         action="append",
         metavar="FORMAT[:FILE]",
         help=f"report format ({', '.join(FORMATS)}); repeat for several reports in one run, "
         "each with its own file: --format text --format json:opslint.json",
     )
-    check.add_argument("--output", metavar="FILE", help="write the report to FILE")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     check.add_argument(
         "--select",
         action="append",
@@ -65,9 +69,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--fail-on",
-        choices=("error", "warning", "note"),
+        choices=("error", "warning", "note", "none"),
         default=None,
-        help="lowest severity that makes the exit code 1 (default: warning)",
+        help="lowest severity that makes the exit code 1 (default: warning; none: never)",
+    )
+    check.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even with findings (2 still means a usage or configuration error)",
+    )
+    check.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the number of findings per rule, most frequent first, instead of them",
+    )
+    check.add_argument(
+        "--quiet", "-q", action="store_true", help="print findings only, without the summary"
+    )
+    check.add_argument(
+        "--show-source",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="text: print the offending source lines under each finding (default: on a terminal)",
+    )
+    check.add_argument(
+        "--show-fix", action="store_true", help="text: print how to fix each finding"
     )
     check.add_argument("--config", metavar="FILE", help="configuration file")
     check.add_argument(
@@ -139,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     practices.add_argument("--format", choices=("text", "json"), default="text")
     practices.add_argument("--rules-dir", action="append", metavar="DIR")
+    for command_parser in (check, rules, explain, practices):
+        command_parser.set_defaults(command_parser=command_parser)
     return parser
 
 
@@ -192,7 +220,7 @@ def _emit(text: str, output: str | None) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from opslint.catalog import load_catalog
-    from opslint.config import load_config, validate_against_rules
+    from opslint.config import canonical_id, known_ids, load_config, validate_against_rules
     from opslint.model import Severity
     from opslint.registry import load_registry
     from opslint.report import ReportOptions, render
@@ -207,7 +235,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     config = config.merged(
         select=_split(args.select),
         ignore=_split(args.ignore),
-        fail_on=Severity.parse(args.fail_on) if args.fail_on else None,
+        fail_on=Severity.parse(args.fail_on) if args.fail_on not in (None, "none") else None,
         exclude=(*config.exclude, *args.exclude) if args.exclude else None,
         var_files=(*config.var_files, *args.var_file) if args.var_file else None,
         rules_dirs=(*config.rules_dirs, *args.rules_dir) if args.rules_dir else None,
@@ -225,7 +253,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.select or args.ignore:
         config = config.merged(source=config.source or "command line")
     registry = load_registry(config.rules_dirs)
-    validate_against_rules(config, list(registry), {p.id for p in load_catalog()})
+    catalog_ids = {p.id for p in load_catalog()}
+    known = known_ids(registry.ids(), catalog_ids)
+    config = replace(
+        config,
+        select=tuple(canonical_id(s, known) for s in config.select),
+        ignore=tuple(canonical_id(s, known) for s in config.ignore),
+        rules={canonical_id(k, known): v for k, v in config.rules.items()},
+    )
+    validate_against_rules(config, list(registry), catalog_ids)
     for var_file in config.var_files:
         if not os.path.isfile(var_file):
             given = var_file in (args.var_file or ())
@@ -244,14 +280,46 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {args.write_baseline}: {exc.strerror}") from None
         sys.stderr.write(f"opslint: recorded {count} findings in {args.write_baseline}\n")
         return EXIT_OK
-    for fmt, path in outputs:
-        options = ReportOptions(
-            color=path is None and _use_color(args, sys.stdout),
-            sarif_category=args.sarif_category,
-            link_base=args.link_base,
+    if not result.files and not result.findings:
+        shown = " ".join(paths)
+        sys.stderr.write(
+            f"opslint: nothing to scan in {shown}: no Terraform or CloudFormation/SAM files found\n"
         )
-        _emit(render(result, fmt, options), path)
+    if args.statistics:
+        _emit(_statistics(result), args.output)
+    else:
+        terminal = _use_color(args, sys.stdout)
+        for fmt, path in outputs:
+            show_source = args.show_source
+            if show_source is None:
+                show_source = path is None and bool(getattr(sys.stdout, "isatty", bool)())
+            options = ReportOptions(
+                color=path is None and terminal,
+                sarif_category=args.sarif_category,
+                link_base=args.link_base,
+                show_source=show_source,
+                show_fix=args.show_fix,
+                quiet=args.quiet,
+            )
+            _emit(render(result, fmt, options), path)
+    if args.exit_zero or args.fail_on == "none":
+        return EXIT_OK
     return EXIT_FINDINGS if result.failed() else EXIT_OK
+
+
+def _statistics(result: Result) -> str:
+    """Findings per rule, most frequent first (ties by rule ID), like ``ruff --statistics``."""
+    from collections import Counter
+
+    counts = Counter(f.rule_id for f in result.findings)
+    titles = {rule.id: rule.title for rule in result.rules}
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    width = len(str(rows[0][1])) if rows else 1
+    id_width = max((len(rule_id) for rule_id, _ in rows), default=0)
+    return "".join(
+        f"{count:>{width}}  {rule_id:<{id_width}}  {titles.get(rule_id, '')}".rstrip() + "\n"
+        for rule_id, count in rows
+    )
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -290,11 +358,14 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from opslint.catalog import load_catalog
+    from opslint.config import canonical_id, did_you_mean, known_ids
     from opslint.registry import load_registry
     from opslint.ruledocs import rule_markdown
 
     registry = load_registry(args.rules_dir or ())
     catalog = load_catalog()
+    known = known_ids(registry.ids(), (p.id for p in catalog))
+    args.rule_id = canonical_id(args.rule_id, known)
     rule = registry.get(args.rule_id)
     if rule is not None:
         sys.stdout.write(rule_markdown(rule, catalog))
@@ -315,7 +386,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
         ]
         sys.stdout.write("\n".join(lines) + "\n")
         return EXIT_OK
-    raise UsageError(f"no rule or practice {args.rule_id!r} (see `opslint rules`)")
+    raise UsageError(
+        f"no rule or practice {args.rule_id!r}{did_you_mean(args.rule_id, known)} "
+        "(see `opslint rules`)"
+    )
 
 
 def cmd_practices(args: argparse.Namespace) -> int:
@@ -366,7 +440,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from opslint.config import ConfigError
     from opslint.registry import RuleLoadError
 
-    args = build_parser().parse_args(_normalise_argv(list(sys.argv[1:] if argv is None else argv)))
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(
+        _normalise_argv(list(sys.argv[1:] if argv is None else argv))
+    )
+    if unknown:  # show the usage of the command, not the top-level one
+        command_parser = getattr(args, "command_parser", parser)
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return HANDLERS[args.command](args)
     except (UsageError, ConfigError, RuleLoadError) as exc:

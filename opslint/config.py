@@ -4,7 +4,7 @@ root, or ``--config FILE``; command-line flags win over the file."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -295,11 +295,14 @@ def validate_against_rules(config: Config, rules: Sequence[Any], catalog_ids: se
             if not is_known_selector(selector, by_id, catalog_ids):
                 raise ConfigError(
                     f"{source}: `{key}`: {selector!r} is not a rule ID, practice ID or group"
+                    + did_you_mean(selector, known_ids(by_id, catalog_ids))
                 )
     for rule_id, settings in config.rules.items():
         rule = by_id.get(rule_id)
         if rule is None:
-            raise ConfigError(f"{source}: `rules.{rule_id}`: no such rule")
+            raise ConfigError(
+                f"{source}: `rules.{rule_id}`: no such rule" + did_you_mean(rule_id, by_id)
+            )
         declared = {o.name: o for o in rule.options}
         for name, value in settings.options.items():
             option = declared.get(name)
@@ -314,6 +317,33 @@ def validate_against_rules(config: Config, rules: Sequence[Any], catalog_ids: se
                     f"{source}: `rules.{rule_id}.options.{name}` must be {option.type}, "
                     f"got {value!r}"
                 )
+
+
+def known_ids(rule_ids: Iterable[str], catalog_ids: Iterable[str]) -> list[str]:
+    """Every ID a selector may name: rules, practices and practice groups."""
+    practices = set(catalog_ids)
+    groups = {practice.split("-", 1)[0] for practice in practices}
+    return sorted({*rule_ids, *practices, *groups})
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean X?)`` for the closest known ID, else nothing."""
+    import difflib
+
+    choices = list(known)
+    by_lower = {k.lower(): k for k in choices}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
+    return f" (did you mean {by_lower[close[0]]}?)" if close else ""
+
+
+def canonical_id(name: str, known: Iterable[str]) -> str:
+    """``name`` spelled as the one known ID it matches ignoring case (``ops08-bp02`` →
+    ``OPS08-BP02``); unchanged when it is exact, unknown or ambiguous."""
+    choices = list(known)
+    if name in choices:
+        return name
+    matches = [k for k in choices if k.lower() == name.lower()]
+    return matches[0] if len(matches) == 1 else name
 
 
 def is_known_selector(selector: str, rules_by_id: Mapping[str, Any], catalog_ids: set[str]) -> bool:

@@ -1,11 +1,15 @@
 """``--format text``: ``path:line: severity rule-id message [resource]``, grouped by file,
-coloured on a terminal, with a closing summary by severity and by practice."""
+coloured on a terminal, with the offending source lines underlined (``--show-source``, the
+default on a terminal), the fix on request (``--show-fix``) and a closing summary by severity
+and by practice (not with ``--quiet``)."""
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from itertools import groupby
 
-from opslint.model import Severity
+from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
 from opslint.runner import Result
 
@@ -17,6 +21,15 @@ COLORS = {
 BOLD = "\033[1m"
 DIM = "\033[2m"
 RESET = "\033[0m"
+SOURCE_LINES = 5
+"""At most this many lines of a finding's span are shown."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def escape(text: str) -> str:
+    """Text from the scanned code made safe for a terminal: control characters (escape
+    sequences, carriage returns, bidirectional overrides) shown as ``\\xNN``/``\\uNNNN``."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def render(result: Result, options: ReportOptions) -> str:
@@ -25,20 +38,30 @@ def render(result: Result, options: ReportOptions) -> str:
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{RESET}" if color else text
 
+    fixes = {rule.id: rule.docs.fix for rule in result.rules}
+    _lines.cache_clear()  # files may have changed since the last report of this process
     lines: list[str] = []
     for path, group in groupby(result.findings, key=lambda f: f.path):
         if color:
-            lines.append(paint(path, BOLD))
+            lines.append(paint(escape(path), BOLD))
         for finding in group:
-            resource = f" [{finding.resource}]" if finding.resource else ""
+            resource = f" [{escape(finding.resource)}]" if finding.resource else ""
             lines.append(
-                f"{finding.path}:{finding.line}: "
+                f"{escape(finding.path)}:{finding.line}: "
                 f"{paint(finding.severity.value, COLORS[finding.severity])} "
-                f"{paint(finding.rule_id, BOLD)} {finding.message}"
+                f"{paint(finding.rule_id, BOLD)} {escape(finding.message)}"
                 f"{paint(resource, DIM)}"
             )
-        if color:
+            if options.show_source:
+                lines.extend(_source(finding, COLORS[finding.severity] if color else ""))
+            if options.show_fix and finding.rule_id in fixes:
+                lines.append(f"  {paint('fix:', BOLD)} {fixes[finding.rule_id]}")
+            if options.show_source or options.show_fix:
+                lines.append("")
+        if color and not (options.show_source or options.show_fix):
             lines.append("")
+    if options.quiet:
+        return "\n".join(lines) + "\n" if lines else ""
     if lines and lines[-1] != "":
         lines.append("")
     counts = result.counts()
@@ -68,6 +91,36 @@ def render(result: Result, options: ReportOptions) -> str:
         for practice, count in by_practice.items():
             lines.append(f"  {practice} {titles.get(practice, '')}: {count}")
     return "\n".join(lines) + "\n"
+
+
+def _source(finding: Finding, colour: str) -> list[str]:
+    """The finding's lines with a gutter, the first one underlined with carets (in
+    ``colour``, an escape sequence or nothing)."""
+    text = _lines(finding.path)
+    first, last = finding.line, min(finding.end_line, finding.line + SOURCE_LINES - 1)
+    if not text or first < 1 or first > len(text):
+        return []
+    width = len(str(last))
+    shown = []
+    for number in range(first, min(last, len(text)) + 1):
+        line = escape(text[number - 1].expandtabs(4))
+        shown.append(f"  {number:>{width}} | {line}")
+        if number == first:
+            start = len(line) - len(line.lstrip())
+            underline = " " * start + "^" * max(1, len(line.strip()))
+            shown.append(f"  {'':>{width}} | {colour}{underline}{RESET if colour else ''}")
+    if finding.end_line > last:
+        shown.append(f"  {'':>{width}} | ...")
+    return shown
+
+
+@cache
+def _lines(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read(2_000_000).splitlines()
+    except OSError:
+        return []
 
 
 def _count(number: int, noun: str) -> str:
