@@ -19,6 +19,7 @@ REPORTERS: dict[str, str] = {
     "github": "opslint.report.github",
     "markdown": "opslint.report.markdown",
     "junit": "opslint.report.junit",
+    "gitlab": "opslint.report.gitlab",
 }
 FORMATS = tuple(REPORTERS)
 
