@@ -193,10 +193,12 @@ def discover(
     exclude: Sequence[str] = (),
     cwd: str | None = None,
     base: str | None = None,
+    respect_gitignore: bool = True,
 ) -> Discovery:
     """Walk ``paths`` (files or directories) and classify what is there. ``exclude``
     patterns are relative to ``base`` (the configuration's folder, a display path), else
-    to each folder walked."""
+    to each folder walked. Files git ignores are left out unless ``respect_gitignore`` is
+    False."""
     cwd = cwd or os.getcwd()
     found = Discovery()
     excluder = Excluder(exclude, base)
@@ -222,8 +224,42 @@ def discover(
                     _add_module_siblings(shown, cwd, found, excluder)
     if explicit:
         found.explicit_files = explicit
+    if respect_gitignore:
+        _drop_ignored(found, paths, cwd)
     found.sort()
     return found
+
+
+def _drop_ignored(found: Discovery, paths: Sequence[str], cwd: str) -> None:
+    """Leave out the files the walk found that git ignores (a file named on the command
+    line stays)."""
+    from opslint.worktree import common_folder, ignored_by_git
+
+    named = found.explicit_files or set()
+    walked = {
+        path
+        for path in (*found.templates, *found.repository_files, *_files(found.modules))
+        if path not in named
+    }
+    if not walked:
+        return
+    folder = common_folder([os.path.join(cwd, p) for p in paths or ["."]])
+    below = {Path(os.path.relpath(os.path.join(cwd, p), folder)).as_posix(): p for p in walked}
+    ignored = {below[name] for name in ignored_by_git(folder, sorted(below)) if name in below}
+    if not ignored:
+        return
+    found.templates = [p for p in found.templates if p not in ignored]
+    found.repository_files = [p for p in found.repository_files if p not in ignored]
+    for directory in list(found.modules):
+        kept = [p for p in found.modules[directory] if p not in ignored]
+        if kept:
+            found.modules[directory] = kept
+        else:
+            del found.modules[directory]
+
+
+def _files(modules: dict[str, list[str]]) -> list[str]:
+    return [path for files in modules.values() for path in files]
 
 
 def _classify(shown: str, found: Discovery, top: str) -> bool:

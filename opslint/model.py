@@ -347,6 +347,20 @@ class Repository:
 
         return [f for f in self.files if repository_kind(self.relative(f)) == kind]
 
+    def ignored_by_git(self, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """The ones of ``paths`` (display paths; they need not exist) that git ignores and
+        does not track, each with the display path and line of the exclude file that
+        ignores it; empty outside a git work tree. Asks ``git check-ignore``, so every
+        ``.gitignore`` of the tree, ``.git/info/exclude`` and the global excludes count."""
+        from opslint.worktree import ignored_by_git
+
+        below = {relative_to(path, self.root): path for path in paths}
+        return {
+            below[name]: (display_of(source, self.root), line)
+            for name, (source, line) in ignored_by_git(self.root, sorted(below)).items()
+            if name in below
+        }
+
     def is_tracked(self, path: str) -> bool | None:
         """Whether git tracks ``path`` (a display path); None when git cannot tell."""
         if self.tracked is None:

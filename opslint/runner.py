@@ -568,7 +568,8 @@ def run(
     whole = found
     if repo_rules and top not in folders:
         # repository rules see the whole repository, whatever part of it is scanned
-        whole = discover([top], config.exclude, base=base)
+        # (files named on the command line are read even where git ignores them)
+        whole = discover([top, *sorted(found.explicit_files or ())], config.exclude, base=base)
     parsed = parse_all(build_tasks(whole, config), jobs or os.cpu_count() or 1)
     scanned = set(found.modules) | set(found.templates)
     units = [u for u in parsed if u.path in scanned]

@@ -48,23 +48,42 @@ def work_tree_root(folder: str) -> str | None:
     return os.path.normpath(top) if top else None
 
 
-def ignored_by_git(root: str, paths: Sequence[str]) -> set[str]:
-    """The ones of ``paths`` (relative to ``root``, a folder in a git work tree) that git
-    ignores (``.gitignore``, ``.git/info/exclude``, the global excludes file); empty when
-    git cannot tell."""
+def ignored_by_git(root: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """The ones of ``paths`` (relative to folder ``root`` of a git work tree; they need not
+    exist) that git ignores and does not track, each with the exclude file and line that
+    ignores it (``.gitignore``, ``.git/info/exclude``, the global excludes file; relative
+    to ``root`` when inside the work tree). Empty when git cannot tell."""
     if not paths:
-        return set()
+        return {}
     try:
         done = subprocess.run(
-            ["git", "-c", "core.fsmonitor=false", "-C", root, "check-ignore", "-z", "--stdin"],
+            [
+                "git",
+                "-c",
+                "core.fsmonitor=false",
+                "-C",
+                root,
+                "check-ignore",
+                "--verbose",
+                "-z",
+                "--stdin",
+            ],
             input="".join(p + "\0" for p in paths).encode("utf-8", errors="surrogateescape"),
             capture_output=True,
             timeout=GIT_TIMEOUT,
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
-        return set()
+        return {}
     if done.returncode not in (0, 1):  # 1: nothing ignored
-        return set()
-    names = done.stdout.decode("utf-8", errors="surrogateescape").split("\0")
-    return {name for name in names if name}
+        return {}
+    fields = done.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    top = work_tree_root(root) or root
+    found = {}
+    for index in range(0, len(fields) - 3, 4):
+        source, line, pattern, path = fields[index : index + 4]
+        # --verbose also lists paths whose last matching pattern is a negation: not ignored
+        if source and line.isdigit() and not pattern.startswith("!"):
+            where = os.path.relpath(os.path.join(top, source), root)
+            found[path] = (where.replace(os.sep, "/"), int(line))
+    return found

@@ -163,6 +163,32 @@ def test_ignoring_lock_files_is_reported_once_on_the_gitignore(
     ]
 
 
+def test_git_decides_what_ignores_the_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nested `.gitignore` counts and a negation brings the file back: git answers, not
+    a reading of the root file."""
+    committed(
+        tmp_path,
+        {
+            "live/dev/main.tf": MAIN,
+            "live/prod/main.tf": MAIN,
+            "live/.gitignore": "*.hcl\n!prod/.terraform.lock.hcl\n",
+        },
+        untracked={"live/prod/.terraform.lock.hcl": "# lock\n"},
+    )
+    findings = check(tmp_path, LOCK, monkeypatch)
+    assert [(f.path, f.line, f.message.split(",")[0]) for f in findings] == [
+        ("live/.gitignore", 1, "`live/.gitignore` ignores `.terraform.lock.hcl`"),
+        (
+            "live/prod/main.tf",
+            1,
+            "Root module `live/prod`: `.terraform.lock.hcl` is not tracked by git: commit it "
+            "(and remove it from `.gitignore` if listed there)",
+        ),
+    ]
+
+
 def test_lock_file_of_an_uncommitted_module_is_not_judged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

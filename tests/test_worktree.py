@@ -132,3 +132,18 @@ def test_outside_git_the_search_stops_at_the_filesystem_root(
     monkeypatch.chdir(tmp_path / "a" / "b")
     main(["check"])
     assert "1 finding " in capsys.readouterr().out
+
+
+def test_files_git_ignores_are_not_scanned(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "generated").mkdir()
+    (repo / "generated/main.tf").write_text(NO_RETENTION.format(name="g"), encoding="utf-8")
+    monkeypatch.chdir(repo)
+    scanned = ("OPS08-BP02/log-group-retention", "generated/main.tf", 1)
+    assert scanned in findings(capsys, repo)
+    with (repo / ".gitignore").open("a", encoding="utf-8") as ignore:
+        ignore.write("generated/\n")
+    assert scanned not in findings(capsys, repo)
+    # named on the command line, it is scanned
+    assert scanned in findings(capsys, repo, "generated/main.tf")
