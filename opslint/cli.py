@@ -161,8 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--rules-dir", action="append", metavar="DIR")
 
     practices = commands.add_parser(
-        "practices", help="the pillar scorecard: every practice and the rules that automate it"
+        "practices",
+        help="the pillar scorecard: every practice and the rules that automate it; with "
+        "paths, how the repository there stands on each",
     )
+    practices.add_argument(
+        "paths", nargs="*", metavar="PATH", help="scan these and show their scorecard"
+    )
+    practices.add_argument("--config", metavar="FILE", help="configuration file")
     practices.add_argument("--format", choices=("text", "json"), default="text")
     practices.add_argument("--rules-dir", action="append", metavar="DIR")
     for command_parser in (check, rules, explain, practices):
@@ -219,11 +225,54 @@ def _emit(text: str, output: str | None) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from opslint.report import ReportOptions, render
+
+    outputs = _outputs(args)
+    result = _scan(args)
+    if args.write_baseline:
+        from opslint.baseline import write_baseline
+
+        try:
+            count = write_baseline(args.write_baseline, result.findings)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.write_baseline}: {exc.strerror}") from None
+        if not args.quiet:
+            sys.stderr.write(f"opslint: recorded {count} findings in {args.write_baseline}\n")
+        return EXIT_OK
+    paths = args.paths or ["."]
+    if not result.files and not result.findings and not args.quiet:
+        shown = " ".join(paths)
+        sys.stderr.write(
+            f"opslint: nothing to scan in {shown}: no Terraform or CloudFormation/SAM files found\n"
+        )
+    if args.statistics:
+        _emit(_statistics(result), args.output)
+    else:
+        terminal = _use_color(args, sys.stdout)
+        for fmt, path in outputs:
+            show_source = args.show_source
+            if show_source is None:
+                show_source = path is None and bool(getattr(sys.stdout, "isatty", bool)())
+            options = ReportOptions(
+                color=path is None and terminal,
+                sarif_category=args.sarif_category,
+                link_base=args.link_base,
+                show_source=show_source,
+                show_fix=args.show_fix,
+                quiet=args.quiet,
+            )
+            _emit(render(result, fmt, options), path)
+    if args.exit_zero or args.fail_on == "none":
+        return EXIT_OK
+    return EXIT_FINDINGS if result.failed() else EXIT_OK
+
+
+def _scan(args: argparse.Namespace) -> Result:
+    """Configuration, rules and the run of ``opslint check``'s arguments."""
     from opslint.catalog import load_catalog
     from opslint.config import canonical_id, known_ids, load_config, validate_against_rules
     from opslint.model import Severity
     from opslint.registry import load_registry
-    from opslint.report import ReportOptions, render
     from opslint.runner import run
     from opslint.worktree import common_folder, work_tree_root
 
@@ -269,42 +318,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise UsageError(f"{where} {var_file}: file not found")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    outputs = _outputs(args)
-    result = run(paths, registry, config, jobs=args.jobs, root=str(root), today=today)
-    if args.write_baseline:
-        from opslint.baseline import write_baseline
-
-        try:
-            count = write_baseline(args.write_baseline, result.findings)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.write_baseline}: {exc.strerror}") from None
-        sys.stderr.write(f"opslint: recorded {count} findings in {args.write_baseline}\n")
-        return EXIT_OK
-    if not result.files and not result.findings:
-        shown = " ".join(paths)
-        sys.stderr.write(
-            f"opslint: nothing to scan in {shown}: no Terraform or CloudFormation/SAM files found\n"
-        )
-    if args.statistics:
-        _emit(_statistics(result), args.output)
-    else:
-        terminal = _use_color(args, sys.stdout)
-        for fmt, path in outputs:
-            show_source = args.show_source
-            if show_source is None:
-                show_source = path is None and bool(getattr(sys.stdout, "isatty", bool)())
-            options = ReportOptions(
-                color=path is None and terminal,
-                sarif_category=args.sarif_category,
-                link_base=args.link_base,
-                show_source=show_source,
-                show_fix=args.show_fix,
-                quiet=args.quiet,
-            )
-            _emit(render(result, fmt, options), path)
-    if args.exit_zero or args.fail_on == "none":
-        return EXIT_OK
-    return EXIT_FINDINGS if result.failed() else EXIT_OK
+    return run(paths, registry, config, jobs=args.jobs, root=str(root), today=today)
 
 
 def _statistics(result: Result) -> str:
@@ -396,6 +410,8 @@ def cmd_practices(args: argparse.Namespace) -> int:
     from opslint.catalog import load_catalog
     from opslint.registry import load_registry
 
+    if args.paths:
+        return _practices_of(args)
     registry = load_registry(args.rules_dir or ())
     rows = []
     for practice in load_catalog():
@@ -425,6 +441,34 @@ def cmd_practices(args: argparse.Namespace) -> int:
         mark = "automated by " + ", ".join(rules) if rules else "not automated"
         sys.stdout.write(f"  {practice.id}  {practice.title}: {mark}\n")
     sys.stdout.write(f"\n{automated} of {len(rows)} practices automated\n")
+    return EXIT_OK
+
+
+def _practices_of(args: argparse.Namespace) -> int:
+    """The scorecard of a scan: each practice failing (with its findings), passing, not
+    applicable, not selected or not automated."""
+    check = ["check", *args.paths]
+    check += ["--config", args.config] if args.config else []
+    for folder in args.rules_dir or ():
+        check += ["--rules-dir", folder]
+    result = _scan(build_parser().parse_args(check))
+    if args.format == "json":
+        document = [p.to_dict() for p in result.practices]
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        return EXIT_OK
+    area = None
+    for practice in result.practices:
+        if practice.area != area:
+            area = practice.area
+            sys.stdout.write(f"\n{area}\n")
+        status = practice.status
+        if practice.findings:
+            status += f" ({practice.findings} finding{'s' if practice.findings != 1 else ''})"
+        sys.stdout.write(f"  {practice.id}  {practice.title}: {status}\n")
+    counts = result.summary()["practices"]
+    sys.stdout.write(
+        "\n" + ", ".join(f"{count} {status}" for status, count in counts.items()) + "\n"
+    )
     return EXIT_OK
 
 

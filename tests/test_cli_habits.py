@@ -3,6 +3,7 @@ and exit-zero runs, short flags, helpful errors, source lines under findings."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,24 @@ def test_source_lines_and_fix_under_each_finding(
 
 def test_scanned_text_is_escaped() -> None:
     assert escape("a\x1b[2Jb\rc\u202ed") == "a\\x1b[2Jb\\rc\\u202ed"
+
+
+def test_practices_on_a_path_prints_its_scorecard(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    Path(".opslint.yaml").write_text("select: [OPS08-BP02, OPS04-BP05]\n", encoding="utf-8")
+    Path("main.tf").write_text(
+        'resource "aws_cloudwatch_log_group" "app" {\n  name = "/app"\n}\n', encoding="utf-8"
+    )
+    code, out, _ = run_main(capsys, "practices", ".")
+    assert code == 0
+    lines = out.splitlines()
+    assert "  OPS08-BP02  Analyze workload logs: failing (1 finding)" in lines
+    assert "  OPS04-BP05  Implement distributed tracing: not applicable" in lines
+    assert "  OPS05-BP02  Test and validate changes: not selected" in lines
+    assert lines[-1] == "1 failing, 0 passing, 2 not applicable, 18 not selected, 46 not automated"
+    code, out, _ = run_main(capsys, "practices", ".", "--format", "json")
+    (logs,) = [p for p in json.loads(out) if p["id"] == "OPS08-BP02"]
+    assert (logs["status"], logs["findings"]) == ("failing", 1)
