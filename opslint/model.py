@@ -319,7 +319,8 @@ class Repository:
     """The whole scan, for repository-level rules: the files git tracks, the repository
     files (CI definitions, CODEOWNERS, lock files, tfvars) and every parsed unit.
 
-    ``root`` is the scan root as a display path (``.`` or the one folder scanned); the other
+    ``root`` is the repository root as a display path (the git work tree holding the scan,
+    ``repository-root`` of the configuration, else the one folder scanned); the other
     paths are display paths too (relative to the working directory, like finding paths).
     """
 

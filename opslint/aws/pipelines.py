@@ -61,7 +61,7 @@ SKIP_IAC = Option(
     "skip_paths",
     "list[str]",
     DEFAULT_SKIPPED,
-    "Globs of folders (relative to the scanned folder) whose IaC does not count: "
+    "Globs of folders (relative to the repository root) whose IaC does not count: "
     "examples, samples, tests, fixtures, docs.",
 )
 """The ``skip_paths`` option of the rules that look for CI validation and deployment."""

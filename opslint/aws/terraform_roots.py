@@ -24,7 +24,7 @@ SKIP_ROOTS = Option(
     "skip_paths",
     "list[str]",
     DEFAULT_SKIPPED,
-    "Globs of module folders (relative to the scanned folder) that are examples or "
+    "Globs of module folders (relative to the repository root) that are examples or "
     "tests, not deployed roots.",
 )
 """The ``skip_paths`` option of the rules that judge root modules."""
