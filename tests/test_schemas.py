@@ -8,13 +8,14 @@ import json
 from importlib import resources
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 from conftest import EXAMPLES
 
 from opslint.cli import main
 from opslint.config import TOP_LEVEL_KEYS, ConfigError, parse_config
+
+jsonschema: Any = pytest.importorskip("jsonschema")
 
 
 def schema(name: str) -> dict[str, Any]:
