@@ -509,14 +509,14 @@ def scorecard(
     return tuple(results)
 
 
-def _in_scope(finding: Finding, found: Discovery, folders: Sequence[str], top: str) -> bool:
+def _in_scope(finding: Finding, found: Discovery, scanned: Sequence[str], top: str) -> bool:
     """Whether a finding is about what was scanned: a named file, or a path in a scanned
     folder. With files named (pre-commit), the engine's own failures on the module folder
     holding one of them (a parser or rule error) count too, and those of a repository rule
     on the repository root ``top``."""
     path = finding.path
     named = found.explicit_files or set()
-    if path in named or any(_inside(path, folder) for folder in folders):
+    if path in named or any(_inside(path, given) for given in scanned):
         return True
     if finding.practice_id:
         return False
@@ -561,7 +561,8 @@ def run(
     cwd = os.getcwd()
     base = display_path(config.folder, cwd) if config.folder else None
     found = discover(paths, config.exclude, base=base)
-    folders = [display_path(p, cwd) for p in paths or ["."] if os.path.isdir(p)]
+    scanned_paths = [display_path(p, cwd) for p in paths or ["."]]
+    folders = [p for p in scanned_paths if os.path.isdir(p)]
     selected = select_rules(registry, config)
     repo_rules = [rule for rule in selected if _checks_repository(rule)]
     top = repository_root(paths, config, cwd) if repo_rules else scan_root(paths, cwd)
@@ -610,8 +611,8 @@ def run(
     )
     findings.extend(problems)
     if whole is not found or found.explicit_files is not None:
-        findings = [f for f in findings if _in_scope(f, found, folders, top)]
-        suppressed = [f for f in suppressed if _in_scope(f, found, folders, top)]
+        findings = [f for f in findings if _in_scope(f, found, scanned_paths, top)]
+        suppressed = [f for f in suppressed if _in_scope(f, found, scanned_paths, top)]
     baselined: list[Finding] = []
     stale: list[BaselineEntry] = []
     if baseline is not None:

@@ -147,3 +147,10 @@ def test_files_git_ignores_are_not_scanned(
     assert scanned not in findings(capsys, repo)
     # named on the command line, it is scanned
     assert scanned in findings(capsys, repo, "generated/main.tf")
+
+
+def test_a_missing_path_is_reported_in_a_repository(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(repo)
+    assert findings(capsys, repo, "nope") == [("opslint/io-error", "nope", 1)]
