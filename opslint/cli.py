@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--link-base",
         metavar="URL",
-        help="Markdown report: link findings under URL (e.g. "
+        help="Markdown and HTML reports: link findings under URL (e.g. "
         "https://github.com/OWNER/REPO/blob/SHA/) instead of repository-relative paths",
     )
     check.add_argument(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from opslint.model import Diagnostic, relative_to
+from opslint.parsers.cdk import StackTemplate, assembly_templates, is_assembly
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -133,6 +134,8 @@ class Discovery:
     repository_files: list[str] = field(default_factory=list)
     """Files repository-level rules read (CI definitions, CODEOWNERS, lock files, tfvars);
     see :func:`repository_kind`."""
+    cdk_stacks: list[StackTemplate] = field(default_factory=list)
+    """Stack templates of the CDK cloud assemblies (``cdk.out/``) found."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     explicit_files: set[str] | None = None
     """Files named on the command line (pre-commit); findings are limited to them."""
@@ -210,7 +213,9 @@ def discover(
                 Diagnostic(display_path(given, cwd), "path does not exist", code="io-error")
             )
             continue
-        if os.path.isdir(given):
+        if os.path.isdir(given) and is_assembly(given):
+            _add_assembly(display_path(given, cwd), found)
+        elif os.path.isdir(given):
             _walk(given, cwd, found, excluder, seen_dirs)
         else:
             shown = display_path(given, cwd)
@@ -260,6 +265,12 @@ def _drop_ignored(found: Discovery, paths: Sequence[str], cwd: str) -> None:
 
 def _files(modules: dict[str, list[str]]) -> list[str]:
     return [path for files in modules.values() for path in files]
+
+
+def _add_assembly(shown: str, found: Discovery) -> None:
+    templates, diagnostics = assembly_templates(shown)
+    found.cdk_stacks.extend(templates)
+    found.diagnostics.extend(diagnostics)
 
 
 def _classify(shown: str, found: Discovery, top: str) -> bool:
@@ -333,7 +344,12 @@ def _walk(
         kept = []
         for name in sorted(dirnames):
             child = name if shown_dir == "." else f"{shown_dir}/{name}"
-            if name in SKIPPED_DIRS or excluder.excluded(child, shown_top, is_dir=True):
+            if excluder.excluded(child, shown_top, is_dir=True):
+                continue
+            if is_assembly(os.path.join(directory, name)):
+                _add_assembly(child, found)  # read through its manifest, not walked
+                continue
+            if name in SKIPPED_DIRS:
                 continue
             kept.append(name)
         dirnames[:] = kept

@@ -191,6 +191,8 @@ class Resource:
     references: frozenset[str] = frozenset()
     kind: str = "resource"
     """``resource``, ``data`` (Terraform data source) or ``module`` (Terraform module call)."""
+    construct: str = ""
+    """For a resource of a CDK app: its construct path (``OrdersStack/OrderHandler/Resource``)."""
 
     @property
     def address(self) -> str:
@@ -459,10 +461,29 @@ class Finding:
     suppression: Suppression | None = None
     baseline_state: str | None = None
     """With a baseline: ``new`` or ``unchanged`` (SARIF's ``baselineState``)."""
+    construct_path: str = ""
+    """For a resource of a CDK app: its construct path (``OrdersStack/OrderHandler/Resource``)."""
 
     @property
-    def sort_key(self) -> tuple[str, int, str, int, str, str]:
-        return (self.path, self.line, self.rule_id, self.end_line, self.resource, self.message)
+    def resource_label(self) -> str:
+        """The resource as reporters show it: the logical ID or address, and for a CDK
+        resource its construct path beside it (``OrderHandlerF9 OrdersStack/OrderHandler``)."""
+        if self.construct_path:
+            return f"{self.resource} {self.construct_path}"
+        return self.resource
+
+    @property
+    def sort_key(self) -> tuple[str, int, str, int, str, str, str]:
+        # one line of a CDK app can make the same resource in several stacks
+        return (
+            self.path,
+            self.line,
+            self.rule_id,
+            self.end_line,
+            self.resource,
+            self.message,
+            self.construct_path,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -478,6 +499,7 @@ class Finding:
             "framework": self.framework,
             "message": self.message,
             "fingerprint": self.fingerprint,
+            **({"construct_path": self.construct_path} if self.construct_path else {}),
             **({"suppression": self.suppression.to_dict()} if self.suppression else {}),
             **({"baseline_state": self.baseline_state} if self.baseline_state else {}),
         }

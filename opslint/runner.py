@@ -170,6 +170,10 @@ def parse_task(task: ParseTask) -> Unit | None:
             from opslint.parsers.terraform import parse_module
 
             unit: Unit | None = parse_module(task.path, task.files, task.var_files)
+        elif task.framework == "cdk":
+            from opslint.parsers.cdk import parse_stack
+
+            unit = parse_stack(task.path, task.files[0])
         else:
             unit = _parse_template_file(task.path)
         return unit
@@ -178,7 +182,7 @@ def parse_task(task: ParseTask) -> Unit | None:
             framework="terraform" if task.framework == "terraform" else "cloudformation",
             path=task.path,
             resources=(),
-            files=task.files or (task.path,),
+            files=task.files if task.framework == "terraform" else (task.path,),
             diagnostics=(
                 Diagnostic(task.path, f"internal parser error: {type(exc).__name__}: {exc}"),
             ),
@@ -269,6 +273,8 @@ def _to_finding(
     attribute = to_path(violation.attribute)
     span = resource.meta_location(attribute) if violation.meta else resource.location(attribute)
     detail = violation.key or ".".join(str(step) for step in attribute)
+    # one CDK construct may be deployed in several stacks: its path tells them apart
+    identity = resource.construct or resource.name
     return Finding(
         rule_id=rule.id,
         practice_id=rule.practice(),
@@ -281,7 +287,8 @@ def _to_finding(
         resource=resource.name,
         resource_type=resource.type,
         framework=resource.framework,
-        fingerprint=fingerprint(rule.id, relative_to(resource.path, anchor), resource.name, detail),
+        fingerprint=fingerprint(rule.id, relative_to(resource.path, anchor), identity, detail),
+        construct_path=resource.construct,
     )
 
 
@@ -543,6 +550,7 @@ def build_tasks(found: Discovery, config: Config) -> list[ParseTask]:
             continue  # only .tfvars here: not a module
         tasks.append(ParseTask("terraform", directory, tuple(files), config.var_files))
     tasks.extend(ParseTask("cloudformation", path) for path in found.templates)
+    tasks.extend(ParseTask("cdk", s.template, (s.assembly,)) for s in found.cdk_stacks)
     return tasks
 
 
@@ -572,7 +580,7 @@ def run(
         # (files named on the command line are read even where git ignores them)
         whole = discover([top, *sorted(found.explicit_files or ())], config.exclude, base=base)
     parsed = parse_all(build_tasks(whole, config), jobs or os.cpu_count() or 1)
-    scanned = set(found.modules) | set(found.templates)
+    scanned = {*found.modules, *found.templates, *(s.template for s in found.cdk_stacks)}
     units = [u for u in parsed if u.path in scanned]
     today = today or datetime.date.today()
     findings, applied = run_rules(units, selected, config, root, today, anchor=top)

@@ -61,17 +61,17 @@ def metadata_directives(resource: Resource) -> list[Directive]:
 @dataclass(frozen=True)
 class _Scope:
     path: str
-    resource: str | None = None
-    """None: the whole file."""
+    resources: frozenset[str] | None = None
+    """None: the whole file. Several when one written block made them (a CDK construct)."""
     line: int | None = None
     """Set: only findings whose lines include it (an attribute's line)."""
 
     def covers(self, finding: Finding) -> bool:
         if finding.path != self.path:
             return False
-        if self.resource is None:
+        if self.resources is None:
             return True
-        if finding.resource != self.resource:
+        if finding.resource not in self.resources:
             return False
         return self.line is None or finding.line <= self.line <= finding.end_line
 
@@ -94,18 +94,18 @@ def _scope_of(directive: Directive, resources: Sequence[Resource]) -> _Scope | N
     if directive.file_level:
         return _Scope(directive.path)
     if directive.resource:
-        return _Scope(directive.path, directive.resource)
+        return _Scope(directive.path, frozenset({directive.resource}))
     in_file = [r for r in resources if r.path == directive.path]
     containing = [r for r in in_file if r.span.line <= directive.line <= r.span.end_line]
     if containing:
         resource = min(containing, key=lambda r: r.span.end_line - r.span.line)
+        # one line of a CDK app makes several resources (a function and its role)
+        names = frozenset(r.name for r in containing if r.span == resource.span)
         if directive.trailing and directive.line != resource.span.line:
-            return _Scope(directive.path, resource.name, directive.line)
-        return _Scope(directive.path, resource.name)
-    for resource in in_file:
-        if resource.span.line == directive.next_code_line:
-            return _Scope(directive.path, resource.name)
-    return None
+            return _Scope(directive.path, names, directive.line)
+        return _Scope(directive.path, names)
+    below = frozenset(r.name for r in in_file if r.span.line == directive.next_code_line)
+    return _Scope(directive.path, below) if below else None
 
 
 def _valid_until(text: str | None) -> datetime.date | None:
@@ -214,33 +214,38 @@ def apply_suppressions(
         candidates.append(_Active(known, suppression, covers, where, set()))
 
     if config.inline_suppressions:
+        # A CDK app's source file serves several stacks (units): each of its directives
+        # applies once, to the resources of every unit that reads the file.
+        scoped: dict[Directive, list[Unit]] = {}
         for unit in units:
             directives = list(unit.directives)
             for resource in unit.resources:
                 directives.extend(metadata_directives(resource))
-            for directive in directives:
-                where = (directive.path, directive.line)
-                if directive.misplaced:
-                    problems.append(
-                        engine(
-                            "unused-suppression",
-                            directive.path,
-                            "`opslint:ignore-file` works only among the file's first comment "
-                            "lines; this one applies to nothing",
-                            directive.line,
-                        )
+            for directive in dict.fromkeys(directives):
+                scoped.setdefault(directive, []).append(unit)
+        for directive, readers in scoped.items():
+            where = (directive.path, directive.line)
+            if directive.misplaced:
+                problems.append(
+                    engine(
+                        "unused-suppression",
+                        directive.path,
+                        "`opslint:ignore-file` works only among the file's first comment "
+                        "lines; this one applies to nothing",
+                        directive.line,
                     )
-                    continue
-                scope = _scope_of(directive, unit.resources)
-                admit(
-                    directive.ids,
-                    directive.reason,
-                    directive.until,
-                    where,
-                    "inSource",
-                    scope.covers if scope else None,
-                    f"{directive.path}:{directive.line}",
                 )
+                continue
+            scope = _scope_of(directive, [r for u in readers for r in u.resources])
+            admit(
+                directive.ids,
+                directive.reason,
+                directive.until,
+                where,
+                "inSource",
+                scope.covers if scope else None,
+                f"{directive.path}:{directive.line}",
+            )
     config_path = display_path(config.source_path or ".opslint.yaml", os.getcwd())
     # exception paths are relative to the configuration file's folder
     shown_root = display_path(config.folder or root, os.getcwd())

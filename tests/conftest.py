@@ -51,3 +51,15 @@ def node_tool_or_skip(name: str) -> str:
     if os.environ.get("OPSLINT_REQUIRE_TOOLS"):
         pytest.fail(f"{name} is required (OPSLINT_REQUIRE_TOOLS is set) but missing")
     pytest.skip(f"{name} is not installed (npm ci --prefix .ci; see README, Contributing)")
+
+
+def chromium_or_skip() -> str:
+    """Headless Chromium (Debian's ``chromium``), installed by .ci/run; skips the test where
+    it is absent unless CI demands it (``OPSLINT_REQUIRE_CHROMIUM``)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.environ.get("OPSLINT_REQUIRE_CHROMIUM"):
+        pytest.fail("chromium is required (OPSLINT_REQUIRE_CHROMIUM is set) but missing")
+    pytest.skip("chromium is not installed (apt-get install chromium)")

@@ -539,3 +539,24 @@ def test_empty_sarif_file_writes_no_sarif(action: Runner) -> None:
     assert ran.returncode == 0, ran.output
     assert action.action_outputs()["sarif-file"] == ""
     assert not list(action.workspace.glob("*.sarif"))
+
+
+def test_html_report_is_written_and_uploaded(action: Runner) -> None:
+    ran, _ = run_and_apply(action, paths="infra", html_file="report.html", fail_on="none")
+    assert ran.returncode == 0, ran.output
+    assert action.action_outputs()["html-file"] == "report.html"
+    page = (action.workspace / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "infra/main.tf:2" in page
+    upload = step_named("Upload the HTML report")
+    assert upload["uses"].startswith("actions/upload-artifact@v")
+    assert upload["with"]["path"] == "${{ steps.run.outputs.html-file }}"
+    assert "steps.run.outputs.html-file != ''" in upload["if"]
+    names = [step.get("name") for step in steps()]
+    assert names.index("Upload the HTML report") < names.index("Apply fail-on")
+
+
+def test_no_html_report_by_default(action: Runner) -> None:
+    ran, _ = run_and_apply(action, paths="infra", fail_on="none")
+    assert ran.returncode == 0, ran.output
+    assert action.action_outputs()["html-file"] == ""
+    assert not list(action.workspace.glob("*.html"))

@@ -40,6 +40,8 @@ VALIDATORS: dict[str, tuple[re.Pattern[str], ...]] = {
         re.compile(r"\bsam\s+validate\b"),
         re.compile(r"\bcfn[-_]guard\b"),
         re.compile(r"\bcloudformation\s+(?:validate-template|create-change-set)\b"),
+        # a CDK app's templates are made and checked by synthesis (cdk deploy synthesizes too)
+        re.compile(r"\bcdk\s+(?:synth|synthesize|diff|deploy)\b"),
         re.compile(r"\b(?:taskcat|cfn[-_]nag|checkov|trivy|opslint|kics)\b"),
         re.compile(_REMOTE_WORKFLOW.format(r"(?:cloudformation|cfn|sam)")),
     ),

@@ -20,6 +20,7 @@ REPORTERS: dict[str, str] = {
     "markdown": "opslint.report.markdown",
     "junit": "opslint.report.junit",
     "gitlab": "opslint.report.gitlab",
+    "html": "opslint.report.html",
 }
 FORMATS = tuple(REPORTERS)
 
@@ -31,7 +32,7 @@ class ReportOptions:
     color: bool = False
     sarif_category: str | None = None
     link_base: str | None = None
-    """Where Markdown links to findings point: ``https://github.com/OWNER/REPO/blob/SHA/``."""
+    """Where Markdown and HTML links to findings point: ``https://github.com/OWNER/REPO/blob/SHA/``."""
     show_source: bool = False
     """Text: the offending source lines under each finding."""
     show_fix: bool = False

@@ -46,7 +46,9 @@ def command(finding: Finding) -> str:
             ("title", finding.rule_id),
         )
     )
-    message = f"{finding.message} [{finding.resource}]" if finding.resource else finding.message
+    message = (
+        f"{finding.message} [{finding.resource_label}]" if finding.resource else finding.message
+    )
     return f"::{COMMANDS[finding.severity]} {properties}::{escape_data(message)}"
 
 

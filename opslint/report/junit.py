@@ -106,7 +106,7 @@ def _testcase(
 
 
 def _describe(finding: Finding) -> str:
-    return f"{finding.message} [{finding.resource}]" if finding.resource else finding.message
+    return f"{finding.message} [{finding.resource_label}]" if finding.resource else finding.message
 
 
 def _count(element: ET.Element) -> None:

@@ -19,7 +19,7 @@ findings that do not fit, and says how many it left out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from urllib.parse import quote
 
 from opslint.model import Finding, Severity
@@ -102,13 +102,18 @@ def location(finding: Finding, base: str | None = None) -> str:
     """``path:line`` linking to the lines: under ``base`` (``--link-base``, e.g.
     ``https://github.com/OWNER/REPO/blob/SHA/``) when given, else repository-relative
     (``path#L7-L9``, which GitHub resolves only in files rendered from the repository)."""
+    return f"[{escape(f'{finding.path}:{finding.line}')}]({finding_target(finding, base)})"
+
+
+def finding_target(finding: Finding, base: str | None = None) -> str:
+    """The URL of a finding's lines: ``path#L7-L9``, under ``base`` when it is http(s)."""
     anchor = f"#L{finding.line}"
     if finding.end_line > finding.line:
         anchor += f"-L{finding.end_line}"
     target = quote(finding.path) + anchor
     if base and base.startswith(("https://", "http://")):
         target = quote(base.rstrip("/"), safe=":/?=&%-._~+,;@!$*") + "/" + target
-    return f"[{escape(f'{finding.path}:{finding.line}')}]({target})"
+    return target
 
 
 def render(result: Result, options: ReportOptions) -> str:
@@ -215,17 +220,26 @@ def _scorecard(result: Result) -> list[str]:
 
 def _groups(result: Result) -> Iterator[tuple[str, list[Finding]]]:
     """(heading, findings) per practice: engine findings first, then catalog order."""
+    for key, practice, findings in practice_groups(result.findings, result.practices):
+        yield _heading(key, practice, len(findings)), findings
+
+
+def practice_groups(
+    findings: Sequence[Finding], practices: Sequence[PracticeResult]
+) -> Iterator[tuple[str, PracticeResult | None, list[Finding]]]:
+    """(practice ID, its scorecard line, findings) per practice: engine findings first
+    (key :data:`ENGINE_GROUP`, no practice), then catalog order, then unknown practices."""
     by_practice: dict[str, list[Finding]] = {}
-    for finding in result.findings:
+    for finding in findings:
         by_practice.setdefault(finding.practice_id or ENGINE_GROUP, []).append(finding)
-    practices = {p.id: p for p in result.practices}
+    known = {p.id: p for p in practices}
     order = [
         *([ENGINE_GROUP] if ENGINE_GROUP in by_practice else []),
-        *(p.id for p in result.practices if p.id in by_practice),
-        *sorted(set(by_practice) - set(practices) - {ENGINE_GROUP}),
+        *(p.id for p in practices if p.id in by_practice),
+        *sorted(set(by_practice) - set(known) - {ENGINE_GROUP}),
     ]
     for key in order:
-        yield _heading(key, practices.get(key), len(by_practice[key])), by_practice[key]
+        yield key, known.get(key), by_practice[key]
 
 
 def _heading(key: str, practice: PracticeResult | None, findings: int) -> str:
@@ -238,7 +252,7 @@ def _heading(key: str, practice: PracticeResult | None, findings: int) -> str:
 
 
 def _row(finding: Finding, base: str | None) -> str:
-    resource = code(finding.resource) if finding.resource else "—"
+    resource = code(finding.resource_label) if finding.resource else "—"
     return (
         f"| {location(finding, base)} | {SEVERITIES[finding.severity]} | {code(finding.rule_id)} | "
         f"{resource} | {inline(finding.message)} |"

@@ -357,7 +357,11 @@ def _result(finding: Finding, rule_index: Mapping[str, int]) -> dict[str, Any]:
     }
     if finding.resource:
         location["logicalLocations"] = [
-            {"name": finding.resource, "fullyQualifiedName": finding.resource, "kind": "resource"}
+            {
+                "name": finding.resource,
+                "fullyQualifiedName": finding.construct_path or finding.resource,
+                "kind": "resource",
+            }
         ]
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
@@ -387,6 +391,8 @@ def _result(finding: Finding, rule_index: Mapping[str, int]) -> dict[str, Any]:
         properties["resource_type"] = finding.resource_type
     if finding.framework:
         properties["framework"] = finding.framework
+    if finding.construct_path:
+        properties["construct_path"] = finding.construct_path
     if properties:
         result["properties"] = properties
     return result

@@ -45,7 +45,7 @@ def render(result: Result, options: ReportOptions) -> str:
         if color:
             lines.append(paint(escape(path), BOLD))
         for finding in group:
-            resource = f" [{escape(finding.resource)}]" if finding.resource else ""
+            resource = f" [{escape(finding.resource_label)}]" if finding.resource else ""
             lines.append(
                 f"{escape(finding.path)}:{finding.line}: "
                 f"{paint(finding.severity.value, COLORS[finding.severity])} "

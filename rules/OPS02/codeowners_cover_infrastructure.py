@@ -91,8 +91,10 @@ class CodeownersCoverInfrastructure(Rule):
         what=(
             "Looks for a `CODEOWNERS` file where GitHub and GitLab read it (the repository "
             "root, `.github/`, `docs/`; the first found wins) and checks that every "
-            "Terraform and CloudFormation/SAM file of the scan is matched by a rule that "
-            "names at least one owner (the last matching rule wins, as on GitHub). Without "
+            "Terraform and CloudFormation/SAM file of the scan (for a CDK app, the source "
+            "files its constructs come from) is matched by a rule that names at least one "
+            "owner (the last matching rule wins, as on GitHub); files git does not track, "
+            "such as a CDK app's `cdk.out/`, are left out. Without "
             "a CODEOWNERS file the finding points at the first IaC file; otherwise at the "
             "CODEOWNERS file, listing the folders nobody owns."
         ),
@@ -132,6 +134,9 @@ class CodeownersCoverInfrastructure(Rule):
                 for unit in judged_units(repo, ctx.option("skip_paths"))
                 for path in unit.files
                 if not path.endswith((".tfvars", ".tfvars.json"))
+                # files git does not track have no owners to name: a CDK app's generated
+                # cdk.out/ templates (ignored by git), an uncommitted draft
+                and repo.is_tracked(path) is not False
             }
         )
         if not files:

@@ -18,7 +18,9 @@ from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 SUGGESTIONS = {
     "terraform": "`terraform fmt -check`, `terraform validate`, `tflint` or `checkov`",
-    "cloudformation": "`cfn-lint`, `sam validate` or `cfn-guard validate`",
+    "cloudformation": (
+        "`cfn-lint`, `sam validate`, `cfn-guard validate` (`cdk synth` for a CDK app)"
+    ),
 }
 
 
@@ -38,7 +40,8 @@ class IacValidatedInCi(Rule):
             "that some CI definition runs a validator for each flavour: `terraform "
             "fmt/validate/plan/test`, `tflint`, `tfsec`, `terragrunt plan` for Terraform; "
             "`cfn-lint`, `sam validate`, `cfn-guard`, `aws cloudformation validate-template` "
-            "or a change set, `taskcat`, `cfn_nag` for CloudFormation; `checkov`, `trivy`, "
+            "or a change set, `taskcat`, `cfn_nag`, and for a CDK app `cdk synth` (or `cdk "
+            "diff`, `cdk deploy`) for CloudFormation; `checkov`, `trivy`, "
             "`kics` or `opslint` for both. A CI step that runs `pre-commit` or `make` counts "
             "with the hooks of `.pre-commit-config.yaml` or the root `Makefile`; shell "
             "scripts of the repository a CI step calls (`./ci/validate.sh`) and local "

@@ -19,6 +19,9 @@ from opslint.rule import (
 ATTRIBUTE = {"terraform": "retention_in_days", "cloudformation": "RetentionInDays"}
 NAME = {"terraform": "name", "cloudformation": "LogGroupName"}
 FOREVER = "forever"
+LOG_RETENTION = "Custom::LogRetention"
+"""The CDK's custom resource that sets a log group's retention (a function's
+``logRetention``, ``new logs.LogRetention(...)``): it names the group in ``LogGroupName``."""
 
 
 def _tag_value(resource: Resource, key: str) -> Any:
@@ -40,13 +43,28 @@ def _tag_value(resource: Resource, key: str) -> Any:
     return Unknown("tags")
 
 
+def _retained_by_custom_resource(resource: Resource, ctx: Context) -> bool:
+    """True when a ``Custom::LogRetention`` of the unit sets a retention for this log group
+    (same ``LogGroupName``, written the same way)."""
+    if resource.type != "AWS::Logs::LogGroup":
+        return False
+    name = resource.get(NAME["cloudformation"])
+    if name is ABSENT:
+        return False
+    for other in ctx.unit.by_type(LOG_RETENTION):
+        days = other.get(ATTRIBUTE["cloudformation"])
+        if other.get(NAME["cloudformation"]) == name and (as_number(days) or 0) > 0:
+            return True
+    return False
+
+
 class LogGroupRetention(Rule):
     id = "OPS08-BP02/log-group-retention"
     title = "CloudWatch log groups set a retention period"
     severity = Severity.WARNING
     resource_types = {
         "terraform": ("aws_cloudwatch_log_group",),
-        "cloudformation": ("AWS::Logs::LogGroup",),
+        "cloudformation": ("AWS::Logs::LogGroup", LOG_RETENTION),
     }
     options = (
         Option(
@@ -75,7 +93,9 @@ class LogGroupRetention(Rule):
         what=(
             "Checks that every CloudWatch log group sets a retention period: "
             "`retention_in_days` on `aws_cloudwatch_log_group`, `RetentionInDays` on "
-            "`AWS::Logs::LogGroup`. Missing or `0` means the logs never expire. With the "
+            "`AWS::Logs::LogGroup`, and on the CDK's `Custom::LogRetention` (a function's "
+            "`logRetention`): a log group that a `Custom::LogRetention` with a retention names "
+            "counts as set. Missing or `0` means the logs never expire. With the "
             "`min_days` option, a shorter retention is reported too. Log groups kept forever "
             "on purpose are not reported when their name matches a glob of the `keep_forever` "
             "option, or, with `keep_forever_tag: retention`, when they carry the tag "
@@ -153,7 +173,9 @@ class LogGroupRetention(Rule):
             return v is ABSENT or as_number(v) == 0
 
         if every_alternative(value, never_expires):
-            if self._kept_forever(resource, ctx) is False:
+            if self._kept_forever(resource, ctx) is False and not _retained_by_custom_resource(
+                resource, ctx
+            ):
                 yield self.violation(
                     resource,
                     f"Log group `{resource.name}` never expires: set `{attribute}` "
