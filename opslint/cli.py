@@ -14,12 +14,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from opslint import __version__
 
 if TYPE_CHECKING:
-    from opslint.runner import Result
+    from opslint.result import Result
 
 COMMANDS = ("check", "rules", "explain", "practices")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -273,11 +273,12 @@ def _scan(args: argparse.Namespace) -> Result:
     from opslint.config import canonical_id, known_ids, load_config, validate_against_rules
     from opslint.model import Severity
     from opslint.registry import load_registry
+    from opslint.repository import scan_root
     from opslint.runner import run
     from opslint.worktree import common_folder, work_tree_root
 
     paths = args.paths or ["."]
-    root = Path(paths[0]) if len(paths) == 1 and os.path.isdir(paths[0]) else Path(".")
+    root = scan_root(paths)  # the one scan root of the run (rules, suppressions, repository)
     start = common_folder(paths)
     top = work_tree_root(start)
     config = load_config(args.config, Path(start), Path(top) if top else None)
@@ -310,7 +311,13 @@ def _scan(args: argparse.Namespace) -> Result:
         ignore=tuple(canonical_id(s, known) for s in config.ignore),
         rules={canonical_id(k, known): v for k, v in config.rules.items()},
     )
-    validate_against_rules(config, list(registry), catalog_ids)
+    flags = {"select": args.select, "ignore": args.ignore}
+    validate_against_rules(
+        config,
+        list(registry),
+        catalog_ids,
+        origins={key: f"command line: `--{key}`" for key, value in flags.items() if value},
+    )
     for var_file in config.var_files:
         if not os.path.isfile(var_file):
             given = var_file in (args.var_file or ())
@@ -318,7 +325,7 @@ def _scan(args: argparse.Namespace) -> Result:
             raise UsageError(f"{where} {var_file}: file not found")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    return run(paths, registry, config, jobs=args.jobs, root=str(root), today=today)
+    return run(paths, registry, config, jobs=args.jobs, root=root, today=today)
 
 
 def _statistics(result: Result) -> str:
@@ -337,11 +344,13 @@ def _statistics(result: Result) -> str:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
+    from opslint.engine_rules import ENGINE_RULES
     from opslint.registry import load_registry
 
     registry = load_registry(args.rules_dir or ())
+    engine = sorted(ENGINE_RULES.values(), key=lambda e: e.id)
     if args.format == "json":
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": r.id,
                 "practice": r.practice(),
@@ -362,10 +371,11 @@ def cmd_rules(args: argparse.Namespace) -> int:
             }
             for r in registry
         ]
+        rows += [e.to_row() for e in engine]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
-    width = max((len(r.id) for r in registry), default=10)
-    for rule in registry:
+    width = max((len(rule.id) for rule in (*registry, *engine)), default=10)
+    for rule in (*registry, *engine):
         sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}\n")
     return EXIT_OK
 
@@ -373,6 +383,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     from opslint.catalog import load_catalog
     from opslint.config import canonical_id, did_you_mean, known_ids
+    from opslint.engine_rules import ENGINE_RULES
     from opslint.registry import load_registry
     from opslint.ruledocs import rule_markdown
 
@@ -383,6 +394,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     rule = registry.get(args.rule_id)
     if rule is not None:
         sys.stdout.write(rule_markdown(rule, catalog))
+        return EXIT_OK
+    engine_rule = ENGINE_RULES.get(args.rule_id)
+    if engine_rule is not None:
+        sys.stdout.write(engine_rule.markdown())
         return EXIT_OK
     practice = catalog.get(args.rule_id.upper())
     if practice is not None:

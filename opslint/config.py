@@ -286,15 +286,26 @@ def _anchor(config: Config, folder: Path) -> Config:
     )
 
 
-def validate_against_rules(config: Config, rules: Sequence[Any], catalog_ids: set[str]) -> None:
-    """Check rule IDs, selectors and option names/types now that rules are loaded."""
-    by_id = {r.id: r for r in rules}
+def validate_against_rules(
+    config: Config,
+    rules: Sequence[Any],
+    catalog_ids: set[str],
+    origins: Mapping[str, str] | None = None,
+) -> None:
+    """Check rule IDs, selectors and option names/types now that rules are loaded.
+
+    ``origins`` names where ``select``/``ignore`` came from when not from the configuration
+    file (``{"ignore": "command line: `--ignore`"}``), so an error points at what to fix."""
+    from opslint.engine_rules import ENGINE_RULES, GROUP
+
+    by_id = {**ENGINE_RULES, **{r.id: r for r in rules}}
     source = config.source or "command line"
     for key, selectors in (("select", config.select), ("ignore", config.ignore)):
+        where = (origins or {}).get(key, f"{source}: `{key}`")
         for selector in selectors:
-            if not is_known_selector(selector, by_id, catalog_ids):
+            if selector != GROUP and not is_known_selector(selector, by_id, catalog_ids):
                 raise ConfigError(
-                    f"{source}: `{key}`: {selector!r} is not a rule ID, practice ID or group"
+                    f"{where}: {selector!r} is not a rule ID, practice ID or group"
                     + did_you_mean(selector, known_ids(by_id, catalog_ids))
                 )
     for rule_id, settings in config.rules.items():
@@ -303,7 +314,7 @@ def validate_against_rules(config: Config, rules: Sequence[Any], catalog_ids: se
             raise ConfigError(
                 f"{source}: `rules.{rule_id}`: no such rule" + did_you_mean(rule_id, by_id)
             )
-        declared = {o.name: o for o in rule.options}
+        declared = {o.name: o for o in getattr(rule, "options", ())}
         for name, value in settings.options.items():
             option = declared.get(name)
             if option is None:

@@ -32,6 +32,31 @@ Path: TypeAlias = tuple[str | int, ...]
 """A path to a value inside a resource: ``("tracing_config", "mode")``, ``("Tags", 0, "Key")``."""
 
 
+@dataclass(frozen=True)
+class Attr:
+    """One attribute named per framework: ``Attr(terraform="retention_in_days",
+    cloudformation="RetentionInDays")``. :meth:`Resource.get`, :meth:`Resource.location`,
+    ``Expect`` and ``Rule.violation`` accept it wherever they accept a path."""
+
+    terraform: str | Path = ()
+    cloudformation: str | Path = ()
+
+    def on(self, framework: str) -> Path:
+        """The path in ``framework`` (CloudFormation's for SAM and the CDK's templates)."""
+        return to_path(self.terraform if framework == "terraform" else self.cloudformation)
+
+    def name(self, framework: str) -> str:
+        """How ``framework`` spells it, dotted: ``retention_in_days``, ``Logging.Level``."""
+        return ".".join(str(step) for step in self.on(framework))
+
+    def __str__(self) -> str:
+        return f"{self.terraform} / {self.cloudformation}"
+
+
+AnyPath: TypeAlias = "str | Path | Attr"
+"""What the model's readers accept as an attribute: dotted text, a path or an :class:`Attr`."""
+
+
 class Severity(StrEnum):
     """Finding severities; the names are SARIF's levels."""
 
@@ -154,16 +179,6 @@ def alternatives(value: Any) -> list[Any]:
     return [ABSENT if value is None else value]
 
 
-def as_list(value: Any) -> list[Any]:
-    """A repeated block or list as a list; a single block (dict) as a one-element list;
-    absent or ``None`` as ``[]``. Unknown stays inside the list so callers can see it."""
-    if value is ABSENT or value is None:
-        return []
-    if isinstance(value, list):
-        return value
-    return [value]
-
-
 # --- resources and units ------------------------------------------------------------------
 
 
@@ -199,29 +214,35 @@ class Resource:
         """The Terraform address (``aws_lambda_function.api``) or CloudFormation logical ID."""
         return self.name
 
-    def get(self, path: str | Path, default: Any = ABSENT) -> Any:
+    def get(self, path: AnyPath, default: Any = ABSENT) -> Any:
         """Read a nested attribute: ``resource.get("tracing_config.mode")``.
 
         A single nested block is walked into directly; a repeated block is walked into only
         when it has exactly one element, otherwise the result is :class:`Unknown`. Returns
         ``default`` (:data:`ABSENT`) when a step is missing, and :class:`Unknown` when a step
-        is unknown.
+        is unknown. ``path`` may be an :class:`Attr` (one name per framework).
         """
-        return lookup(self.attributes, path, default)
+        return lookup(self.attributes, self.path_of(path), default)
 
-    def get_meta(self, path: str | Path, default: Any = ABSENT) -> Any:
-        return lookup(self.meta, path, default)
+    def get_meta(self, path: AnyPath, default: Any = ABSENT) -> Any:
+        return lookup(self.meta, self.path_of(path), default)
 
-    def has(self, path: str | Path) -> bool:
+    def has(self, path: AnyPath) -> bool:
         return self.get(path) is not ABSENT
 
-    def location(self, path: str | Path = ()) -> Span:
+    def location(self, path: AnyPath = ()) -> Span:
         """The span of the attribute at ``path``, or of its nearest written ancestor, or of the
         resource itself when nothing on the path is written."""
-        return _nearest_span(self.spans, to_path(path), self.span)
+        return _nearest_span(self.spans, self.path_of(path), self.span)
 
-    def meta_location(self, path: str | Path = ()) -> Span:
-        return _nearest_span(self.meta_spans, to_path(path), self.span)
+    def meta_location(self, path: AnyPath = ()) -> Span:
+        return _nearest_span(self.meta_spans, self.path_of(path), self.span)
+
+    def path_of(self, path: AnyPath) -> Path:
+        """``path`` as a path of this resource's framework."""
+        if isinstance(path, Attr):
+            return path.on(self.framework)
+        return to_path(path)
 
 
 @dataclass(frozen=True)
@@ -336,6 +357,9 @@ class Repository:
     contents: Mapping[str, str] = field(default_factory=dict)
     """Text of each repository file, and of the scripts and local actions CI definitions
     run (see :func:`opslint.discover.ci_references`); unreadable files are missing."""
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    """Repository file → its kind (``ci``, ``codeowners``, ``samconfig.toml``, ...; see
+    :func:`opslint.discover.repository_kind`), classified once when the view is built."""
 
     def relative(self, path: str) -> str:
         """``path`` (a display path) relative to the repository root."""
@@ -346,9 +370,7 @@ class Repository:
         return display_of(relative, self.root)
 
     def files_of_kind(self, kind: str) -> list[str]:
-        from opslint.discover import repository_kind
-
-        return [f for f in self.files if repository_kind(self.relative(f)) == kind]
+        return [f for f in self.files if self.kinds.get(f) == kind]
 
     def ignored_by_git(self, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
         """The ones of ``paths`` (display paths; they need not exist) that git ignores and

@@ -1,19 +1,22 @@
 """The rule plugin API.
 
-A rule is a class with its metadata declared once and one of three ways to check:
+A rule is a class with its metadata declared once and one way to check each kind of thing:
 
-* **declarative**: ``checks = (Expect(...), ...)`` for "this attribute must be set / must
-  (not) equal"; nothing else to write;
-* **per resource**: override :meth:`Rule.check_terraform` and/or
-  :meth:`Rule.check_cloudformation`, called for every resource whose type the rule lists in
-  ``resource_types``;
+* **declarative**: ``checks = (Expect(...), ...)`` for value checks (set / one of / none of /
+  at least an option's threshold / a predicate, behind an optional guard), one message for
+  every framework; nothing else to write;
+* **per resource**: override :meth:`Rule.check_resource`, called for every resource whose type
+  the rule lists in ``resource_types``; framework-neutral names (:class:`Attr`) read the same
+  attribute in Terraform and CloudFormation. :meth:`Rule.check_terraform` and
+  :meth:`Rule.check_cloudformation` remain for a rule whose frameworks share nothing;
 * **whole unit**: override :meth:`Rule.check_unit` for cross-resource rules (an alarm
   covers a function; a topic has a subscriber);
 * **whole repository**: override :meth:`Rule.check_repository` (and
   :meth:`Rule.applies_to_repository`) for rules about the repository rather than one unit
   (files git tracks, CI definitions, which modules are roots).
 
-Each yields :class:`Violation` objects; the runner turns them into findings with the file,
+Each yields :class:`Violation` objects made by :meth:`Rule.violation` (or
+:meth:`Rule.file_violation` for a file); the runner turns them into findings with the file,
 exact lines, severity and fingerprint. Values the parser could not resolve are
 :class:`~opslint.model.Unknown` and must never produce a violation: the helpers here
 (``Expect``, :func:`every_alternative`) already honour that.
@@ -21,27 +24,32 @@ exact lines, severity and fingerprint. Values the parser could not resolve are
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from opslint.checks import (
+    Bound,
+    Checking,
+    Context,
+    Expect,
+    RepositoryContext,
+    Violation,
+    every_alternative,
+    framework_of,
+    make_violation,
+    resource_label,
+)
+from opslint.coerce import as_bool, as_number
 from opslint.model import (
-    ABSENT,
     FRAMEWORKS,
-    Choice,
+    AnyPath,
     Framework,
-    Path,
-    Reference,
     Repository,
     Resource,
     Severity,
     Unit,
-    Unknown,
-    alternatives,
-    describe,
-    to_path,
 )
 
 RULE_ID_PATTERN = re.compile(r"^(OPS\d\d-BP\d\d)/[a-z0-9]+(-[a-z0-9]+)*$")
@@ -67,14 +75,48 @@ class Option:
         return OPTION_TYPES[self.type](value)
 
 
+FENCES = {"terraform": "hcl", "cloudformation": "yaml", "sam": "yaml"}
+SYNTAX_TITLES = {
+    "codeowners": "CODEOWNERS",
+    "github-workflow": "GitHub Actions workflow",
+    "buildspec": "CodeBuild buildspec",
+    "samconfig": "samconfig.toml",
+    "console": "repository files",
+}
+
+
 @dataclass(frozen=True)
 class Example:
-    """A failing and a passing snippet in one language (``terraform``, ``cloudformation``
-    or ``sam``)."""
+    """A failing and a passing snippet for one framework (``terraform``, ``cloudformation``
+    or ``sam``).
+
+    ``syntax`` names how the snippets are written, and is their code fence: ``hcl`` or
+    ``yaml`` by default, ``codeowners``, ``github-workflow``, ``buildspec``, ``samconfig``
+    for repository files (a first line ``# <path>`` names the file), ``console`` for a
+    listing (``$ ls infra/``, ``$ git ls-files``). ``given`` holds the files the example
+    assumes besides the snippet (path → text); the test that runs every example writes
+    them beside it. A YAML snippet may be resources only (it is placed under
+    ``Resources``).
+    """
 
     language: str
     failing: str
     passing: str
+    syntax: str = ""
+    given: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def fence(self) -> str:
+        return self.syntax or FENCES.get(self.language, "")
+
+    @property
+    def title(self) -> str:
+        """How pages label it: the framework, or the kind of file for repository files."""
+        if self.syntax in SYNTAX_TITLES:
+            return SYNTAX_TITLES[self.syntax]
+        return {"terraform": "Terraform", "cloudformation": "CloudFormation", "sam": "SAM"}.get(
+            self.language, self.language
+        )
 
 
 @dataclass(frozen=True)
@@ -92,163 +134,6 @@ class Docs:
         "produces a finding."
     )
     cautions: str = ""
-
-
-@dataclass(frozen=True)
-class Violation:
-    """What a rule reports. The runner adds rule, practice, severity, file and lines.
-
-    ``attribute`` locates the finding on that attribute (or its nearest written ancestor);
-    empty means the whole resource. ``key`` distinguishes several violations of one rule on
-    one resource in the fingerprint (default: the attribute path).
-
-    A finding about a file rather than a resource (a tracked state file, a missing lock
-    file) has no ``resource`` and gives ``path`` (a display path) and ``line``/``end_line``.
-    """
-
-    resource: Resource | None
-    message: str
-    attribute: str | Path = ()
-    key: str = ""
-    meta: bool = False
-    """The attribute is a resource attribute (CloudFormation ``DeletionPolicy``) or
-    Terraform meta-argument (``lifecycle``), not a property/argument."""
-    path: str = ""
-    line: int = 1
-    end_line: int = 0
-    """0: the same as ``line``."""
-    severity: Severity | None = None
-    """For rules that grade their findings (a runtime deprecated soon: note; blocked: error);
-    None means the rule's default. A severity set in the configuration wins over both."""
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a check may read besides the resource: its unit, its options, the scan root."""
-
-    unit: Unit
-    options: Mapping[str, Any] = field(default_factory=dict)
-    root: str = "."
-    today: datetime.date = field(default_factory=datetime.date.today)
-    """The run's date (``--as-of``), for rules that judge dates (runtime end of life)."""
-
-    def option(self, name: str) -> Any:
-        return self.options[name]
-
-
-@dataclass(frozen=True)
-class RepositoryContext:
-    """What a repository check may read besides the repository: options and the date."""
-
-    options: Mapping[str, Any] = field(default_factory=dict)
-    root: str = "."
-    today: datetime.date = field(default_factory=datetime.date.today)
-
-    def option(self, name: str) -> Any:
-        return self.options[name]
-
-
-def resource_label(resource: Resource) -> str:
-    """How messages name a resource: ``aws_lambda_function.api`` or ``ApiFunction``."""
-    return f"`{resource.name}`"
-
-
-def every_alternative(value: Any, bad: Callable[[Any], bool | None]) -> bool:
-    """True when every value ``value`` may take is bad.
-
-    ``bad`` returns True (bad), False (good) or None (cannot tell). Unknown values and
-    references count as "cannot tell", so they never make a rule report.
-    """
-    options = alternatives(value)
-    for option in options:
-        if isinstance(option, (Unknown, Reference, Choice)):
-            return False
-        verdict = bad(option)
-        if verdict is not True:
-            return False
-    return bool(options)
-
-
-def as_number(value: Any) -> float | None:
-    """A number from an int, float or numeric string (CloudFormation and Terraform both
-    accept ``"30"``); None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def as_bool(value: Any) -> bool | None:
-    """A boolean from a bool or ``"true"``/``"false"`` (any case); None otherwise."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return None
-
-
-def _same(actual: Any, expected: Any) -> bool:
-    if isinstance(expected, bool):
-        return as_bool(actual) is expected
-    if isinstance(expected, (int, float)):
-        return as_number(actual) == expected
-    return bool(actual == expected)
-
-
-@dataclass(frozen=True)
-class Expect:
-    """Declarative check: on resources of ``resource_type``, the attribute at ``attribute``
-    must be set and, when given, equal one of ``one_of`` and none of ``none_of``.
-
-    ``required=False`` lets a missing attribute pass (only present values are judged);
-    ``default`` is the value the provider uses when it is missing (judged like a set value).
-    Messages are templates with ``{resource}``, ``{attribute}``, ``{value}`` and
-    ``{expected}``.
-    """
-
-    resource_type: str
-    attribute: str
-    one_of: tuple[Any, ...] = ()
-    none_of: tuple[Any, ...] = ()
-    required: bool = True
-    default: Any = ABSENT
-    message: str = "{resource} sets `{attribute}` to {value}; expected {expected}"
-    missing_message: str = "{resource} does not set `{attribute}`; set it to {expected}"
-
-    @property
-    def framework(self) -> Framework:
-        return "cloudformation" if "::" in self.resource_type else "terraform"
-
-    def _bad(self, value: Any) -> bool | None:
-        if value is ABSENT:
-            return self.required
-        if self.one_of and not any(_same(value, e) for e in self.one_of):
-            return True
-        return bool(self.none_of and any(_same(value, e) for e in self.none_of))
-
-    def evaluate(self, resource: Resource) -> Violation | None:
-        value = resource.get(self.attribute)
-        judged = self.default if value is ABSENT and self.default is not ABSENT else value
-        if not every_alternative(judged, self._bad):
-            return None
-        expected = " or ".join(describe(e) for e in self.one_of) or "a value"
-        if self.none_of and not self.one_of:
-            expected = "anything but " + " or ".join(describe(e) for e in self.none_of)
-        shown = [a for a in alternatives(value) if a is not ABSENT]
-        template = self.missing_message if not shown else self.message
-        text = template.format(
-            resource=resource_label(resource),
-            attribute=self.attribute,
-            value=" / ".join(describe(v) for v in shown) or "not set",
-            expected=expected,
-        )
-        return Violation(resource, text, attribute=self.attribute)
 
 
 class Rule:
@@ -275,9 +160,10 @@ class Rule:
         if cls.checks and not cls.__dict__.get("resource_types"):
             derived: dict[Framework, tuple[str, ...]] = {}
             for check in cls.checks:
-                types = derived.get(check.framework, ())
-                if check.resource_type not in types:
-                    derived[check.framework] = (*types, check.resource_type)
+                for resource_type in check.types:
+                    types = derived.get(framework_of(resource_type), ())
+                    if resource_type not in types:
+                        derived[framework_of(resource_type)] = (*types, resource_type)
             cls.resource_types = derived
 
     @classmethod
@@ -303,16 +189,14 @@ class Rule:
         return any(r.type in types and r.kind == "resource" for r in unit.resources)
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterable[Violation]:
-        """Check a whole unit. The default calls the per-resource checks for every resource
-        of the rule's types."""
+        """Check a whole unit. The default calls :meth:`check_resource` for every resource
+        of the rule's types, recording which one it is checking."""
         types = self.resource_types.get(unit.framework, ())
         for resource in unit.resources:
             if resource.type not in types or resource.kind != "resource":
                 continue
-            if unit.framework == "terraform":
-                yield from self.check_terraform(resource, ctx)
-            else:
-                yield from self.check_cloudformation(resource, ctx)
+            yield from self.check_resource(ctx.check(resource), ctx)
+        ctx.checking.resource = None
 
     def applies_to_repository(self, repo: Repository) -> bool:
         """Whether the repository has anything in this repository rule's scope (the
@@ -323,30 +207,39 @@ class Rule:
         """Check the whole scan once per run (after the unit checks). Default: nothing."""
         return ()
 
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterable[Violation]:
+        """Check one resource of the rule's types (any framework). The default runs
+        :meth:`check_terraform` or :meth:`check_cloudformation`, whose defaults run
+        ``checks``."""
+        if resource.framework == "terraform":
+            return self.check_terraform(resource, ctx)
+        return self.check_cloudformation(resource, ctx)
+
     def check_terraform(self, resource: Resource, ctx: Context) -> Iterable[Violation]:
-        return self._run_checks(resource)
+        return self._run_checks(resource, ctx)
 
     def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterable[Violation]:
-        return self._run_checks(resource)
+        return self._run_checks(resource, ctx)
 
-    def _run_checks(self, resource: Resource) -> Iterator[Violation]:
+    def _run_checks(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         for check in self.checks:
-            if check.resource_type == resource.type:
-                violation = check.evaluate(resource)
-                if violation is not None:
-                    yield violation
+            violation = check.evaluate(resource, ctx)
+            if violation is not None:
+                yield violation
 
     def violation(
         self,
         resource: Resource,
         message: str,
-        attribute: str | Path = (),
+        attribute: AnyPath = (),
         key: str = "",
         severity: Severity | None = None,
+        meta: bool = False,
     ) -> Violation:
-        return Violation(
-            resource, message, attribute=to_path(attribute), key=key, severity=severity
-        )
+        """A violation on ``resource``, located on ``attribute`` (a path or an :class:`Attr`;
+        empty: the whole resource); ``meta``: a Terraform meta-argument or CloudFormation
+        resource attribute."""
+        return make_violation(resource, message, attribute, key, severity, meta)
 
     def file_violation(
         self, path: str, message: str, line: int = 1, end_line: int = 0, key: str = ""
@@ -354,3 +247,24 @@ class Rule:
         """A violation about a file (or folder, such as the repository root) rather than a
         resource; ``key`` tells apart several on one file in the fingerprint."""
         return Violation(None, message, key=key, path=path, line=line, end_line=end_line)
+
+
+__all__ = [
+    "RULE_ID_PATTERN",
+    "Bound",
+    "Checking",
+    "Context",
+    "Docs",
+    "Example",
+    "Expect",
+    "Option",
+    "RepositoryContext",
+    "Rule",
+    "Violation",
+    "as_bool",
+    "as_number",
+    "every_alternative",
+    "framework_of",
+    "make_violation",
+    "resource_label",
+]

@@ -3,14 +3,15 @@ prints it and ``docs/rules/`` is written from it (``python -m opslint.ruledocs d
 
 from __future__ import annotations
 
+import re
 import sys
+import textwrap
 from pathlib import Path
 
 from opslint.catalog import Catalog, load_catalog
-from opslint.rule import Rule
+from opslint.rule import Example, Rule
 
 LANGUAGE_TITLES = {"terraform": "Terraform", "cloudformation": "CloudFormation", "sam": "SAM"}
-FENCES = {"terraform": "hcl", "cloudformation": "yaml", "sam": "yaml"}
 
 
 def rule_markdown(rule: type[Rule], catalog: Catalog | None = None) -> str:
@@ -32,8 +33,7 @@ def rule_markdown(rule: type[Rule], catalog: Catalog | None = None) -> str:
         out.append(f"- {LANGUAGE_TITLES[framework]}: {_type_list(types)}")
     out += ["", "## What it does", "", docs.what, "", "## Why it matters", "", docs.why]
     for example in docs.examples:
-        fence = FENCES.get(example.language, "")
-        title = LANGUAGE_TITLES.get(example.language, example.language)
+        fence, title = example.fence, example.title
         out += [
             "",
             f"## Example ({title})",
@@ -71,6 +71,61 @@ def rule_markdown(rule: type[Rule], catalog: Catalog | None = None) -> str:
         out += ["", "## Known limits", "", docs.cautions]
     out += ["", "## Reference", "", f"- {practice.url}"]
     return "\n".join(out) + "\n"
+
+
+_FILE_HEADER = re.compile(r"^# (?=\S*[./])(\.?[\w-]+(?:[./][\w-]+)*)$")
+_LISTING = re.compile(r"^\$ (git ls-files|ls(?: -a)?(?: (\S+))?)$")
+_TEMPLATE_KEY = re.compile(r"^(?:AWSTemplateFormatVersion|Transform|Globals|Parameters|Resources):")
+
+
+def example_files(example: Example, passing: bool) -> tuple[dict[str, str], bool]:
+    """The files one side of an example stands for, and whether git must track them (a
+    ``$ git ls-files`` listing): a ``# <path>`` header names a file and its text follows;
+    a ``$ ls DIR/`` or ``$ git ls-files`` listing names files (empty); otherwise the snippet
+    is ``main.tf`` or ``template.yaml`` (resources placed under ``Resources``, SAM's
+    transform added) after what ``example.given`` holds under that same name; the other
+    given files come along."""
+    text = example.passing if passing else example.failing
+    files: dict[str, str] = {}
+    tracked = False
+    lines = text.split("\n")
+    if _FILE_HEADER.match(lines[0]) or _LISTING.match(lines[0]):
+        current: str | None = None
+        listing: str | None = None
+        previous = ""
+        for line in lines:
+            header, shown = _FILE_HEADER.match(line), _LISTING.match(line)
+            if shown:
+                current, tracked = None, tracked or shown.group(1) == "git ls-files"
+                listing = (shown.group(2) or "").rstrip("/")
+            elif header and (current is None or not previous.strip()):
+                current, listing = header.group(1), None
+                files[current] = ""
+            elif listing is not None:
+                for name in line.split():
+                    path = f"{listing}/{name}".lstrip("/")
+                    files[path] = example.given.get(path, "")
+            elif current is not None:
+                files[current] += line + "\n"
+            previous = line
+        files = {name: body.strip("\n") + "\n" if body else "" for name, body in files.items()}
+    elif example.fence == "hcl":
+        files["main.tf"] = _joined(example.given.get("main.tf"), text)
+    else:
+        body = _joined(example.given.get("template.yaml"), text).rstrip("\n")
+        lines = body.split("\n")
+        if not any(_TEMPLATE_KEY.match(line) for line in lines):
+            body = "Resources:\n" + textwrap.indent(body, "  ")
+        if example.language == "sam" and "Transform:" not in body:
+            body = "Transform: AWS::Serverless-2016-10-31\n" + body
+        files["template.yaml"] = body + "\n"
+    return {**example.given, **files}, tracked
+
+
+def _joined(given: str | None, text: str) -> str:
+    """The snippet after what the example assumes in the same file (``given`` holds, under
+    the snippet's own file name, the resources it refers to)."""
+    return f"{given.rstrip()}\n\n{text}\n" if given else text + "\n"
 
 
 MAX_LISTED_TYPES = 12

@@ -4,234 +4,21 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
 from typing import Any
 
-from opslint import __version__
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
-from opslint.catalog import Catalog, load_catalog
+from opslint.catalog import load_catalog
 from opslint.config import Config, is_known_selector, is_selected
-from opslint.directives import scan_text
-from opslint.discover import (
-    Discovery,
-    ci_references,
-    discover,
-    display_path,
-    repository_kind,
-)
-from opslint.model import (
-    Diagnostic,
-    Finding,
-    Repository,
-    Severity,
-    Unit,
-    display_of,
-    fingerprint,
-    relative_to,
-    to_path,
-)
+from opslint.discover import Discovery, discover, display_path
+from opslint.engine_rules import engine_finding, select_engine_findings
+from opslint.model import Finding, Repository, Severity, Unit, fingerprint, relative_to, to_path
+from opslint.parse import build_tasks, parse_all
 from opslint.registry import Registry
+from opslint.repository import build_repository, repository_root, scan_root
+from opslint.result import PracticeResult, Result, scorecard
 from opslint.rule import Context, RepositoryContext, Rule, Violation
 from opslint.suppress import apply_suppressions
-
-ENGINE_SEVERITY = {
-    "parse-error": Severity.ERROR,
-    "io-error": Severity.ERROR,
-    "rule-error": Severity.ERROR,
-    "symlink-loop": Severity.WARNING,
-    "unknown-suppression": Severity.WARNING,
-    "suppression-without-reason": Severity.WARNING,
-    "expired-suppression": Severity.WARNING,
-    "invalid-suppression": Severity.WARNING,
-    "unused-suppression": Severity.NOTE,
-}
-PARALLEL_MIN_FILES = 24
-"""Below this many files, parsing in one process beats starting workers."""
-
-
-@dataclass(frozen=True)
-class PracticeResult:
-    """A practice's line in the scorecard."""
-
-    id: str
-    title: str
-    area: str
-    section: str
-    url: str
-    status: str
-    """``failing``, ``passing``, ``not applicable``, ``not selected`` or ``not automated``."""
-    rules: tuple[str, ...]
-    findings: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "area": self.area,
-            "section": self.section,
-            "url": self.url,
-            "status": self.status,
-            "rules": list(self.rules),
-            "findings": self.findings,
-        }
-
-
-@dataclass(frozen=True)
-class Result:
-    findings: tuple[Finding, ...]
-    """What is wrong and not accepted: neither suppressed nor in the baseline."""
-    practices: tuple[PracticeResult, ...]
-    rules: tuple[type[Rule], ...]
-    """The rules that ran."""
-    files: int
-    units: int
-    fail_on: Severity = Severity.WARNING
-    version: str = __version__
-    suppressed: tuple[Finding, ...] = ()
-    """Findings silenced by a suppression, each with its ``suppression``."""
-    baselined: tuple[Finding, ...] = ()
-    """Findings already recorded in the baseline."""
-    stale_baseline: tuple[BaselineEntry, ...] = ()
-    """Baseline entries that no longer occur (the file can shrink)."""
-    baseline: str | None = None
-    """The baseline file used, if any."""
-    scope: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """Rule ID → the units (module folders, template files) with resources in its scope."""
-    unit_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """Unit path → the files it was read from."""
-
-    def counts(self) -> dict[str, int]:
-        counter = Counter(f.severity.value for f in self.findings)
-        return {s.value: counter.get(s.value, 0) for s in Severity}
-
-    def failed(self) -> bool:
-        return any(f.severity.rank >= self.fail_on.rank for f in self.findings)
-
-    def summary(self) -> dict[str, Any]:
-        by_practice = Counter(f.practice_id for f in self.findings if f.practice_id)
-        statuses = Counter(p.status for p in self.practices)
-        return {
-            "files": self.files,
-            "units": self.units,
-            "rules": len(self.rules),
-            "findings": len(self.findings),
-            "by_severity": self.counts(),
-            "by_practice": dict(sorted(by_practice.items())),
-            "practices": {
-                status: statuses.get(status, 0)
-                for status in (
-                    "failing",
-                    "passing",
-                    "not applicable",
-                    "not selected",
-                    "not automated",
-                )
-            },
-            "suppressed": len(self.suppressed),
-            "baselined": len(self.baselined),
-            "stale_baseline_entries": len(self.stale_baseline),
-            "fail_on": self.fail_on.value,
-            "failed": self.failed(),
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "findings": [f.to_dict() for f in self.findings],
-            "suppressed": [f.to_dict() for f in self.suppressed],
-            "baseline": {
-                "file": self.baseline,
-                "matched": [f.to_dict() for f in self.baselined],
-                "stale": [e.to_dict() for e in self.stale_baseline],
-            },
-            "practices": [p.to_dict() for p in self.practices],
-            "summary": self.summary(),
-        }
-
-
-# --- parsing -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParseTask:
-    framework: str
-    path: str
-    files: tuple[str, ...] = ()
-    var_files: tuple[str, ...] = ()
-
-
-def parse_task(task: ParseTask) -> Unit | None:
-    """Parse one module or template; never raises (a failure becomes a diagnostic)."""
-    try:
-        if task.framework == "terraform":
-            from opslint.parsers.terraform import parse_module
-
-            unit: Unit | None = parse_module(task.path, task.files, task.var_files)
-        elif task.framework == "cdk":
-            from opslint.parsers.cdk import parse_stack
-
-            unit = parse_stack(task.path, task.files[0])
-        else:
-            unit = _parse_template_file(task.path)
-        return unit
-    except Exception as exc:  # a parser bug must not hide other files' findings
-        return Unit(
-            framework="terraform" if task.framework == "terraform" else "cloudformation",
-            path=task.path,
-            resources=(),
-            files=task.files if task.framework == "terraform" else (task.path,),
-            diagnostics=(
-                Diagnostic(task.path, f"internal parser error: {type(exc).__name__}: {exc}"),
-            ),
-        )
-
-
-def _parse_template_file(path: str) -> Unit | None:
-    from opslint.parsers.cloudformation import looks_like_template, parse_template
-
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return Unit(
-            framework="cloudformation",
-            path=path,
-            resources=(),
-            files=(path,),
-            diagnostics=(Diagnostic(path, f"cannot read: {exc.strerror}", code="io-error"),),
-        )
-    text = data.decode("utf-8", errors="replace")
-    if not looks_like_template(text):
-        return None
-    unit = parse_template(path, text)
-    return None if unit is None else replace(unit, directives=tuple(scan_text(path, text)))
-
-
-def _parse_tasks(tasks: list[ParseTask]) -> Iterator[Unit | None]:
-    return (parse_task(t) for t in tasks)
-
-
-def parse_all(tasks: Sequence[ParseTask], jobs: int) -> list[Unit]:
-    """Parse every task, in parallel across ``jobs`` processes for large trees; the result
-    order follows ``tasks`` so output stays deterministic."""
-    file_count = sum(max(1, len(t.files)) for t in tasks)
-    if jobs <= 1 or len(tasks) < 2 or file_count < PARALLEL_MIN_FILES:
-        results: Iterable[Unit | None] = _parse_tasks(list(tasks))
-    else:
-        if any(t.framework == "terraform" for t in tasks):
-            # load the HCL grammar once before forking so workers inherit it
-            from opslint.parsers.terraform import warm_up
-
-            warm_up()
-        workers = min(jobs, len(tasks))
-        chunk = max(1, len(tasks) // (workers * 8))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(parse_task, tasks, chunksize=chunk))
-    return [u for u in results if u is not None]
-
 
 # --- rules ---------------------------------------------------------------------------------
 
@@ -292,24 +79,6 @@ def _to_finding(
     )
 
 
-def engine_finding(
-    code: str, path: str, message: str, line: int | None = None, resource: str = ""
-) -> Finding:
-    rule_id = f"opslint/{code}"
-    at = line or 1
-    return Finding(
-        rule_id=rule_id,
-        practice_id="",
-        severity=ENGINE_SEVERITY.get(code, Severity.ERROR),
-        path=path,
-        line=at,
-        end_line=at,
-        message=message,
-        resource=resource,
-        fingerprint=fingerprint(rule_id, path, resource, message),
-    )
-
-
 def run_rules(
     units: Sequence[Unit],
     rules: Sequence[type[Rule]],
@@ -339,7 +108,7 @@ def run_rules(
                         "rule-error",
                         unit.path,
                         f"rule {cls.id} failed on this unit: {type(exc).__name__}: {exc}",
-                        resource=_failing_resource(exc),
+                        resource=ctx.checking.resource.name if ctx.checking.resource else "",
                     )
                 )
                 continue
@@ -386,134 +155,11 @@ def run_repository_rules(
                     "rule-error",
                     repo.root,
                     f"rule {cls.id} failed on the repository: {type(exc).__name__}: {exc}",
-                    resource=_failing_resource(exc),
                 )
             )
             continue
         findings.extend(_to_finding(cls, v, severity, anchor) for v in violations)
     return findings, applied
-
-
-def tracked_files(root: str) -> tuple[str, ...] | None:
-    """Display paths of the files git tracks below ``root``; None when ``root`` is not in a
-    git work tree, git is missing or too slow."""
-    from opslint.worktree import git
-
-    output = git(root, "ls-files", "-z")
-    if output is None:
-        return None
-    names = output.decode("utf-8", errors="surrogateescape").split("\0")
-    return tuple(sorted(display_of(name, root) for name in names if name))
-
-
-def scan_root(paths: Sequence[str], cwd: str | None = None) -> str:
-    """The folder a scan looks at: the one folder given, else the working directory."""
-    cwd = cwd or os.getcwd()
-    if len(paths) == 1 and os.path.isdir(paths[0]):
-        return display_path(paths[0], cwd)
-    return "."
-
-
-def repository_root(paths: Sequence[str], config: Config, cwd: str | None = None) -> str:
-    """The folder repository rules look at, as a display path: the configured
-    ``repository-root``, else the git work tree holding the scanned paths, else the scan
-    root."""
-    from opslint.worktree import common_folder, work_tree_root
-
-    cwd = cwd or os.getcwd()
-    if config.repository_root:
-        return display_path(config.repository_root, cwd)
-    top = work_tree_root(common_folder(paths))
-    return display_path(top, cwd) if top else scan_root(paths, cwd)
-
-
-def build_repository(found: Discovery, units: Sequence[Unit], root: str) -> Repository:
-    """The repository view: git's tracked files, repository files and units."""
-    contents: dict[str, str] = {}
-    for path in found.repository_files:
-        text = _read_text(path)
-        if text is not None:
-            contents[path] = text
-    for path in found.repository_files:
-        if repository_kind(relative_to(path, root)) != "ci":
-            continue
-        for reference in ci_references(contents.get(path, "")):
-            shown = display_of(reference, root)
-            if shown not in contents and os.path.isfile(shown):
-                text = _read_text(shown)
-                if text is not None:
-                    contents[shown] = text
-    return Repository(
-        root=root,
-        files=tuple(found.repository_files),
-        units=tuple(units),
-        tracked=tracked_files(root),
-        contents=contents,
-    )
-
-
-def _read_text(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(1_000_000).decode("utf-8", errors="replace")
-    except OSError:
-        return None
-
-
-def _failing_resource(exc: BaseException) -> str:
-    """The resource a rule was looking at when it raised, from the traceback's frames."""
-    from opslint.model import Resource
-
-    tb = exc.__traceback__
-    name = ""
-    while tb is not None:
-        for value in tb.tb_frame.f_locals.values():
-            if isinstance(value, Resource):
-                name = value.name
-        tb = tb.tb_next
-    return name
-
-
-def scorecard(
-    catalog: Catalog,
-    registry: Registry,
-    selected: Sequence[type[Rule]],
-    applied: Mapping[str, Sequence[str]],
-    findings: Sequence[Finding],
-) -> tuple[PracticeResult, ...]:
-    selected_ids = {r.id for r in selected}
-    failing: Counter[str] = Counter()
-    for finding in findings:
-        if finding.practice_id:
-            for practice_id in (finding.practice_id, *finding.related_practices):
-                failing[practice_id] += 1
-    results = []
-    for practice in catalog:
-        rule_ids = tuple(r.id for r in registry if practice.id in r.practices())
-        chosen = [rid for rid in rule_ids if rid in selected_ids]
-        if not rule_ids:
-            status = "not automated"
-        elif not chosen:
-            status = "not selected"
-        elif failing[practice.id]:
-            status = "failing"
-        elif any(rid in applied for rid in chosen):
-            status = "passing"
-        else:
-            status = "not applicable"
-        results.append(
-            PracticeResult(
-                id=practice.id,
-                title=practice.title,
-                area=practice.area,
-                section=practice.section,
-                url=practice.url,
-                status=status,
-                rules=rule_ids,
-                findings=failing[practice.id],
-            )
-        )
-    return tuple(results)
 
 
 def _in_scope(finding: Finding, found: Discovery, scanned: Sequence[str], top: str) -> bool:
@@ -543,27 +189,20 @@ def _checks_repository(rule: type[Rule]) -> bool:
     return rule.check_repository is not Rule.check_repository
 
 
-def build_tasks(found: Discovery, config: Config) -> list[ParseTask]:
-    tasks = []
-    for directory, files in sorted(found.modules.items()):
-        if not any(f.endswith((".tf", ".tf.json")) for f in files):
-            continue  # only .tfvars here: not a module
-        tasks.append(ParseTask("terraform", directory, tuple(files), config.var_files))
-    tasks.extend(ParseTask("cloudformation", path) for path in found.templates)
-    tasks.extend(ParseTask("cdk", s.template, (s.assembly,)) for s in found.cdk_stacks)
-    return tasks
-
-
 def run(
     paths: Sequence[str],
     registry: Registry,
     config: Config,
     *,
     jobs: int | None = None,
-    root: str = ".",
+    root: str | None = None,
     today: datetime.date | None = None,
 ) -> Result:
-    """The whole pipeline: discover, parse, check, suppress, baseline, aggregate."""
+    """The whole pipeline: discover, parse, check, suppress, baseline, aggregate.
+
+    ``root`` is the scan root (:func:`opslint.repository.scan_root`, computed from ``paths``
+    when not given): rules, suppressions and the repository view all use this one value."""
+    root = scan_root(paths) if root is None else root
     catalog = load_catalog()
     baseline = read_baseline(config.baseline) if config.baseline else None
     cwd = os.getcwd()
@@ -618,6 +257,8 @@ def run(
         root,
     )
     findings.extend(problems)
+    findings = select_engine_findings(findings, config)
+    suppressed = select_engine_findings(suppressed, config)
     if whole is not found or found.explicit_files is not None:
         findings = [f for f in findings if _in_scope(f, found, scanned_paths, top)]
         suppressed = [f for f in suppressed if _in_scope(f, found, scanned_paths, top)]
@@ -647,4 +288,5 @@ def run(
     )
 
 
-__all__ = ["PracticeResult", "Result", "run"]
+# Result and PracticeResult live in opslint.result; re-exported for code written for 0.1
+__all__ = ["PracticeResult", "Result", "run", "run_repository_rules", "run_rules", "select_rules"]

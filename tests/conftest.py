@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from opslint.model import Finding
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -51,6 +54,23 @@ def node_tool_or_skip(name: str) -> str:
     if os.environ.get("OPSLINT_REQUIRE_TOOLS"):
         pytest.fail(f"{name} is required (OPSLINT_REQUIRE_TOOLS is set) but missing")
     pytest.skip(f"{name} is not installed (npm ci --prefix .ci; see README, Contributing)")
+
+
+def lint_findings(
+    files: dict[str, str], rule: str, *, as_of: str | None = None, **options: Any
+) -> list[Finding]:
+    """The one harness for rule tests: ``files`` (path → text) linted in memory with only
+    ``rule`` selected (engine findings such as parse errors still come through) and its
+    ``options``; ``as_of`` fixes the date."""
+    from opslint.api import lint
+
+    result = lint(files, select=[rule], options={rule: options}, as_of=as_of)
+    return list(result.findings)
+
+
+def lint_messages(files: dict[str, str], rule: str, **options: Any) -> list[str]:
+    """The messages of :func:`lint_findings`."""
+    return [f.message for f in lint_findings(files, rule, **options)]
 
 
 def chromium_or_skip() -> str:

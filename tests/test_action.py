@@ -24,6 +24,9 @@ import pytest
 import yaml
 from conftest import REPO, node_tool_or_skip
 
+pytestmark = pytest.mark.slow
+"""End to end with real tools: deselect with ``-m "not slow"`` for a fast inner loop."""
+
 ACTION = REPO / "action.yml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 DOCS = REPO / "docs" / "github.md"

@@ -18,8 +18,9 @@ from conftest import FIXTURES
 
 from opslint.config import load_config
 from opslint.discover import discover
+from opslint.parse import build_tasks, parse_all
 from opslint.registry import Registry, load_registry
-from opslint.runner import build_tasks, parse_all, run, run_rules, select_rules
+from opslint.runner import run, run_rules, select_rules
 
 CASES = sorted(p.parent for p in FIXTURES.glob("*/*/*/expected.yaml"))
 

@@ -30,6 +30,9 @@ import pytest
 import yaml
 from conftest import REPO
 
+pytestmark = pytest.mark.slow
+"""End to end with real tools: deselect with ``-m "not slow"`` for a fast inner loop."""
+
 # What `pip install` of opslint needs, and the hook manifest.
 HOOK_REPO_CONTENT = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "opslint", "rules")
 # The configuration the documentation gives users (docs/github.md).

@@ -17,7 +17,8 @@ from opslint.model import Finding, Severity
 from opslint.registry import load_registry
 from opslint.report import ReportOptions, render
 from opslint.report.github import escape_data, escape_property
-from opslint.runner import Result, run
+from opslint.result import Result
+from opslint.runner import run
 
 LOG_FAIL = FIXTURES / "OPS08-BP02/log-group-retention/terraform-fail"
 MAIN_TF = "fixtures/OPS08-BP02/log-group-retention/terraform-fail/main.tf"

@@ -10,7 +10,7 @@ from conftest import FIXTURES, REPO
 from opslint.cli import main
 from opslint.model import Finding, Severity
 from opslint.report import render
-from opslint.runner import Result
+from opslint.result import Result
 
 LOG_FAIL = FIXTURES / "OPS08-BP02/log-group-retention/terraform-fail"
 MAIN_TF = "fixtures/OPS08-BP02/log-group-retention/terraform-fail/main.tf"

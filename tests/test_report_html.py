@@ -20,7 +20,8 @@ from opslint.config import Config
 from opslint.model import Finding, Severity, Suppression
 from opslint.registry import load_registry
 from opslint.report import ReportOptions, html, render
-from opslint.runner import PracticeResult, Result, run
+from opslint.result import PracticeResult, Result
+from opslint.runner import run
 
 LOG_FAIL = FIXTURES / "OPS08-BP02/log-group-retention/terraform-fail"
 RULE = "OPS08-BP02/log-group-retention"

@@ -23,7 +23,8 @@ from conftest import EXAMPLES, FIXTURES, REPO, chromium_or_skip
 from opslint.config import Config
 from opslint.registry import load_registry
 from opslint.report import render
-from opslint.runner import Result, run
+from opslint.result import Result
+from opslint.runner import run
 
 CONSOLE = re.compile(r":CONSOLE[:(]\d*\)?\]? ?(.*)")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

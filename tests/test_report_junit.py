@@ -15,7 +15,8 @@ from opslint.model import Finding, Severity
 from opslint.registry import load_registry
 from opslint.report import render
 from opslint.report.junit import xml_text
-from opslint.runner import Result, run
+from opslint.result import Result
+from opslint.runner import run
 
 LOG_FAIL = FIXTURES / "OPS08-BP02/log-group-retention/terraform-fail"
 LOG_PASS = FIXTURES / "OPS08-BP02/log-group-retention/terraform-pass"

@@ -14,7 +14,8 @@ from opslint.model import Finding, Severity
 from opslint.registry import Registry, load_registry
 from opslint.report import markdown, render
 from opslint.report.markdown import code, escape, inline
-from opslint.runner import PracticeResult, Result, run
+from opslint.result import PracticeResult, Result
+from opslint.runner import run
 
 LOG_FAIL = FIXTURES / "OPS08-BP02/log-group-retention/terraform-fail"
 RULE = "OPS08-BP02/log-group-retention"

@@ -29,9 +29,10 @@ from opslint.report.sarif import (
     artifact_location,
     automation_id,
 )
+from opslint.result import Result
 from opslint.rule import Docs, Example, Rule
 from opslint.ruledocs import rule_markdown
-from opslint.runner import Result, run
+from opslint.runner import run
 
 LAMBDA = "OPS04-BP05/lambda-tracing"
 RETENTION = "OPS08-BP02/log-group-retention"

@@ -13,16 +13,11 @@ import pytest
 from opslint.config import Config
 from opslint.discover import discover
 from opslint.model import Repository, Severity
+from opslint.parse import build_tasks, parse_all
 from opslint.registry import Registry, load_registry
+from opslint.repository import build_repository, tracked_files
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
-from opslint.runner import (
-    build_repository,
-    build_tasks,
-    parse_all,
-    run,
-    run_repository_rules,
-    tracked_files,
-)
+from opslint.runner import run, run_repository_rules
 
 
 def write(root: Path, files: dict[str, str]) -> None:

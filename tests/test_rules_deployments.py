@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import importlib.resources
 import json
-from pathlib import Path
-from typing import Any
+
+from conftest import lint_messages
 
 from opslint.aws.stateful import (
     CLUSTER_MEMBERS,
@@ -16,34 +16,6 @@ from opslint.aws.stateful import (
     cloudformation_stateful_types,
     terraform_stateful_types,
 )
-from opslint.config import load_config
-from opslint.discover import discover
-from opslint.model import Unit
-from opslint.registry import load_registry
-from opslint.rule import Context, Rule
-
-
-def rule(rule_id: str) -> Rule:
-    for cls in load_registry(entry_points=False):
-        if cls.id == rule_id:
-            return cls()
-    raise AssertionError(f"{rule_id} is not registered")
-
-
-def unit_for(tmp_path: Path, text: str) -> Unit:
-    from opslint.runner import build_tasks, parse_all
-
-    (tmp_path / "main.tf").write_text(text, encoding="utf-8")
-    units = parse_all(build_tasks(discover([str(tmp_path)]), load_config(None, tmp_path)), jobs=1)
-    assert len(units) == 1
-    return units[0]
-
-
-def messages(tmp_path: Path, rule_id: str, text: str, **options: Any) -> list[str]:
-    checker = rule(rule_id)
-    unit = unit_for(tmp_path, text)
-    ctx = Context(unit=unit, options={**checker.default_options(), **options})
-    return [v.message for v in checker.check_unit(unit, ctx)]
 
 
 def test_stateful_types_are_cfn_lints() -> None:
@@ -82,14 +54,14 @@ resource "aws_ecs_service" "api" {{
 """
 
 
-def test_ecs_native_blue_green_strategy_of_provider_6_passes(tmp_path: Path) -> None:
+def test_ecs_native_blue_green_strategy_of_provider_6_passes() -> None:
     text = ECS_V6.format(strategy="BLUE_GREEN")
-    assert messages(tmp_path, "OPS06-BP03/ecs-deployment-strategy", text) == []
+    assert lint_messages({"main.tf": text}, "OPS06-BP03/ecs-deployment-strategy") == []
 
 
-def test_ecs_rolling_strategy_of_provider_6_fails(tmp_path: Path) -> None:
+def test_ecs_rolling_strategy_of_provider_6_fails() -> None:
     text = ECS_V6.format(strategy="ROLLING")
-    found = messages(tmp_path, "OPS06-BP03/ecs-deployment-strategy", text)
+    found = lint_messages({"main.tf": text}, "OPS06-BP03/ecs-deployment-strategy")
     assert len(found) == 1
     assert "plain rolling update" in found[0]
 
@@ -102,11 +74,11 @@ resource "aws_cloudwatch_log_group" "audit" {{
 """
 
 
-def test_log_group_deletion_protection_of_provider_6(tmp_path: Path) -> None:
+def test_log_group_deletion_protection_of_provider_6() -> None:
     rule_id = "OPS06-BP01/stateful-resource-protection"
     protected = LOG_GROUP_V6.format(enabled="true")
-    assert messages(tmp_path, rule_id, protected, ignore_types=[]) == []
+    assert lint_messages({"main.tf": protected}, rule_id, ignore_types=[]) == []
     unprotected = LOG_GROUP_V6.format(enabled="false")
-    assert len(messages(tmp_path, rule_id, unprotected, ignore_types=[])) == 1
+    assert len(lint_messages({"main.tf": unprotected}, rule_id, ignore_types=[])) == 1
     # ignored by default
-    assert messages(tmp_path, rule_id, unprotected) == []
+    assert lint_messages({"main.tf": unprotected}, rule_id) == []

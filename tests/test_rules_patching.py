@@ -3,17 +3,10 @@ date, so severities and boundaries are checked here with explicit dates."""
 
 from __future__ import annotations
 
-import datetime
-from pathlib import Path
-
 import pytest
+from conftest import lint_findings
 
-from opslint.config import load_config
-from opslint.discover import discover
-from opslint.model import Severity, Unit
-from opslint.registry import load_registry
-from opslint.rule import Context, Rule, Violation
-from opslint.runner import build_tasks, parse_all
+from opslint.model import Finding, Severity
 
 RULE_ID = "OPS05-BP05/lambda-runtime-supported"
 
@@ -34,35 +27,13 @@ resource "aws_lambda_layer_version" "layer" {{
 """
 
 
-def rule() -> Rule:
-    for cls in load_registry(entry_points=False):
-        if cls.id == RULE_ID:
-            return cls()
-    raise AssertionError(f"{RULE_ID} is not registered")
+def check(runtime: str, today: str, notice_days: int = 180) -> list[Finding]:
+    files = {"main.tf": TEMPLATE.format(runtime=runtime)}
+    return lint_findings(files, RULE_ID, as_of=today, notice_days=notice_days)
 
 
-def unit_for(tmp_path: Path, runtime: str) -> Unit:
-    (tmp_path / "main.tf").write_text(TEMPLATE.format(runtime=runtime), encoding="utf-8")
-    found = discover([str(tmp_path)])
-    units = parse_all(build_tasks(found, load_config(None, tmp_path)), jobs=1)
-    assert len(units) == 1
-    return units[0]
-
-
-def check(tmp_path: Path, runtime: str, today: str, notice_days: int = 180) -> list[Violation]:
-    unit = unit_for(tmp_path, runtime)
-    ctx = Context(
-        unit=unit,
-        options={"notice_days": notice_days},
-        today=datetime.date.fromisoformat(today),
-    )
-    return list(rule().check_unit(unit, ctx))
-
-
-def severities(violations: list[Violation]) -> list[tuple[str, Severity | None]]:
-    return [
-        (v.resource.name if v.resource else "", getattr(v, "severity", None)) for v in violations
-    ]
+def severities(findings: list[Finding]) -> list[tuple[str, Severity]]:
+    return [(f.resource, f.severity) for f in findings]
 
 
 @pytest.mark.parametrize(
@@ -79,9 +50,9 @@ def severities(violations: list[Violation]) -> list[tuple[str, Severity | None]]
     ],
 )
 def test_severity_follows_the_date(
-    tmp_path: Path, runtime: str, today: str, expected: Severity | None, phrase: str
+    runtime: str, today: str, expected: Severity | None, phrase: str
 ) -> None:
-    violations = check(tmp_path, runtime, today)
+    violations = check(runtime, today)
     if expected is None:
         assert violations == []
         return
@@ -93,13 +64,13 @@ def test_severity_follows_the_date(
     assert f"`{runtime}`" in violations[0].message
 
 
-def test_notice_days_option(tmp_path: Path) -> None:
+def test_notice_days_option() -> None:
     # python3.13 is deprecated on 2029-06-30
-    assert check(tmp_path, "python3.13", "2026-11-24") == []
-    noticed = check(tmp_path, "python3.13", "2026-11-24", notice_days=3650)
+    assert check("python3.13", "2026-11-24") == []
+    noticed = check("python3.13", "2026-11-24", notice_days=3650)
     assert severities(noticed)[0] == ("aws_lambda_function.fn", Severity.NOTE)
     assert "plan the upgrade" in noticed[0].message
 
 
-def test_unknown_runtime_identifier_is_not_reported(tmp_path: Path) -> None:
-    assert check(tmp_path, "python9.99", "2026-11-24") == []
+def test_unknown_runtime_identifier_is_not_reported() -> None:
+    assert check("python9.99", "2026-11-24") == []

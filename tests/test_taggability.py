@@ -10,6 +10,7 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
+import pytest
 from conftest import REPO, provider_mirror_or_skip, terraform_or_skip
 
 from opslint.aws.tagging import (
@@ -19,6 +20,9 @@ from opslint.aws.tagging import (
     terraform_taggable,
 )
 from opslint.model import ABSENT, Choice, Reference, Unknown
+
+pytestmark = pytest.mark.slow
+"""End to end with real tools: deselect with ``-m "not slow"`` for a fast inner loop."""
 
 
 @cache

@@ -14,7 +14,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import EXAMPLES, FIXTURES, provider_mirror_or_skip, terraform_or_skip
+
+pytestmark = pytest.mark.slow
+"""End to end with real tools: deselect with ``-m "not slow"`` for a fast inner loop."""
 
 PROVIDER_VERSION = "5.100.0"
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from opslint.coerce import as_bool, as_list
 from opslint.model import (
     ABSENT,
     Choice,
@@ -17,9 +18,7 @@ from opslint.model import (
     Unit,
     Unknown,
     alternatives,
-    as_list,
 )
-from opslint.rule import as_bool
 
 METRIC_ALARM_TYPES = ("aws_cloudwatch_metric_alarm", "AWS::CloudWatch::Alarm")
 COMPOSITE_ALARM_TYPES = ("aws_cloudwatch_composite_alarm", "AWS::CloudWatch::CompositeAlarm")
@@ -477,37 +476,3 @@ def repository_paths(text: str) -> list[str]:
             if path not in found and not any(path in f or f in path for f in found):
                 found.append(path)
     return found
-
-
-def tag_value(resource: Resource, key: str) -> Any:
-    """The value of tag ``key`` (Terraform map, CloudFormation Key/Value list): ABSENT when
-    not there, :class:`Unknown` when the tags cannot be read."""
-    tags = resource.get(attribute(resource, "tags"))
-    if tags is ABSENT:
-        return ABSENT
-    if isinstance(tags, dict):
-        return tags.get(key, ABSENT)
-    if isinstance(tags, list):
-        unknown = False
-        for item in tags:
-            if isinstance(item, dict) and isinstance(item.get("Key"), str):
-                if item["Key"] == key:
-                    return item.get("Value", ABSENT)
-            else:
-                unknown = True
-        return Unknown("tags") if unknown else ABSENT
-    return Unknown("tags")
-
-
-def tag_path(resource: Resource, key: str) -> tuple[str | int, ...]:
-    """Where tag ``key`` is written, for locating findings: ``("tags", key)`` or
-    ``("Tags", index, "Value")``; the tags attribute when the tag is not found."""
-    name = attribute(resource, "tags")
-    tags = resource.get(name)
-    if isinstance(tags, dict):
-        return (name, key)
-    if isinstance(tags, list):
-        for index, item in enumerate(tags):
-            if isinstance(item, dict) and item.get("Key") == key:
-                return (name, index, "Value")
-    return (name,)

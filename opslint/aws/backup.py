@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.model import ABSENT, Choice, Reference, Resource, Unit, Unknown, as_list, is_known
+from opslint.aws.tagging import tags_of
+from opslint.coerce import as_list
+from opslint.model import ABSENT, Choice, Reference, Resource, Unit, Unknown, is_known
 
 SELECTION_TYPES = ("aws_backup_selection", "AWS::Backup::BackupSelection")
 
@@ -78,7 +80,7 @@ def _tag_covers(tag: Any, resource: Resource, unit: Unit) -> bool | None:
     kind, key, value = tag
     if not isinstance(kind, str) or kind.upper() != "STRINGEQUALS":
         return None
-    tags = resource_tags(resource)
+    tags = tags_of(resource).as_map()
     if tags is None:
         return None
     if tags.get(key) == value:
@@ -88,20 +90,3 @@ def _tag_covers(tag: Any, resource: Resource, unit: Unit) -> bool | None:
     ):
         return None  # the provider's default tags may add it
     return False
-
-
-def resource_tags(resource: Resource) -> dict[str, Any] | None:
-    """The resource's tags as a map, or None when they cannot be read."""
-    tags = resource.get("tags" if resource.framework == "terraform" else "Tags")
-    if tags is ABSENT:
-        return {}
-    if isinstance(tags, dict) and is_known(tags):
-        return dict(tags)
-    if isinstance(tags, list) and is_known(tags):
-        out: dict[str, Any] = {}
-        for entry in tags:
-            if not isinstance(entry, dict) or "Key" not in entry:
-                return None
-            out[entry["Key"]] = entry.get("Value")
-        return out
-    return None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from opslint.coerce import as_bool
 from opslint.model import ABSENT, Resource, alternatives
-from opslint.rule import as_bool
 
 SERVICE_TYPES = ("aws_ecs_service", "AWS::ECS::Service")
 

@@ -8,11 +8,13 @@ exceptions the schemas do not tell are here.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from opslint.model import ABSENT, Choice, Reference, Unknown
+from opslint.model import ABSENT, Choice, Path, Reference, Resource, Unknown, is_known
 
 TERRAFORM_EXCLUDED = frozenset({"aws_inspector_resource_group"})
 """Types with ``tags``/``tags_all`` that are not resource tags."""
@@ -148,3 +150,61 @@ def nested_tag_keys(value: Any, path: str) -> frozenset[str] | None:
     if not isinstance(value, dict):
         return None
     return nested_tag_keys(value.get(head, ABSENT), rest)
+
+
+@dataclass(frozen=True)
+class Tags:
+    """A resource's tags as written: each key's value and where it is written.
+
+    ``complete`` is False when some of the tags cannot be read (a variable, a function
+    opslint does not evaluate, an entry without a string ``Key``): a key not found may then
+    still be set. On a repeated key the first entry counts (CloudFormation rejects the
+    template; Terraform maps cannot repeat keys).
+    """
+
+    attribute: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    paths: Mapping[str, Path] = field(default_factory=dict)
+    complete: bool = True
+
+    def get(self, key: str) -> Any:
+        """The value of tag ``key``: ABSENT when it is not set, :class:`Unknown` when the
+        tags cannot be read and it is not among the readable ones."""
+        if key in self.values:
+            return self.values[key]
+        return ABSENT if self.complete else Unknown("tags")
+
+    def path(self, key: str) -> Path:
+        """Where tag ``key``'s value is written (``("tags", key)``, ``("Tags", 2, "Value")``),
+        the tags attribute when it is not written."""
+        return self.paths.get(key, (self.attribute,))
+
+    def as_map(self) -> dict[str, Any] | None:
+        """Every tag as a map, None when some cannot be read or hold unresolved values."""
+        if not self.complete or not is_known(dict(self.values)):
+            return None
+        return dict(self.values)
+
+
+def tags_of(resource: Resource) -> Tags:
+    """The one reader of a resource's own tags: Terraform's ``tags`` map, CloudFormation's
+    ``Tags`` list of ``Key``/``Value`` entries, SAM's ``Tags`` map."""
+    name = "tags" if resource.framework == "terraform" else "Tags"
+    written = resource.get(name)
+    if written is ABSENT:
+        return Tags(name)
+    if isinstance(written, dict):
+        keys = [k for k in written if isinstance(k, str)]
+        return Tags(name, {k: written[k] for k in keys}, {k: (name, k) for k in keys})
+    if not isinstance(written, list):
+        return Tags(name, complete=False)
+    values: dict[str, Any] = {}
+    paths: dict[str, Path] = {}
+    complete = True
+    for index, entry in enumerate(written):
+        if not isinstance(entry, dict) or not isinstance(entry.get("Key"), str):
+            complete = False
+        elif entry["Key"] not in values:
+            values[entry["Key"]] = entry.get("Value", ABSENT)
+            paths[entry["Key"]] = (name, index, "Value")
+    return Tags(name, values, paths, complete)

@@ -1,4 +1,4 @@
-"""Reporters: each renders one :class:`~opslint.runner.Result`; none re-derives anything.
+"""Reporters: each renders one :class:`~opslint.result.Result`; none re-derives anything.
 
 A reporter is a module in this package with ``render(result, options) -> str``; register it
 in :data:`REPORTERS` (module name by format). Modules are imported only when their format is
@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from opslint.runner import Result
+from opslint.result import Result
 
 REPORTERS: dict[str, str] = {
     "text": "opslint.report.text",

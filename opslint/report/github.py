@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
-from opslint.runner import Result
+from opslint.result import Result
 
 COMMANDS = {
     Severity.ERROR: "error",

@@ -15,7 +15,7 @@ from typing import Any
 
 from opslint.model import Severity
 from opslint.report import ReportOptions
-from opslint.runner import Result
+from opslint.result import Result
 
 SEVERITIES = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.NOTE: "minor"}
 

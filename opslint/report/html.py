@@ -33,7 +33,7 @@ from typing import Any
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
 from opslint.report.markdown import ENGINE_GROUP, finding_target, practice_groups
-from opslint.runner import PracticeResult, Result
+from opslint.result import PracticeResult, Result
 
 AREAS = ("Organization", "Prepare", "Operate", "Evolve")
 STATUSES = {

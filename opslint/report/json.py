@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from opslint.report import ReportOptions
-from opslint.runner import Result
+from opslint.result import Result
 
 SCHEMA_VERSION = 1
 

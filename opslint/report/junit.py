@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
-from opslint.runner import Result
+from opslint.result import Result
 
 ENGINE_SUITE = "opslint"
 SKIPPED_NAME = "nothing in scope"

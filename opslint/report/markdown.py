@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
-from opslint.runner import PracticeResult, Result
+from opslint.result import PracticeResult, Result
 
 BUDGET = 60_000
 """Most bytes of Markdown to produce: under GitHub's 65,536-character comment limit, with

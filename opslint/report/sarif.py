@@ -38,11 +38,12 @@ from typing import Any
 from urllib.parse import quote
 
 from opslint.catalog import Catalog, Practice, load_catalog
+from opslint.engine_rules import ENGINE_RULES, EngineRule
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
+from opslint.result import Result
 from opslint.rule import Rule
-from opslint.ruledocs import LANGUAGE_TITLES, rule_markdown
-from opslint.runner import ENGINE_SEVERITY, Result
+from opslint.ruledocs import rule_markdown
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -76,65 +77,6 @@ PRECISION = "high"
 """Rules only report values they resolved (never an unknown), so false positives are rare;
 ``very-high`` is kept for rules proven over a large corpus."""
 
-ENGINE_RULES: dict[str, tuple[str, str, str]] = {
-    "opslint/parse-error": (
-        "A file could not be parsed",
-        "opslint could not parse this Terraform or CloudFormation/SAM file, so no rule "
-        "checked it. The message gives the parser's reason and, where known, the line.",
-        "Fix the syntax error (`terraform validate` or `cfn-lint` show it too), or exclude "
-        "the file with `exclude` in `.opslint.yaml` if it is not meant to be valid.",
-    ),
-    "opslint/rule-error": (
-        "A rule failed while checking a unit",
-        "A rule raised an exception on this Terraform module or CloudFormation template, so "
-        "its result there is unknown. Other rules and files were still checked.",
-        "This is a bug in the rule: report it with the file that triggers it. Meanwhile, "
-        "ignore the rule for this path or suppress the finding.",
-    ),
-    "opslint/io-error": (
-        "A file could not be read",
-        "opslint could not read this file (permissions, a broken link, a device), so no "
-        "rule checked it.",
-        "Make the file readable by the user running opslint, or exclude it with `exclude` "
-        "in `.opslint.yaml`.",
-    ),
-    "opslint/symlink-loop": (
-        "A symbolic link loops back on itself",
-        "A symbolic link under a scanned path points at one of its own parent folders; "
-        "opslint did not follow it, so files reachable only through it were not checked.",
-        "Remove or fix the link, or exclude its path with `exclude` in `.opslint.yaml`.",
-    ),
-    "opslint/unknown-suppression": (
-        "A suppression names an unknown rule",
-        "An `opslint:ignore` (or a configured exception) names something that is not a rule "
-        "ID, practice ID or practice group, so it silences nothing for that name.",
-        "Correct the ID (`opslint rules` lists them) or remove it from the suppression.",
-    ),
-    "opslint/unused-suppression": (
-        "A suppression silences nothing",
-        "A suppression matched no finding of rules that ran, or it is not above or inside a "
-        "resource. Stale suppressions hide future problems.",
-        "Remove the suppression, or move it above the resource it is meant for.",
-    ),
-    "opslint/suppression-without-reason": (
-        "A suppression gives no reason",
-        "Suppressions must say why (`-- <reason>`) so reviewers can judge them.",
-        "Add `-- <why this finding does not apply>` to the suppression.",
-    ),
-    "opslint/expired-suppression": (
-        "A suppression has expired",
-        "The suppression's `until` date has passed, so it no longer applies and the finding "
-        "it covered is reported again.",
-        "Fix the finding, or renew the suppression with a new date and a reason.",
-    ),
-    "opslint/invalid-suppression": (
-        "A suppression cannot be read",
-        "The suppression's `until` value is not a date (YYYY-MM-DD) or it names nothing, so "
-        "it does not apply.",
-        "Write `until=YYYY-MM-DD` and at least one rule ID, practice ID or group.",
-    ),
-}
-"""The engine's own rule IDs (``practice_id`` is empty) → (title, what it means, fix)."""
 
 _URI_SAFE = "/!$&'()*+,;=@-._~"
 """Characters left as they are in a path: RFC 3986 ``pchar`` minus ``:`` (a colon in the
@@ -242,7 +184,7 @@ def _rule_help_text(rule: type[Rule], practices: Sequence[Practice]) -> str:
     out.append(f"Default severity: {rule.severity.value}")
     out += ["", "What it does:", docs.what, "", "Why it matters:", docs.why]
     for example in docs.examples:
-        title = LANGUAGE_TITLES.get(example.language, example.language)
+        title = example.title
         out += ["", f"Example ({title}):", _indent(example.failing), "Use instead:"]
         out.append(_indent(example.passing))
     out += ["", "How to fix:", docs.fix, "", "Unresolved values:", docs.unknown]
@@ -254,22 +196,16 @@ def _rule_help_text(rule: type[Rule], practices: Sequence[Practice]) -> str:
 def _other_descriptor(finding: Finding) -> dict[str, Any]:
     """A descriptor for a rule ID with no rule class: the engine's own rules."""
     slug = finding.rule_id.split("/", 1)[-1]
-    title, what, fix = ENGINE_RULES.get(
-        finding.rule_id,
-        (
-            f"opslint reported {finding.rule_id}",
-            f"opslint reported a problem under the ID {finding.rule_id}.",
-            "See the result message.",
-        ),
-    )
-    engine_code = finding.rule_id.removeprefix("opslint/")
-    level = ENGINE_SEVERITY.get(engine_code, finding.severity)
+    engine = ENGINE_RULES.get(finding.rule_id)
+    if engine is not None:
+        title, what, fix, level = engine.title, engine.what, engine.fix, engine.severity
+    else:
+        title = f"opslint reported {finding.rule_id}"
+        what = f"opslint reported a problem under the ID {finding.rule_id}."
+        fix, level = "See the result message.", finding.severity
     text = f"{finding.rule_id}: {title}\n\n{what}\n\nHow to fix:\n{fix}\n"
-    markdown = (
-        f"# {finding.rule_id}\n\n**{title}**\n\n- Default severity: `{level.value}`\n\n"
-        f"## What it means\n\n{what}\n\n## How to fix\n\n{fix}\n\n"
-        f"## Reference\n\n- [opslint]({INFORMATION_URI})\n"
-    )
+    page = EngineRule(finding.rule_id, level, title, what, fix).markdown()
+    markdown = f"{page}\n## Reference\n\n- [opslint]({INFORMATION_URI})\n"
     return {
         "id": finding.rule_id,
         "name": _truncate(_pascal_case(slug), MAX_NAME),

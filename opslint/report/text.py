@@ -11,7 +11,7 @@ from itertools import groupby
 
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
-from opslint.runner import Result
+from opslint.result import Result
 
 COLORS = {
     Severity.ERROR: "\033[31m",

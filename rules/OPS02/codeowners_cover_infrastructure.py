@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from opslint.aws.pipelines import judged_units
-from opslint.aws.terraform_roots import DEFAULT_SKIPPED
 from opslint.model import Repository, Severity
+from opslint.repo.pipelines import judged_units
+from opslint.repo.terraform_roots import DEFAULT_SKIPPED
 from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
 
 PLACES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
@@ -113,6 +113,8 @@ class CodeownersCoverInfrastructure(Rule):
                 "terraform",
                 failing="# .github/CODEOWNERS\n/docs/ @org/writers",
                 passing="# .github/CODEOWNERS\n/docs/ @org/writers\n/infra/ @org/platform-team",
+                syntax="codeowners",
+                given={"infra/main.tf": 'resource "aws_sns_topic" "alerts" {}\n'},
             ),
         ),
         cautions=(

@@ -100,7 +100,7 @@ class AmiNotHardcoded(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         source = SourceText()
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.kind == "resource" and resource.type in IMAGE_ATTRIBUTE:
                 yield from self._check(resource, source, unit)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-from opslint.model import ABSENT, Resource, Severity, alternatives, describe
-from opslint.rule import Context, Docs, Example, Rule, Violation, as_bool, every_alternative
+from opslint.coerce import as_bool
+from opslint.model import ABSENT, Resource, Severity
+from opslint.rule import Docs, Example, Expect, Rule
 
 # type: (attribute path, must be explicitly true)
 SETTINGS: dict[str, tuple[str, bool]] = {
@@ -52,6 +52,11 @@ def _first(resource: Resource, *names: str) -> object:
     return ABSENT
 
 
+def _off(value: object) -> bool | None:
+    flag = as_bool(value)
+    return None if flag is None else not flag
+
+
 def cannot_upgrade_automatically(resource: Resource) -> bool:
     """Engines that cannot take automatic minor upgrades, so the setting is moot: Memcached,
     Redis before 6, RDS Custom."""
@@ -78,6 +83,21 @@ class AutoMinorVersionUpgrade(Rule):
         "terraform": tuple(t for t in SETTINGS if "::" not in t),
         "cloudformation": tuple(t for t in SETTINGS if "::" in t),
     }
+    checks = tuple(
+        Expect(
+            tuple(t for t, setting in SETTINGS.items() if setting == (attribute, explicit)),
+            attribute,
+            required=explicit,
+            bad=_off,
+            when=lambda resource, ctx: not cannot_upgrade_automatically(resource),
+            message="`{name}` sets `{attribute}` to {value}, so minor engine versions "
+            "(security fixes) are not applied automatically: "
+            + ("set it to true" if explicit else "set it to true or remove it"),
+            missing_message="`{name}` does not set `{attribute}`, and the provider then turns "
+            "automatic minor version upgrades off: set it to true",
+        )
+        for attribute, explicit in dict.fromkeys(SETTINGS.values())
+    )
     docs = Docs(
         what=(
             "Checks that managed engines are allowed to apply minor versions (which carry "
@@ -136,37 +156,3 @@ class AutoMinorVersionUpgrade(Rule):
             ),
         ),
     )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
-
-    def _check(self, resource: Resource) -> Iterator[Violation]:
-        attribute, must_be_explicit = SETTINGS[resource.type]
-        if cannot_upgrade_automatically(resource):
-            return
-        value = resource.get(attribute)
-
-        def off(v: object) -> bool | None:
-            if v is ABSENT:
-                return must_be_explicit
-            flag = as_bool(v)
-            return None if flag is None else not flag
-
-        if not every_alternative(value, off):
-            return
-        if value is ABSENT:
-            message = (
-                f"`{resource.name}` does not set `{attribute}`, and the provider then turns "
-                f"automatic minor version upgrades off: set it to true"
-            )
-        else:
-            shown = " / ".join(describe(v) for v in alternatives(value))
-            advice = "set it to true" if must_be_explicit else "set it to true or remove it"
-            message = (
-                f"`{resource.name}` sets `{attribute}` to {shown}, so minor engine versions "
-                f"(security fixes) are not applied automatically: {advice}"
-            )
-        yield self.violation(resource, message, attribute=attribute)

@@ -5,9 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opslint.aws.pipelines import SKIP_IAC, deployable_units, deployment_evidence, flavours_present
 from opslint.model import Repository, Severity
+from opslint.repo.pipelines import SKIP_IAC, deployable_units, deployment_evidence, flavours_present
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
+
+ROOT_MODULE = (
+    'terraform {\n  backend "s3" {}\n}\n\nprovider "aws" {\n  region = "eu-west-1"\n}\n\n'
+    'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}\n'
+)
+"""A deployed root module, assumed by the examples about the repository around it."""
+
+SAM_APP = (
+    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n"
+    "    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"
+    "      Runtime: python3.13\n      CodeUri: src/\n"
+)
+"""A SAM application, assumed by the examples about the repository around it."""
 
 
 class DeploymentPipelineAsCode(Rule):
@@ -58,6 +71,8 @@ class DeploymentPipelineAsCode(Rule):
                     "    steps:\n      - uses: actions/checkout@v4\n"
                     "      - run: terraform init && terraform apply -auto-approve"
                 ),
+                syntax="github-workflow",
+                given={"infra/main.tf": ROOT_MODULE},
             ),
             Example(
                 "cloudformation",
@@ -66,6 +81,8 @@ class DeploymentPipelineAsCode(Rule):
                     "# buildspec.yml\nphases:\n  build:\n    commands:\n      - sam build\n"
                     "      - sam deploy --no-confirm-changeset --config-env prod"
                 ),
+                syntax="buildspec",
+                given={"template.yaml": SAM_APP},
             ),
         ),
         cautions=(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opslint.aws.pipelines import (
+from opslint.model import Repository, Severity
+from opslint.repo.pipelines import (
     FLAVOUR_NAMES,
     SKIP_IAC,
     ci_texts,
@@ -13,7 +14,6 @@ from opslint.aws.pipelines import (
     judged_units,
     validated_flavours,
 )
-from opslint.model import Repository, Severity
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 SUGGESTIONS = {
@@ -22,6 +22,20 @@ SUGGESTIONS = {
         "`cfn-lint`, `sam validate`, `cfn-guard validate` (`cdk synth` for a CDK app)"
     ),
 }
+
+
+ROOT_MODULE = (
+    'terraform {\n  backend "s3" {}\n}\n\nprovider "aws" {\n  region = "eu-west-1"\n}\n\n'
+    'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}\n'
+)
+"""A deployed root module, assumed by the examples about the repository around it."""
+
+SAM_APP = (
+    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n"
+    "    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"
+    "      Runtime: python3.13\n      CodeUri: src/\n"
+)
+"""A SAM application, assumed by the examples about the repository around it."""
 
 
 class IacValidatedInCi(Rule):
@@ -80,6 +94,8 @@ class IacValidatedInCi(Rule):
                     "      - run: terraform fmt -check -recursive\n"
                     "      - run: terraform init -backend=false && terraform validate"
                 ),
+                syntax="github-workflow",
+                given={"infra/main.tf": ROOT_MODULE},
             ),
             Example(
                 "cloudformation",
@@ -89,6 +105,8 @@ class IacValidatedInCi(Rule):
                     "      - pip install cfn-lint\n  build:\n    commands:\n"
                     "      - cfn-lint templates/*.yaml"
                 ),
+                syntax="buildspec",
+                given={"templates/app.yaml": SAM_APP},
             ),
         ),
         cautions=(

@@ -6,13 +6,13 @@ import datetime
 from collections.abc import Iterator
 
 from opslint.aws.lambda_runtimes import Lifecycle, Status, lifecycle
-from opslint.model import Resource, Severity, Unknown, alternatives
+from opslint.model import Attr, Resource, Severity, Unknown, alternatives
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation
 
 FUNCTION_TYPES = ("aws_lambda_function", "AWS::Lambda::Function", "AWS::Serverless::Function")
-RUNTIME = {"terraform": "runtime", "cloudformation": "Runtime"}
-PACKAGE_TYPE = {"terraform": "package_type", "cloudformation": "PackageType"}
-LAYER_RUNTIMES = {"terraform": "compatible_runtimes", "cloudformation": "CompatibleRuntimes"}
+RUNTIME = Attr(terraform="runtime", cloudformation="Runtime")
+PACKAGE_TYPE = Attr(terraform="package_type", cloudformation="PackageType")
+LAYER_RUNTIMES = Attr(terraform="compatible_runtimes", cloudformation="CompatibleRuntimes")
 
 SEVERITY = {
     Status.UPDATE_BLOCKED: Severity.ERROR,
@@ -137,20 +137,21 @@ class LambdaRuntimeSupported(Rule):
             ),
             Example(
                 "sam",
-                failing="Globals:\n  Function:\n    Runtime: python3.6",
-                passing="Globals:\n  Function:\n    Runtime: python3.13",
+                failing=(
+                    "Globals:\n  Function:\n    Runtime: python3.6\nResources:\n  Api:\n"
+                    "    Type: AWS::Serverless::Function\n    Properties:\n      # ..."
+                ),
+                passing=(
+                    "Globals:\n  Function:\n    Runtime: python3.13\nResources:\n  Api:\n"
+                    "    Type: AWS::Serverless::Function\n    Properties:\n      # ..."
+                ),
             ),
         ),
     )
 
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource, ctx, "terraform")
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource, ctx, "cloudformation")
-
-    def _check(self, resource: Resource, ctx: Context, framework: str) -> Iterator[Violation]:
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         notice_days: int = ctx.option("notice_days")
+        framework = resource.framework
         if resource.type in FUNCTION_TYPES:
             yield from self._check_function(resource, ctx.today, notice_days, framework)
         else:
@@ -159,10 +160,10 @@ class LambdaRuntimeSupported(Rule):
     def _check_function(
         self, resource: Resource, today: datetime.date, notice_days: int, framework: str
     ) -> Iterator[Violation]:
-        package_type = resource.get(PACKAGE_TYPE[framework])
+        package_type = resource.get(PACKAGE_TYPE)
         if any(p == "Image" or isinstance(p, Unknown) for p in alternatives(package_type)):
             return
-        attribute = RUNTIME[framework]
+        attribute = RUNTIME.name(framework)
         judged: list[tuple[Lifecycle, Status]] = []
         for value in alternatives(resource.get(attribute)):
             entry = lifecycle(value) if isinstance(value, str) else None
@@ -175,7 +176,7 @@ class LambdaRuntimeSupported(Rule):
         entry, status = min(judged, key=lambda pair: ORDER.index(pair[1]))
         if status is Status.SUPPORTED:
             return
-        yield Violation(
+        yield self.violation(
             resource,
             f"Lambda function `{resource.name}` uses runtime `{entry.runtime}`, "
             f"{describe_status(entry, status)}: {upgrade(entry, status)}",
@@ -186,7 +187,7 @@ class LambdaRuntimeSupported(Rule):
     def _check_layer(
         self, resource: Resource, today: datetime.date, notice_days: int, framework: str
     ) -> Iterator[Violation]:
-        attribute = LAYER_RUNTIMES[framework]
+        attribute = LAYER_RUNTIMES.name(framework)
         runtimes = resource.get(attribute)
         if not isinstance(runtimes, list):
             return
@@ -197,7 +198,7 @@ class LambdaRuntimeSupported(Rule):
             status = entry.status(today, notice_days)
             if status is Status.SUPPORTED:
                 continue
-            yield Violation(
+            yield self.violation(
                 resource,
                 f"Lambda layer `{resource.name}` lists runtime `{entry.runtime}` in "
                 f"`{attribute}`, {describe_status(entry, status)}: drop it"

@@ -6,10 +6,10 @@ import re
 import tomllib
 from collections.abc import Iterator
 
-from opslint.aws.pipelines import ci_texts, deployable_units, flavours_present
-from opslint.aws.terraform_roots import DEFAULT_SKIPPED
 from opslint.discover import Excluder
 from opslint.model import Repository, Severity, Unit
+from opslint.repo.pipelines import ci_texts, deployable_units, flavours_present
+from opslint.repo.terraform_roots import DEFAULT_SKIPPED
 from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
 
 SYNONYMS = {
@@ -94,6 +94,20 @@ def samconfig_envs(text: str) -> set[str]:
     return {name for name, value in document.items() if isinstance(value, dict)}
 
 
+ROOT_MODULE = (
+    'terraform {\n  backend "s3" {}\n}\n\nprovider "aws" {\n  region = "eu-west-1"\n}\n\n'
+    'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}\n'
+)
+"""A deployed root module, assumed by the examples about the repository around it."""
+
+SAM_APP = (
+    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n"
+    "    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"
+    "      Runtime: python3.13\n      CodeUri: src/\n"
+)
+"""A SAM application, assumed by the examples about the repository around it."""
+
+
 class MultipleEnvironments(Rule):
     id = "OPS05-BP08/multiple-environments"
     title = "The repository defines at least two environments"
@@ -139,6 +153,8 @@ class MultipleEnvironments(Rule):
                 "terraform",
                 failing="$ ls infra/\nmain.tf  variables.tf  terraform.tfvars",
                 passing="$ ls infra/\nmain.tf  variables.tf  dev.tfvars  prod.tfvars",
+                syntax="console",
+                given={"infra/main.tf": ROOT_MODULE},
             ),
             Example(
                 "sam",
@@ -150,6 +166,8 @@ class MultipleEnvironments(Rule):
                     "# samconfig.toml\nversion = 0.1\n[dev.deploy.parameters]\n"
                     'stack_name = "app-dev"\n\n[prod.deploy.parameters]\nstack_name = "app-prod"'
                 ),
+                syntax="samconfig",
+                given={"template.yaml": SAM_APP},
             ),
         ),
         cautions=(

@@ -177,7 +177,7 @@ class NoHardcodedAccountRegion(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         sources = SourceText()
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if self._in_scope(resource):
                 yield from self._check(resource, unit, sources)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opslint.aws.terraform_roots import SKIP_ROOTS, beside, main_file, roots_to_check
 from opslint.model import Repository, Severity
+from opslint.repo.terraform_roots import SKIP_ROOTS, beside, main_file, roots_to_check
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 LOCK_FILE = ".terraform.lock.hcl"
@@ -17,6 +17,13 @@ def in_repository(repo: Repository, path: str) -> bool:
     ``.git/info/exclude`` or a global excludes file."""
     relative = repo.relative(path)
     return not (relative.startswith(("../", ".git/", "/")) or relative == "..")
+
+
+ROOT_MODULE = (
+    'terraform {\n  backend "s3" {}\n}\n\nprovider "aws" {\n  region = "eu-west-1"\n}\n\n'
+    'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}\n'
+)
+"""A deployed root module, assumed by the examples about the repository around it."""
 
 
 class TerraformLockFile(Rule):
@@ -51,6 +58,8 @@ class TerraformLockFile(Rule):
                 "terraform",
                 failing="$ ls infra/\nmain.tf  variables.tf",
                 passing="$ ls -a infra/\n.terraform.lock.hcl  main.tf  variables.tf",
+                syntax="console",
+                given={"infra/main.tf": ROOT_MODULE},
             ),
         ),
         cautions=(

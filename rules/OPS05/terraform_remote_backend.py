@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from opslint.aws.terraform_roots import SKIP_ROOTS, roots_to_check, settings_location
 from opslint.model import Repository, Severity
+from opslint.repo.terraform_roots import SKIP_ROOTS, roots_to_check, settings_location
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 LOCAL_BACKENDS = frozenset({"local"})
@@ -48,10 +48,12 @@ class TerraformRemoteBackend(Rule):
                 "terraform",
                 failing=(
                     'terraform {\n  required_version = ">= 1.5"\n}\n\n'
+                    'provider "aws" {\n  region = "eu-west-1"\n}\n\n'
                     'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}'
                 ),
                 passing=(
                     'terraform {\n  required_version = ">= 1.5"\n  backend "s3" {}\n}\n\n'
+                    'provider "aws" {\n  region = "eu-west-1"\n}\n\n'
                     'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}'
                 ),
             ),

@@ -79,6 +79,7 @@ class TerraformStateNotCommitted(Rule):
                     "$ git ls-files\n.gitignore\n.terraform.lock.hcl\nmain.tf\n\n"
                     "# .gitignore\n*.tfstate\n*.tfstate.*\n*.tfplan\ncrash.log\n.terraform/"
                 ),
+                syntax="console",
             ),
         ),
         cautions=(

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.aws.terraform_roots import SKIP_ROOTS, roots_to_check, settings_location
 from opslint.model import ABSENT, Repository, Severity, Unit, Unknown
+from opslint.repo.terraform_roots import SKIP_ROOTS, roots_to_check, settings_location
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
 BUILT_IN_PROVIDERS = frozenset({"terraform"})

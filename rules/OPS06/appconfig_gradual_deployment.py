@@ -4,8 +4,9 @@ roll back on alarms."""
 from collections.abc import Iterator
 from typing import Any
 
+from opslint.coerce import as_number
 from opslint.model import ABSENT, Resource, Severity, Unit
-from opslint.rule import Context, Docs, Example, Rule, Violation, as_number, every_alternative
+from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
 NAMES = {
     "terraform": {
@@ -91,7 +92,7 @@ class AppConfigGradualDeployment(Rule):
     )
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.kind != "resource":
                 continue
             names = NAMES.get(unit.framework)
@@ -114,14 +115,14 @@ class AppConfigGradualDeployment(Rule):
             return None if number is None else number >= 100
 
         if every_alternative(strategy.get(names["duration"]), no_duration):
-            yield Violation(
+            yield self.violation(
                 strategy,
                 f"Deployment strategy `{strategy.name}` deploys all at once: set "
                 f"`{names['duration']}` above 0 (e.g. 30) with a growth factor below 100",
                 attribute=names["duration"],
             )
         elif every_alternative(strategy.get(names["growth"]), full_growth):
-            yield Violation(
+            yield self.violation(
                 strategy,
                 f"Deployment strategy `{strategy.name}` reaches every target in its first "
                 f"step: lower `{names['growth']}` (e.g. 20)",
@@ -131,7 +132,7 @@ class AppConfigGradualDeployment(Rule):
     def _deployment(self, deployment: Resource, names: dict[str, str]) -> Iterator[Violation]:
         attribute = names["strategy_id"]
         if every_alternative(deployment.get(attribute), lambda v: v == ALL_AT_ONCE):
-            yield Violation(
+            yield self.violation(
                 deployment,
                 f"Configuration deployment `{deployment.name}` uses `{ALL_AT_ONCE}`: use a "
                 "linear or exponential strategy",
@@ -141,7 +142,7 @@ class AppConfigGradualDeployment(Rule):
     def _environment(self, environment: Resource, names: dict[str, str]) -> Iterator[Violation]:
         attribute = names["monitors"]
         if every_alternative(environment.get(attribute), lambda v: v is ABSENT or v == []):
-            yield Violation(
+            yield self.violation(
                 environment,
                 f"AppConfig environment `{environment.name}` has no alarm monitor, so a bad "
                 f"configuration is never rolled back: add `{attribute}` with the service's "

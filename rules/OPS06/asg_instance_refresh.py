@@ -2,8 +2,9 @@
 
 from collections.abc import Iterator
 
+from opslint.coerce import as_bool
 from opslint.model import ABSENT, Resource, Severity, Unit, alternatives
-from opslint.rule import Context, Docs, Example, Rule, Violation, as_bool, every_alternative
+from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
 CAPACITY_PROVIDERS = ("aws_ecs_capacity_provider", "AWS::ECS::CapacityProvider")
 LAUNCH = {
@@ -71,13 +72,17 @@ class AsgInstanceRefresh(Rule):
                 "cloudformation",
                 failing=(
                     "Web:\n  Type: AWS::AutoScaling::AutoScalingGroup\n  Properties:\n"
-                    "    LaunchTemplate: # ..."
+                    '    MinSize: "2"\n    MaxSize: "4"\n    LaunchTemplate:\n'
+                    "      LaunchTemplateId: !Ref WebTemplate\n"
+                    "      Version: !GetAtt WebTemplate.LatestVersionNumber"
                 ),
                 passing=(
                     "Web:\n  Type: AWS::AutoScaling::AutoScalingGroup\n  UpdatePolicy:\n"
                     "    AutoScalingRollingUpdate:\n      MinInstancesInService: 1\n"
                     "      MaxBatchSize: 1\n      WaitOnResourceSignals: true\n"
-                    "  Properties:\n    LaunchTemplate: # ..."
+                    '  Properties:\n    MinSize: "2"\n    MaxSize: "4"\n    LaunchTemplate:\n'
+                    "      LaunchTemplateId: !Ref WebTemplate\n"
+                    "      Version: !GetAtt WebTemplate.LatestVersionNumber"
                 ),
             ),
         ),
@@ -86,7 +91,7 @@ class AsgInstanceRefresh(Rule):
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         types = self.resource_types.get(unit.framework, ())
         providers = unit.by_type(*CAPACITY_PROVIDERS)
-        for group in unit.resources:
+        for group in ctx.each(unit.resources):
             if group.type not in types or group.kind != "resource":
                 continue
             if any(group.name in p.references for p in providers):
@@ -106,7 +111,7 @@ class AsgInstanceRefresh(Rule):
             lambda v: v is ABSENT or as_bool(v) is False,
         ):
             return
-        yield Violation(
+        yield self.violation(
             group,
             f"Auto Scaling group `{group.name}` never replaces running instances when its "
             'launch template changes: add `instance_refresh { strategy = "Rolling" }` with '
@@ -123,7 +128,7 @@ class AsgInstanceRefresh(Rule):
         if not every_alternative(replacing, lambda v: v is ABSENT or as_bool(v) is False):
             return
         written = replacing is not ABSENT
-        yield Violation(
+        yield self.violation(
             group,
             f"Auto Scaling group `{group.name}` never replaces running instances when its "
             "launch template changes: add an `UpdatePolicy` with `AutoScalingRollingUpdate` "

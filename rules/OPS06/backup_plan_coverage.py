@@ -5,8 +5,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from opslint.aws.backup import covered_by_backup
+from opslint.coerce import as_number
 from opslint.model import ABSENT, Resource, Severity, Unit, alternatives
-from opslint.rule import Context, Docs, Example, Rule, Violation, as_number, every_alternative
+from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
 EFS = ("aws_efs_file_system", "AWS::EFS::FileSystem")
 VOLUMES = ("aws_ebs_volume", "AWS::EC2::Volume")
@@ -80,14 +81,14 @@ class BackupPlanCoverage(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         types = self.resource_types.get(unit.framework, ())
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.type not in types or resource.kind != "resource":
                 continue
             if self._native_backups(unit, resource) is not False:
                 continue
             if covered_by_backup(unit, resource) is not False:
                 continue
-            yield Violation(
+            yield self.violation(
                 resource,
                 f"{KIND[resource.type]} `{resource.name}` has no backups: " + self._fix(resource),
                 attribute=self._attribute(resource),

@@ -5,18 +5,9 @@ from typing import Any
 
 from opslint.aws.backup import covered_by_backup
 from opslint.aws.stateful import is_terraform_lock_table
+from opslint.coerce import as_bool, as_number
 from opslint.model import ABSENT, Resource, Severity, Unit, alternatives
-from opslint.rule import (
-    Context,
-    Docs,
-    Example,
-    Option,
-    Rule,
-    Violation,
-    as_bool,
-    as_number,
-    every_alternative,
-)
+from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_alternative
 
 # type -> (retention attribute, default when omitted)
 RETENTION = {
@@ -146,7 +137,7 @@ class BackupRetention(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         types = self.resource_types.get(unit.framework, ())
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.type in types and resource.kind == "resource":
                 yield from self._check(resource, unit, ctx)
 
@@ -178,7 +169,7 @@ class BackupRetention(Rule):
                 if resource.framework == "terraform"
                 else "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled: true"
             )
-            return Violation(
+            return self.violation(
                 resource,
                 f"{kind} `{resource.name}` has no point-in-time recovery: set `{setting}` "
                 "or cover it with an AWS Backup plan",
@@ -202,7 +193,7 @@ class BackupRetention(Rule):
             what = f"turns backups off with `{attribute}` 0"
         else:
             what = f"keeps backups for less than {minimum} days"
-        return Violation(
+        return self.violation(
             resource,
             f"{kind} `{resource.name}` {what}: set `{attribute}` to at least {minimum} "
             "or cover it with an AWS Backup plan",

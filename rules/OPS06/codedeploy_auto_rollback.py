@@ -4,8 +4,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from opslint.aws.codedeploy import GROUP_TYPES
+from opslint.coerce import as_bool
 from opslint.model import ABSENT, Choice, Resource, Severity, Unit, Unknown, alternatives
-from opslint.rule import Context, Docs, Example, Rule, Violation, as_bool, every_alternative
+from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
 NAMES = {
     "terraform": {
@@ -146,7 +147,7 @@ class CodeDeployAutoRollback(Rule):
     )
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.kind != "resource":
                 continue
             if resource.type in GROUP_TYPES:
@@ -190,7 +191,7 @@ class CodeDeployAutoRollback(Rule):
                 if group.has(names["alarm"])
                 else (names["rollback"] if rollback_written else "")
             )
-        yield Violation(
+        yield self.violation(
             group, f"Deployment group `{group.name}` {problem}: {fix}", attribute=attribute
         )
 
@@ -205,7 +206,7 @@ class CodeDeployAutoRollback(Rule):
             return  # disabled (no CodeDeploy deployment at all), or cannot tell
         if _non_empty(function.get("DeploymentPreference.Alarms")) is not False:
             return
-        yield Violation(
+        yield self.violation(
             function,
             f"Function `{function.name}` rolls back a failed deployment but not one that "
             "sets off alarms: list error and latency alarms in "

@@ -4,8 +4,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from opslint.aws.codedeploy import ALL_AT_ONCE, CONFIG_TYPES, GROUP_TYPES, compute_platform
+from opslint.coerce import as_number
 from opslint.model import ABSENT, Reference, Resource, Severity, Unit, alternatives
-from opslint.rule import Context, Docs, Example, Rule, Violation, as_number, every_alternative
+from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
 NAMES = {
     "terraform": {
@@ -93,7 +94,7 @@ class CodeDeployGradualConfig(Rule):
     )
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.kind != "resource":
                 continue
             if resource.type in GROUP_TYPES:
@@ -107,7 +108,7 @@ class CodeDeployGradualConfig(Rule):
         if value is ABSENT:
             platform = compute_platform(unit, group)
             if platform in ("Lambda", "ECS"):
-                yield Violation(
+                yield self.violation(
                     group,
                     f"{platform} deployment group `{group.name}` names no deployment "
                     f"configuration, so CodeDeploy shifts all traffic at once: set "
@@ -124,7 +125,7 @@ class CodeDeployGradualConfig(Rule):
 
         if every_alternative(value, all_at_once):
             shown = " / ".join(str(v) for v in alternatives(value))
-            yield Violation(
+            yield self.violation(
                 group,
                 f"Deployment group `{group.name}` deploys all at once ({shown}): use a "
                 "one-at-a-time, half-at-a-time, canary or linear configuration",
@@ -146,7 +147,7 @@ class CodeDeployGradualConfig(Rule):
             if hosts is not ABSENT and every_alternative(
                 hosts, lambda v: None if as_number(v) is None else as_number(v) == 0
             ):
-                yield Violation(
+                yield self.violation(
                     config,
                     f"Deployment configuration `{config.name}` keeps no host healthy, so it "
                     "deploys to every instance at once: require a minimum of healthy hosts",
@@ -162,7 +163,7 @@ class CodeDeployGradualConfig(Rule):
 
         if every_alternative(routing, all_at_once):
             written = config.has(names["routing_block"])
-            yield Violation(
+            yield self.violation(
                 config,
                 f"{platform} deployment configuration `{config.name}` shifts all traffic at "
                 f"once: set `{names['routing']}` to TimeBasedCanary or TimeBasedLinear",

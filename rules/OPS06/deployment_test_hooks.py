@@ -5,8 +5,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from opslint.aws.ecs import ServiceDeployment
-from opslint.model import ABSENT, Resource, Severity, Unit, alternatives, as_list
-from opslint.rule import Context, Docs, Example, Rule, Violation, as_bool, every_alternative
+from opslint.coerce import as_bool, as_list
+from opslint.model import ABSENT, Resource, Severity, Unit, alternatives
+from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
 SAM_FUNCTION = "AWS::Serverless::Function"
 # ECS lifecycle stages that run before production traffic reaches the new tasks
@@ -93,7 +94,7 @@ class DeploymentTestHooks(Rule):
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         if unit.framework != "cloudformation":
             return
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.kind != "resource":
                 continue
             if resource.type == SAM_FUNCTION:
@@ -118,7 +119,7 @@ class DeploymentTestHooks(Rule):
             return  # not gradual (the gradual-deployment rule reports it)
         if _present(function.get("DeploymentPreference.Hooks.PreTraffic")):
             return
-        yield Violation(
+        yield self.violation(
             function,
             f"Function `{function.name}` shifts traffic to new versions without testing "
             "them first: add a test function as `DeploymentPreference.Hooks.PreTraffic`",
@@ -132,7 +133,7 @@ class DeploymentTestHooks(Rule):
         hook = alias.get_meta("UpdatePolicy.CodeDeployLambdaAliasUpdate.BeforeAllowTrafficHook")
         if _present(hook):
             return
-        yield Violation(
+        yield self.violation(
             alias,
             f"Alias `{alias.name}` shifts traffic to new versions without testing them "
             "first: set `BeforeAllowTrafficHook` in `UpdatePolicy.CodeDeployLambdaAliasUpdate`",
@@ -157,7 +158,7 @@ class DeploymentTestHooks(Rule):
                 return  # unknown
             if BEFORE_PRODUCTION & set(stages):
                 return
-        yield Violation(
+        yield self.violation(
             service,
             f"ECS service `{service.name}` shifts production traffic to new tasks without "
             "testing them first: add a `DeploymentConfiguration.LifecycleHooks` entry for "

@@ -73,7 +73,7 @@ class EcsDeploymentRollback(Rule):
         ),
     )
 
-    def _check(self, resource: Resource) -> Iterator[Violation]:
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         service = ServiceDeployment(resource)
         if service.controller_is("ECS") is not True:
             return
@@ -92,15 +92,9 @@ class EcsDeploymentRollback(Rule):
                         break
                 if attribute:
                     break
-        yield Violation(
+        yield self.violation(
             resource,
             f"ECS service `{resource.name}` does not roll back a failed deployment: "
             + FIX[resource.framework],
             attribute=attribute,
         )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)

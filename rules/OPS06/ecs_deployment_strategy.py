@@ -76,7 +76,7 @@ class EcsDeploymentStrategy(Rule):
         ),
     )
 
-    def _check(self, resource: Resource) -> Iterator[Violation]:
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         service = ServiceDeployment(resource)
         if service.controller_is("ECS") is not True or service.is_daemon() is not False:
             return  # CODE_DEPLOY / EXTERNAL / unknown controller, or a daemon service
@@ -89,15 +89,9 @@ class EcsDeploymentStrategy(Rule):
             if resource.has(service.field(block, "enable")):
                 attribute = service.field(block, "enable")
                 break
-        yield Violation(
+        yield self.violation(
             resource,
             f"ECS service `{resource.name}` replaces all tasks with a plain rolling update: "
             + FIX[resource.framework],
             attribute=attribute,
         )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)

@@ -4,8 +4,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from opslint.aws.codedeploy import ALL_AT_ONCE, GROUP_TYPES, compute_platform
+from opslint.coerce import as_bool
 from opslint.model import ABSENT, Reference, Resource, Severity, Unit, alternatives
-from opslint.rule import Context, Docs, Example, Rule, Violation, as_bool, every_alternative
+from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
 SAM_FUNCTION = "AWS::Serverless::Function"
 
@@ -133,7 +134,7 @@ class LambdaGradualDeployment(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         groups: list[bool | None] | None = None
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.kind != "resource":
                 continue
             if resource.type == "aws_lambda_alias":
@@ -143,7 +144,7 @@ class LambdaGradualDeployment(Rule):
                     groups = [_gradual_group(unit, g) for g in unit.by_type(GROUP_TYPES[0])]
                 if any(v is not False for v in groups):
                     continue
-                yield Violation(
+                yield self.violation(
                     resource,
                     f"Alias `{resource.name}` moves to a new version all at once: deploy it "
                     "through a CodeDeploy deployment group with a canary or linear "
@@ -161,7 +162,7 @@ class LambdaGradualDeployment(Rule):
             alias.get_meta("UpdatePolicy.CodeDeployLambdaAliasUpdate"), lambda v: v is ABSENT
         ):
             return
-        yield Violation(
+        yield self.violation(
             alias,
             f"Alias `{alias.name}` moves to a new version all at once: add "
             "`UpdatePolicy.CodeDeployLambdaAliasUpdate` with a CodeDeploy application and "
@@ -174,7 +175,7 @@ class LambdaGradualDeployment(Rule):
             return  # no alias (or cannot tell): out of scope
         preference = function.get("DeploymentPreference")
         if preference is ABSENT:
-            yield Violation(
+            yield self.violation(
                 function,
                 f"Function `{function.name}` moves alias `{alias}` to each new version all at "
                 "once: add a `DeploymentPreference` with a Canary or Linear `Type`",
@@ -183,7 +184,7 @@ class LambdaGradualDeployment(Rule):
             return
         enabled = function.get("DeploymentPreference.Enabled")
         if every_alternative(enabled, lambda v: v is not ABSENT and as_bool(v) is False):
-            yield Violation(
+            yield self.violation(
                 function,
                 f"Function `{function.name}` disables its deployment preference, so alias "
                 f"`{alias}` moves all at once: remove `Enabled: false`",
@@ -196,7 +197,7 @@ class LambdaGradualDeployment(Rule):
             return None if not isinstance(v, str) else v.lower() == "allatonce"
 
         if every_alternative(kind, all_at_once):
-            yield Violation(
+            yield self.violation(
                 function,
                 f"Function `{function.name}` shifts all traffic of alias `{alias}` at once: "
                 "set `DeploymentPreference.Type` to a Canary or Linear configuration",

@@ -3,7 +3,8 @@
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.model import ABSENT, Resource, Severity, Unit, alternatives, as_list
+from opslint.coerce import as_list
+from opslint.model import ABSENT, Resource, Severity, Unit, alternatives
 from opslint.rule import Context, Docs, Example, Rule, Violation
 
 # Deploy providers that roll back on their own (CodeDeploy and CloudFormation roll back a
@@ -80,25 +81,35 @@ class PipelineStageRollback(Rule):
             Example(
                 "terraform",
                 failing=(
-                    'stage {\n  name = "Deploy"\n  action {\n    category = "Deploy"\n'
-                    '    provider = "S3"\n    # ...\n  }\n}'
+                    'resource "aws_codepipeline" "site" {\n  pipeline_type = "V2"\n  # ...\n'
+                    '  stage {\n    name = "Deploy"\n    action {\n      category = "Deploy"\n'
+                    '      provider = "S3"\n      # ...\n    }\n  }\n}'
                 ),
                 passing=(
-                    'stage {\n  name = "Deploy"\n  on_failure {\n    result = "ROLLBACK"\n  }\n'
-                    '  action {\n    category = "Deploy"\n    provider = "S3"\n    # ...\n  }\n}'
+                    'resource "aws_codepipeline" "site" {\n  pipeline_type = "V2"\n  # ...\n'
+                    '  stage {\n    name = "Deploy"\n    on_failure {\n      result = "ROLLBACK"\n'
+                    '    }\n    action {\n      category = "Deploy"\n      provider = "S3"\n'
+                    "      # ...\n    }\n  }\n}"
                 ),
             ),
             Example(
                 "cloudformation",
                 failing=(
-                    "- Name: Deploy\n  Actions:\n    - Name: Site\n      ActionTypeId:\n"
-                    "        Category: Deploy\n        Owner: AWS\n        Provider: S3\n"
-                    '        Version: "1"'
+                    "Site:\n  Type: AWS::CodePipeline::Pipeline\n  Properties:\n"
+                    "    PipelineType: V2\n    # ...\n"
+                    "    Stages:\n      - Name: Deploy\n        Actions:\n          - Name: Site\n"
+                    "            ActionTypeId:\n              Category: Deploy\n"
+                    "              Owner: AWS\n              Provider: S3\n"
+                    '              Version: "1"'
                 ),
                 passing=(
-                    "- Name: Deploy\n  OnFailure:\n    Result: ROLLBACK\n  Actions:\n"
-                    "    - Name: Site\n      ActionTypeId:\n        Category: Deploy\n"
-                    '        Owner: AWS\n        Provider: S3\n        Version: "1"'
+                    "Site:\n  Type: AWS::CodePipeline::Pipeline\n  Properties:\n"
+                    "    PipelineType: V2\n    # ...\n"
+                    "    Stages:\n      - Name: Deploy\n        OnFailure:\n"
+                    "          Result: ROLLBACK\n        Actions:\n          - Name: Site\n"
+                    "            ActionTypeId:\n              Category: Deploy\n"
+                    "              Owner: AWS\n              Provider: S3\n"
+                    '              Version: "1"'
                 ),
             ),
         ),
@@ -106,7 +117,7 @@ class PipelineStageRollback(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         types = self.resource_types.get(unit.framework, ())
-        for pipeline in unit.resources:
+        for pipeline in ctx.each(unit.resources):
             if pipeline.type in types and pipeline.kind == "resource":
                 yield from self._pipeline(pipeline, NAMES[unit.framework])
 
@@ -128,7 +139,7 @@ class PipelineStageRollback(Rule):
                 continue
             label = stage.get(names["name"])
             shown = f'"{label}"' if isinstance(label, str) else f"#{index + 1}"
-            yield Violation(
+            yield self.violation(
                 pipeline,
                 f"Pipeline `{pipeline.name}` does not roll back its deploy stage {shown} "
                 f"({', '.join(sorted(providers))}) when it fails: set "

@@ -14,18 +14,9 @@ from opslint.aws.stateful import (
     is_terraform_lock_table,
     terraform_stateful_types,
 )
+from opslint.coerce import as_bool, as_number
 from opslint.model import ABSENT, Resource, Severity, alternatives
-from opslint.rule import (
-    Context,
-    Docs,
-    Example,
-    Option,
-    Rule,
-    Violation,
-    as_bool,
-    as_number,
-    every_alternative,
-)
+from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_alternative
 
 DEFAULT_IGNORED = [
     "AWS::Logs::LogGroup",
@@ -200,7 +191,7 @@ class StatefulResourceProtection(Rule):
             return
         protection = about.protection
         if protection is None:
-            yield Violation(
+            yield self.violation(
                 resource,
                 f"{_kind(resource)} `{resource.name}` holds data but nothing stops Terraform "
                 "destroying or replacing it: add `lifecycle { prevent_destroy = true }`",
@@ -211,7 +202,7 @@ class StatefulResourceProtection(Rule):
         if not unprotected(resource, protection):
             return
         written = resource.has(protection.attribute)
-        yield Violation(
+        yield self.violation(
             resource,
             f"{_kind(resource)} `{resource.name}` can be destroyed with its data: "
             f"{_describe(protection, 'terraform')}"
@@ -266,7 +257,7 @@ class StatefulResourceProtection(Rule):
                 attribute, meta = problems[0], True
         elif not problems and protection is not None and resource.has(protection.attribute):
             attribute = protection.attribute
-        yield Violation(
+        yield self.violation(
             resource,
             f"{_kind(resource)} `{resource.name}` loses its data when it is "
             f"{' or '.join(when)}: set " + ", and ".join(fixes),

@@ -4,6 +4,7 @@ a runbook."""
 from collections.abc import Iterator
 
 from opslint.aws import alarms
+from opslint.aws.tagging import tags_of
 from opslint.model import ABSENT, Severity, Unit
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_alternative
 
@@ -90,10 +91,10 @@ class AlarmRunbook(Rule):
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         tag: str = ctx.option("runbook_tag")
-        for alarm in alarms.alarms(unit):
+        for alarm in ctx.each(alarms.alarms(unit)):
             if not alarms.pages_people(unit, alarm):
                 continue
-            if alarms.tag_value(alarm, tag) is not ABSENT:
+            if tags_of(alarm).get(tag) is not ABSENT:
                 continue
             attribute = alarms.attribute(alarm, "description")
             value = alarms.read(alarm, "description")

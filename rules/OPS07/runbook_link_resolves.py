@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from opslint.aws import alarms
+from opslint.aws.tagging import tags_of
 from opslint.model import ABSENT, Resource, Severity, Unit, alternatives
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_alternative
 
@@ -87,6 +88,7 @@ class RunbookLinkResolves(Rule):
                     'resource "aws_cloudwatch_metric_alarm" "errors" {\n'
                     '  alarm_description = "Runbook: docs/runbooks/api-errors.md"\n  # ...\n}'
                 ),
+                given={"docs/runbooks/api-errors.md": "# API errors\n"},
             ),
             Example(
                 "cloudformation",
@@ -98,13 +100,14 @@ class RunbookLinkResolves(Rule):
                     "Errors:\n  Type: AWS::CloudWatch::Alarm\n  Properties:\n"
                     "    AlarmDescription: See runbooks/errors.md\n    # ..."
                 ),
+                given={"runbooks/errors.md": "# Errors\n"},
             ),
         ),
     )
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         tag: str = ctx.option("runbook_tag")
-        for alarm in alarms.alarms(unit):
+        for alarm in ctx.each(alarms.alarms(unit)):
             dirs = search_dirs(alarm, ctx.root)
 
             def bad(value: object, dirs: list[Path] = dirs) -> bool | None:
@@ -113,7 +116,7 @@ class RunbookLinkResolves(Rule):
             description = alarms.attribute(alarm, "description")
             for attribute, value in (
                 ((description,), alarm.get(description)),
-                (alarms.tag_path(alarm, tag), alarms.tag_value(alarm, tag)),
+                (tags_of(alarm).path(tag), tags_of(alarm).get(tag)),
             ):
                 if value is ABSENT or not every_alternative(value, bad):
                     continue

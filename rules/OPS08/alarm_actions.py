@@ -80,7 +80,7 @@ class AlarmActions(Rule):
         consumed = alarms.consumers(unit)
         if consumed.opaque:
             return
-        for alarm in alarms.alarms(unit):
+        for alarm in ctx.each(alarms.alarms(unit)):
             if consumed.of(alarm):
                 continue
             kind = "Composite alarm" if alarms.is_composite(alarm) else "Alarm"

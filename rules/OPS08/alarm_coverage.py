@@ -274,7 +274,7 @@ class AlarmCoverage(Rule):
         if not keys:
             return
         seen = coverage(unit)
-        for resource in keys:
+        for resource in ctx.each(keys):
             kind, names = KEY_TYPES[resource.type]
             if seen.covers(resource, kind, names):
                 continue

@@ -126,6 +126,10 @@ class AlarmTopicSubscribed(Rule):
                     "    Subscription:\n      - Protocol: email\n"
                     "        Endpoint: oncall@example.com"
                 ),
+                given={
+                    "template.yaml": "Errors:\n  Type: AWS::CloudWatch::Alarm\n  Properties:\n"
+                    "    AlarmActions: [!Ref OnCallTopic]\n    # ...\n"
+                },
             ),
         ),
     )
@@ -133,7 +137,7 @@ class AlarmTopicSubscribed(Rule):
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
         notified: dict[str, list[Resource]] = {}
         topics: dict[str, Resource] = {}
-        for alarm in alarms.alarms(unit):
+        for alarm in ctx.each(alarms.alarms(unit)):
             if not alarms.may_notify(alarm):
                 continue
             for topic in alarms.topics_notified(unit, alarm):

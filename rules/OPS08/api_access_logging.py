@@ -4,7 +4,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from opslint.model import ABSENT, Resource, Severity, Unit, alternatives
-from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
+from opslint.rule import Context, Docs, Example, Expect, Rule, Violation, every_alternative
 
 # type → (access log block, destination key inside it)
 SETTINGS = {
@@ -36,6 +36,34 @@ def _globals_setting(globals_: Any, section: str, block: str) -> Any:
     return values.get(block, ABSENT) if isinstance(values, dict) else None
 
 
+def _kind(resource_type: str) -> str:
+    if resource_type == "AWS::ApiGateway::Deployment":
+        return "The stage of deployment"
+    return "API" if resource_type.startswith("AWS::Serverless::") else "API stage"
+
+
+def _creates_a_stage(resource: Resource, ctx: Context) -> bool:
+    """Only a deployment that creates a stage (``StageName``) has one to configure."""
+    if resource.type != "AWS::ApiGateway::Deployment":
+        return True
+    return every_alternative(resource.get("StageName"), lambda v: isinstance(v, str))
+
+
+def _expect(resource_type: str, block: str, destination: str) -> Expect:
+    message = (
+        f"{_kind(resource_type)} `{{name}}` writes no access logs: set `{{attribute}}` with a "
+        f"`{destination}` and a format"
+    )
+    return Expect(
+        resource_type,
+        block,
+        bad=lambda value: _no_access_log(value, destination),
+        when=_creates_a_stage,
+        message=message,
+        missing_message=message,
+    )
+
+
 def _no_access_log(block: Any, destination: str) -> bool | None:
     """One alternative of an access log block: True when it logs nothing."""
     if block is ABSENT:
@@ -60,6 +88,7 @@ class ApiAccessLogging(Rule):
             FUNCTION,
         ),
     }
+    checks = tuple(_expect(t, block, destination) for t, (block, destination) in SETTINGS.items())
     docs = Docs(
         what=(
             "Checks that API Gateway stages send access logs to a destination: "
@@ -188,29 +217,3 @@ class ApiAccessLogging(Rule):
                     continue
                 if any(v is ABSENT for v in alternatives(properties.get(api_property, ABSENT))):
                     yield function, str(name), kind
-
-    def _check(self, resource: Resource) -> Iterator[Violation]:
-        block, destination = SETTINGS[resource.type]
-        stage_name = resource.get("StageName")
-        if resource.type == "AWS::ApiGateway::Deployment" and not every_alternative(
-            stage_name, lambda v: isinstance(v, str)
-        ):
-            return  # only a deployment that creates a stage (StageName) has one to configure
-        if every_alternative(resource.get(block), lambda b: _no_access_log(b, destination)):
-            kind = "API" if resource.type.startswith("AWS::Serverless::") else "API stage"
-            if resource.type == "AWS::ApiGateway::Deployment":
-                kind = "The stage of deployment"
-            yield self.violation(
-                resource,
-                f"{kind} `{resource.name}` writes no access logs: set `{block}` with a "
-                f"`{destination}` and a format",
-                attribute=block,
-            )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        if resource.type == FUNCTION:
-            return iter(())
-        return self._check(resource)

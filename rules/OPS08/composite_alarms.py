@@ -74,6 +74,14 @@ class CompositeAlarms(Rule):
                     '  alarm_rule    = "ALARM(api-errors) AND ALARM(api-latency)"\n'
                     "  alarm_actions = [aws_sns_topic.oncall.arn]\n}"
                 ),
+                given={
+                    "main.tf": 'resource "aws_sns_topic" "oncall" {}\n'
+                    + "".join(
+                        f'resource "aws_cloudwatch_metric_alarm" "a{n}" {{\n'
+                        "  alarm_actions = [aws_sns_topic.oncall.arn]\n}\n"
+                        for n in range(11)
+                    )
+                },
             ),
             Example(
                 "cloudformation",
@@ -86,6 +94,14 @@ class CompositeAlarms(Rule):
                     '    AlarmRule: !Sub "ALARM(${ApiErrors}) AND ALARM(${ApiLatency})"\n'
                     "    AlarmActions: [!Ref OnCallTopic]"
                 ),
+                given={
+                    "template.yaml": "OnCallTopic:\n  Type: AWS::SNS::Topic\n"
+                    + "".join(
+                        f"Alarm{n}:\n  Type: AWS::CloudWatch::Alarm\n  Properties:\n"
+                        "    AlarmActions: [!Ref OnCallTopic]\n"
+                        for n in range(11)
+                    )
+                },
             ),
         ),
     )
@@ -98,7 +114,7 @@ class CompositeAlarms(Rule):
         by_topic: dict[str, list[Resource]] = {}
         counts: dict[str, int] = {}
         topics: dict[str, Resource] = {}
-        for alarm in every:
+        for alarm in ctx.each(every):
             if not alarms.certainly_notifies(alarm):
                 continue
             for topic in alarms.topics_notified(unit, alarm):

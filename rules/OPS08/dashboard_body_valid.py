@@ -5,10 +5,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.model import Resource, Severity, Unknown, alternatives
+from opslint.model import Attr, Resource, Severity, Unknown, alternatives
 from opslint.rule import Context, Docs, Example, Rule, Violation
 
-ATTRIBUTE = {"terraform": "dashboard_body", "cloudformation": "DashboardBody"}
+ATTRIBUTE = Attr(terraform="dashboard_body", cloudformation="DashboardBody")
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 _SOURCE_LIMIT = 200  # the CloudFormation parser shortens an unknown's source to this
 
@@ -149,8 +149,8 @@ class DashboardBodyValid(Rule):
         ),
     )
 
-    def _check(self, resource: Resource) -> Iterator[Violation]:
-        attribute = ATTRIBUTE[resource.framework]
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
+        attribute = ATTRIBUTE.name(resource.framework)
         value = resource.get(attribute)
         problems: list[str] = []
 
@@ -173,9 +173,3 @@ class DashboardBodyValid(Rule):
             f"Dashboard `{resource.name}` body {' / '.join(problems)}: fix `{attribute}`",
             attribute=attribute,
         )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)

@@ -114,6 +114,7 @@ class DlqAlarm(Rule):
                     "# ... jobs' redrive_policy targets aws_sqs_queue.jobs_dlq.arn"
                 ),
                 passing=(
+                    'resource "aws_sqs_queue" "jobs_dlq" {\n  name = "jobs-dlq"\n}\n\n'
                     'resource "aws_cloudwatch_metric_alarm" "jobs_dlq" {\n'
                     '  alarm_name          = "jobs-dlq-not-empty"\n'
                     '  namespace           = "AWS/SQS"\n'
@@ -124,11 +125,19 @@ class DlqAlarm(Rule):
                     "  dimensions          = { QueueName = aws_sqs_queue.jobs_dlq.name }\n"
                     "  alarm_actions       = [aws_sns_topic.oncall.arn]\n}"
                 ),
+                given={
+                    "main.tf": 'resource "aws_sns_topic" "oncall" {}\n\n'
+                    'resource "aws_sqs_queue" "jobs" {\n  name = "jobs"\n'
+                    "  redrive_policy = jsonencode({\n"
+                    "    deadLetterTargetArn = aws_sqs_queue.jobs_dlq.arn\n"
+                    "    maxReceiveCount     = 5\n  })\n}\n"
+                },
             ),
             Example(
                 "cloudformation",
                 failing="JobsDlq:\n  Type: AWS::SQS::Queue",
                 passing=(
+                    "JobsDlq:\n  Type: AWS::SQS::Queue\n"
                     "JobsDlqAlarm:\n  Type: AWS::CloudWatch::Alarm\n  Properties:\n"
                     "    Namespace: AWS/SQS\n"
                     "    MetricName: ApproximateNumberOfMessagesVisible\n"
@@ -136,6 +145,11 @@ class DlqAlarm(Rule):
                     "        Value: !GetAtt JobsDlq.QueueName\n"
                     "    AlarmActions: [!Ref OnCallTopic]\n    # ..."
                 ),
+                given={
+                    "template.yaml": "OnCallTopic:\n  Type: AWS::SNS::Topic\nJobs:\n"
+                    "  Type: AWS::SQS::Queue\n  Properties:\n    RedrivePolicy:\n"
+                    "      deadLetterTargetArn: !GetAtt JobsDlq.Arn\n      maxReceiveCount: 5\n"
+                },
             ),
         ),
     )
@@ -150,7 +164,7 @@ class DlqAlarm(Rule):
             return
         consumed = alarms.consumers(unit)
         passed_on: set[str] = set()
-        for resource in unit.resources:
+        for resource in ctx.each(unit.resources):
             if resource.kind == "module" or resource.type in alarms.NESTED_TYPES:
                 passed_on |= set(resource.references)
         metric_alarms = [a for a in alarms.alarms(unit) if not alarms.is_composite(a)]

@@ -123,7 +123,7 @@ class EcsContainerLogging(Rule):
         ),
     )
 
-    def _check(self, resource: Resource) -> Iterator[Violation]:
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         attribute, log_key, driver_key, firelens_key, name_key = KEYS[resource.framework]
         containers = _containers(resource.get(attribute))
         if containers is None:
@@ -142,9 +142,3 @@ class EcsContainerLogging(Rule):
                 attribute=(attribute, index, log_key),
                 key=f"container:{name if isinstance(name, str) else index}",
             )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)

@@ -88,7 +88,7 @@ class EksControlPlaneLogs(Rule):
         ),
     )
 
-    def _check(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         required: list[str] = ctx.option("required_types")
         if not required:
             return
@@ -117,9 +117,3 @@ class EksControlPlaneLogs(Rule):
                 f"{'them' if len(missing) > 1 else 'it'} to `{attribute}`"
             )
         yield self.violation(resource, message, attribute=attribute)
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource, ctx)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource, ctx)

@@ -3,8 +3,9 @@
 from collections.abc import Iterator
 from typing import Any
 
+from opslint.coerce import as_bool
 from opslint.model import ABSENT, Choice, Reference, Resource, Severity, Unknown, alternatives
-from opslint.rule import Context, Docs, Example, Rule, Violation, as_bool, every_alternative
+from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
 V2_TYPES = ("aws_lb", "aws_alb", "AWS::ElasticLoadBalancingV2::LoadBalancer")
 LISTENERS = ("aws_lb_listener", "aws_alb_listener", "AWS::ElasticLoadBalancingV2::Listener")

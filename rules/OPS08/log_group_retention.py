@@ -2,45 +2,18 @@
 
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
-from typing import Any
 
-from opslint.model import ABSENT, Choice, Reference, Resource, Severity, Unknown, alternatives
-from opslint.rule import (
-    Context,
-    Docs,
-    Example,
-    Option,
-    Rule,
-    Violation,
-    as_number,
-    every_alternative,
-)
+from opslint.aws.tagging import tags_of
+from opslint.coerce import as_number
+from opslint.model import ABSENT, Attr, Choice, Reference, Resource, Severity, Unknown, alternatives
+from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_alternative
 
-ATTRIBUTE = {"terraform": "retention_in_days", "cloudformation": "RetentionInDays"}
-NAME = {"terraform": "name", "cloudformation": "LogGroupName"}
+RETENTION = Attr(terraform="retention_in_days", cloudformation="RetentionInDays")
+NAME = Attr(terraform="name", cloudformation="LogGroupName")
 FOREVER = "forever"
 LOG_RETENTION = "Custom::LogRetention"
 """The CDK's custom resource that sets a log group's retention (a function's
 ``logRetention``, ``new logs.LogRetention(...)``): it names the group in ``LogGroupName``."""
-
-
-def _tag_value(resource: Resource, key: str) -> Any:
-    """The value of tag ``key`` (ABSENT when the resource has no such tag, Unknown when its
-    tags cannot be read): a map in Terraform, a Key/Value list in CloudFormation."""
-    tags = resource.get("tags" if resource.framework == "terraform" else "Tags")
-    if tags is ABSENT:
-        return ABSENT
-    if isinstance(tags, dict):
-        return tags.get(key, ABSENT)
-    if isinstance(tags, list):
-        found: Any = ABSENT
-        for tag in tags:
-            if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str):
-                return Unknown("tags")
-            if tag["Key"] == key:
-                found = tag.get("Value", ABSENT)
-        return found
-    return Unknown("tags")
 
 
 def _retained_by_custom_resource(resource: Resource, ctx: Context) -> bool:
@@ -48,12 +21,12 @@ def _retained_by_custom_resource(resource: Resource, ctx: Context) -> bool:
     (same ``LogGroupName``, written the same way)."""
     if resource.type != "AWS::Logs::LogGroup":
         return False
-    name = resource.get(NAME["cloudformation"])
+    name = resource.get(NAME)
     if name is ABSENT:
         return False
     for other in ctx.unit.by_type(LOG_RETENTION):
-        days = other.get(ATTRIBUTE["cloudformation"])
-        if other.get(NAME["cloudformation"]) == name and (as_number(days) or 0) > 0:
+        days = other.get(RETENTION.cloudformation)
+        if other.get(NAME.cloudformation) == name and (as_number(days) or 0) > 0:
             return True
     return False
 
@@ -150,14 +123,14 @@ class LogGroupRetention(Rule):
         verdict: bool | None = False
         tag_key: str = ctx.option("keep_forever_tag")
         if tag_key:
-            for value in alternatives(_tag_value(resource, tag_key)):
+            for value in alternatives(tags_of(resource).get(tag_key)):
                 if isinstance(value, (Unknown, Reference, Choice)):
                     verdict = None
                 elif isinstance(value, str) and value.strip().lower() == FOREVER:
                     return True
         globs: list[str] = ctx.option("keep_forever")
         if globs:
-            for name in alternatives(resource.get(NAME[resource.framework])):
+            for name in alternatives(resource.get(NAME)):
                 if isinstance(name, str):
                     if any(fnmatchcase(name, glob) for glob in globs):
                         return True
@@ -165,8 +138,9 @@ class LogGroupRetention(Rule):
                     verdict = None
         return verdict
 
-    def _check(self, resource: Resource, ctx: Context, attribute: str) -> Iterator[Violation]:
-        value = resource.get(attribute)
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
+        value = resource.get(RETENTION)
+        attribute = RETENTION.name(resource.framework)
         min_days: int = ctx.option("min_days")
 
         def never_expires(v: object) -> bool | None:
@@ -180,7 +154,7 @@ class LogGroupRetention(Rule):
                     resource,
                     f"Log group `{resource.name}` never expires: set `{attribute}` "
                     f"(e.g. {max(30, min_days)})",
-                    attribute=attribute,
+                    attribute=RETENTION,
                 )
             return
 
@@ -195,11 +169,5 @@ class LogGroupRetention(Rule):
                 resource,
                 f"Log group `{resource.name}` keeps logs for less than {min_days} days: "
                 f"raise `{attribute}` to at least {min_days}",
-                attribute=attribute,
+                attribute=RETENTION,
             )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource, ctx, ATTRIBUTE["terraform"])
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource, ctx, ATTRIBUTE["cloudformation"])

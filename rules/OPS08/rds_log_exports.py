@@ -1,17 +1,15 @@
 """OPS08-BP02/rds-log-exports: RDS databases export their logs to CloudWatch Logs."""
 
-from collections.abc import Iterator
 from typing import Any
 
-from opslint.model import ABSENT, Resource, Severity, alternatives
-from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
+from opslint.model import ABSENT, Attr, Resource, Severity, alternatives
+from opslint.rule import Context, Docs, Example, Expect, Rule
 
-ATTRIBUTE = {
-    "terraform": "enabled_cloudwatch_logs_exports",
-    "cloudformation": "EnableCloudwatchLogsExports",
-}
-ENGINE = {"terraform": "engine", "cloudformation": "Engine"}
-ENGINE_MODE = {"terraform": "engine_mode", "cloudformation": "EngineMode"}
+EXPORTS = Attr(
+    terraform="enabled_cloudwatch_logs_exports", cloudformation="EnableCloudwatchLogsExports"
+)
+ENGINE = Attr(terraform="engine", cloudformation="Engine")
+ENGINE_MODE = Attr(terraform="engine_mode", cloudformation="EngineMode")
 KIND = {
     "aws_db_instance": "RDS instance",
     "aws_rds_cluster": "RDS cluster",
@@ -40,14 +38,45 @@ def _suggestion(engine: Any) -> str:
     return '["error"]'
 
 
+def _judged(resource: Resource, ctx: Context) -> bool:
+    member = resource.get("DBClusterIdentifier")
+    if resource.type == "AWS::RDS::DBInstance" and any(
+        v is not ABSENT for v in alternatives(member)
+    ):
+        return False  # an Aurora cluster member: its logs are exported by the cluster
+    # Aurora Serverless v1 (or a mode opslint cannot see) is not checked
+    return all(
+        mode is ABSENT or (isinstance(mode, str) and mode != "serverless")
+        for mode in alternatives(resource.get(ENGINE_MODE))
+    )
+
+
+def _exports_nothing(value: Any) -> bool | None:
+    return not value if isinstance(value, list) else None
+
+
+def _details(resource: Resource) -> dict[str, str]:
+    engine = next((e for e in alternatives(resource.get(ENGINE)) if isinstance(e, str)), None)
+    return {"kind": KIND[resource.type], "suggestion": _suggestion(engine)}
+
+
 class RdsLogExports(Rule):
     id = "OPS08-BP02/rds-log-exports"
     title = "RDS instances and clusters export their logs to CloudWatch Logs"
     severity = Severity.WARNING
-    resource_types = {
-        "terraform": ("aws_db_instance", "aws_rds_cluster"),
-        "cloudformation": ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster"),
-    }
+    checks = (
+        Expect(
+            tuple(KIND),
+            EXPORTS,
+            bad=_exports_nothing,
+            when=_judged,
+            details=_details,
+            message="{kind} `{name}` exports no logs to CloudWatch Logs: set `{attribute}` "
+            "(e.g. {suggestion})",
+            missing_message="{kind} `{name}` exports no logs to CloudWatch Logs: set "
+            "`{attribute}` (e.g. {suggestion})",
+        ),
+    )
     docs = Docs(
         what=(
             "Checks that RDS DB instances and clusters publish at least one log type to "
@@ -102,40 +131,3 @@ class RdsLogExports(Rule):
             ),
         ),
     )
-
-    def _check(self, resource: Resource) -> Iterator[Violation]:
-        framework = resource.framework
-        member = resource.get("DBClusterIdentifier")
-        if resource.type == "AWS::RDS::DBInstance" and any(
-            v is not ABSENT for v in alternatives(member)
-        ):
-            return  # an Aurora cluster member: its logs are exported by the cluster
-        for mode in alternatives(resource.get(ENGINE_MODE[framework])):
-            if mode is not ABSENT and not (isinstance(mode, str) and mode != "serverless"):
-                return  # Aurora Serverless v1 (or a mode opslint cannot see): not checked
-        attribute = ATTRIBUTE[framework]
-
-        def exports_nothing(value: Any) -> bool | None:
-            if value is ABSENT:
-                return True
-            if isinstance(value, list):
-                return not value
-            return None
-
-        if every_alternative(resource.get(attribute), exports_nothing):
-            engine = next(
-                (e for e in alternatives(resource.get(ENGINE[framework])) if isinstance(e, str)),
-                None,
-            )
-            yield self.violation(
-                resource,
-                f"{KIND[resource.type]} `{resource.name}` exports no logs to CloudWatch Logs: "
-                f"set `{attribute}` (e.g. {_suggestion(engine)})",
-                attribute=attribute,
-            )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource)

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 from opslint.aws import alarms
 from opslint.aws.dead_letters import dead_letters, literal_name, redrive_document
-from opslint.model import ABSENT, Resource, Severity, Unit
+from opslint.model import ABSENT, Attr, Resource, Severity, Unit
 from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
-ATTRIBUTE = {"terraform": "redrive_policy", "cloudformation": "RedrivePolicy"}
-ALLOW = {"terraform": "redrive_allow_policy", "cloudformation": "RedriveAllowPolicy"}
+ATTRIBUTE = Attr(terraform="redrive_policy", cloudformation="RedrivePolicy")
+ALLOW = Attr(terraform="redrive_allow_policy", cloudformation="RedriveAllowPolicy")
 
 
 DLQ_NAME = re.compile(r"dlq|dead[-_]?letter", re.IGNORECASE)
@@ -116,13 +116,13 @@ class SqsDeadLetterQueue(Rule):
         for resource in unit.resources:
             if resource.kind == "module" or resource.type in alarms.NESTED_TYPES:
                 handled |= set(resource.references)
-        attribute = ATTRIBUTE[unit.framework]
+        attribute = ATTRIBUTE.name(unit.framework)
         for queue in queues:
             if queue.kind != "resource" or dlqs.is_target(queue) or queue.name in handled:
                 continue
             if _named_as_dlq(queue):
                 continue
-            if queue.get(ALLOW[unit.framework]) is not ABSENT:
+            if queue.get(ALLOW) is not ABSENT:
                 continue
             if every_alternative(queue.get(attribute), _no_target):
                 yield self.violation(

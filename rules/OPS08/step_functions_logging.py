@@ -122,7 +122,7 @@ class StepFunctionsLogging(Rule):
         ),
     )
 
-    def _check(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
         block, level_key, destination_key, type_key = SHAPE[resource.type]
         workflow = resource.get(type_key)
         express = every_alternative(workflow, lambda v: v == "EXPRESS")
@@ -147,9 +147,3 @@ class StepFunctionsLogging(Rule):
             f"{kind} `{resource.name}` does not log its executions: {how}",
             attribute=block,
         )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource, ctx)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        return self._check(resource, ctx)

@@ -2,12 +2,12 @@
 
 from collections.abc import Iterable
 
-from opslint.model import ABSENT, Resource, Severity, Unit, Unknown, alternatives
+from opslint.model import ABSENT, Attr, Resource, Severity, Unit, Unknown, alternatives
 from opslint.rule import Context, Docs, Example, Rule, Violation
 
 VPC = {"terraform": "aws_vpc", "cloudformation": "AWS::EC2::VPC"}
 FLOW_LOG = {"terraform": "aws_flow_log", "cloudformation": "AWS::EC2::FlowLog"}
-TARGET = {"terraform": "vpc_id", "cloudformation": "ResourceId"}
+TARGET = Attr(terraform="vpc_id", cloudformation="ResourceId")
 # What else may create a flow log we cannot see into: module calls and nested stacks.
 OPAQUE = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
 
@@ -25,7 +25,7 @@ def _targets_nothing_visible(flow_log: Resource) -> bool:
     it may watch any VPC of the unit."""
     if not _may_target_vpc(flow_log):
         return False
-    target = flow_log.get(TARGET[flow_log.framework])
+    target = flow_log.get(TARGET)
     return any(isinstance(v, Unknown) and not v.references for v in alternatives(target))
 
 
@@ -93,7 +93,7 @@ class VpcFlowLogs(Rule):
         flow_logs = [r for r in unit.by_type(FLOW_LOG[framework]) if r.kind == "resource"]
         if any(_targets_nothing_visible(f) for f in flow_logs):
             return
-        for vpc in unit.by_type(VPC[framework]):
+        for vpc in ctx.each(unit.by_type(VPC[framework])):
             if vpc.kind != "resource":
                 continue
             covered = any(

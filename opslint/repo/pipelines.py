@@ -13,9 +13,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from opslint.aws.terraform_roots import DEFAULT_SKIPPED, is_deployed, uses_terragrunt
+from opslint.coerce import as_list
 from opslint.discover import Excluder, ci_references
-from opslint.model import ABSENT, Repository, Resource, Unit, as_list, lookup
+from opslint.model import ABSENT, Repository, Resource, Unit, lookup
+from opslint.repo.terraform_roots import DEFAULT_SKIPPED, is_deployed, uses_terragrunt
 from opslint.rule import Option
 
 FLAVOURS = ("terraform", "cloudformation")
