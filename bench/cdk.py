@@ -86,7 +86,7 @@ def main() -> int:
         common = ["check", "--format", "json", "--output", os.devnull, "--jobs", str(args.jobs)]
         total = args.stacks * args.resources
         for label, path in (("plain templates", plain), ("CDK assembly", app)):
-            wall, peak, _ = measure([*common, str(path)], root)
+            wall, _, peak, _ = measure([*common, str(path)], root)
             print(
                 f"{label:16} {args.stacks} stacks, {total} resources: {wall:.2f} s, "
                 f"{args.stacks / wall:.0f} stacks/s, peak {peak:.0f} MiB"

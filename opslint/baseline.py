@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from opslint import sanitize
 from opslint.config import ConfigError
 from opslint.model import Finding
+from opslint.reading import read_regular
 
 FORMAT_VERSION = 1
 
@@ -57,7 +59,7 @@ def render_baseline(findings: Sequence[Finding]) -> str:
         "opslint_baseline": FORMAT_VERSION,
         "findings": [e.to_dict() for e in entries],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return sanitize.json_text(document) + "\n"
 
 
 def write_baseline(path: str, findings: Sequence[Finding]) -> int:
@@ -68,11 +70,13 @@ def write_baseline(path: str, findings: Sequence[Finding]) -> int:
 
 def read_baseline(path: str) -> list[BaselineEntry]:
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        document = json.loads(read_regular(path, limit=None).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: baseline file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the baseline: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: the baseline is nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{path}:{exc.lineno}: the baseline is not valid JSON: {exc.msg}"

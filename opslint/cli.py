@@ -119,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="parallel parser processes (default: all cores)",
     )
+    check.add_argument(
+        "--max-file-size",
+        type=int,
+        default=None,
+        metavar="BYTES",
+        help="skip files larger than BYTES with a note (default: 5000000, 5 MB)",
+    )
     check.add_argument("--no-color", action="store_true", help="never colour the output")
     check.add_argument(
         "--no-inline-suppressions",
@@ -150,6 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="SARIF automationDetails.id, so several opslint runs in one repository keep "
         "their own code scanning alerts",
+    )
+
+    check.add_argument(
+        "--checkov",
+        action="store_true",
+        help="also run checkov's checks that bear on the pillar, keyed by practice "
+        '(needs pip install "opslint[checkov]")',
+    )
+    check.add_argument(
+        "--checkov-report",
+        metavar="FILE",
+        help="import those checks' results from a report checkov wrote (checkov -o json)",
     )
 
     rules = commands.add_parser("rules", help="list the rules")
@@ -212,6 +231,14 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     if len(named) != len(set(named)):
         raise UsageError("two reports would write to the same file")
     return pairs
+
+
+def _say(message: str) -> None:
+    """One line on standard error, ``opslint: ``-prefixed; what it quotes from files (paths,
+    configuration keys) cannot end the line or start a workflow command."""
+    from opslint.sanitize import escape
+
+    sys.stderr.write(f"opslint: {escape(message)}\n")
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -291,6 +318,7 @@ def _scan(args: argparse.Namespace) -> Result:
         rules_dirs=(*config.rules_dirs, *args.rules_dir) if args.rules_dir else None,
         inline_suppressions=False if args.no_inline_suppressions else None,
         baseline=args.baseline,
+        max_file_size=args.max_file_size,
     )
     if args.write_baseline:
         config = replace(config, baseline=None)  # record everything that is found now
@@ -303,6 +331,12 @@ def _scan(args: argparse.Namespace) -> Result:
     if args.select or args.ignore:
         config = config.merged(source=config.source or "command line")
     registry = load_registry(config.rules_dirs)
+    checkov = None
+    if args.checkov or args.checkov_report:
+        from opslint.checkov.options import checkov_source, with_checkov_rules
+
+        checkov = checkov_source(args.checkov, args.checkov_report)
+        registry = with_checkov_rules(registry)
     catalog_ids = {p.id for p in load_catalog()}
     known = known_ids(registry.ids(), catalog_ids)
     config = replace(
@@ -323,9 +357,11 @@ def _scan(args: argparse.Namespace) -> Result:
             given = var_file in (args.var_file or ())
             where = "--var-file" if given else f"{config.source}: `var-files`:"
             raise UsageError(f"{where} {var_file}: file not found")
+    if args.max_file_size is not None and args.max_file_size < 1:
+        raise UsageError("--max-file-size must be at least 1")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    return run(paths, registry, config, jobs=args.jobs, root=root, today=today)
+    return run(paths, registry, config, jobs=args.jobs, root=root, today=today, checkov=checkov)
 
 
 def _statistics(result: Result) -> str:
@@ -357,6 +393,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
                 "related": list(r.related),
                 "severity": r.severity.value,
                 "title": r.title,
+                "enabled_by_default": r.enabled_by_default,
                 "frameworks": list(r.frameworks()),
                 "resource_types": {k: list(v) for k, v in r.resource_types.items()},
                 "options": [
@@ -376,7 +413,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return EXIT_OK
     width = max((len(rule.id) for rule in (*registry, *engine)), default=10)
     for rule in (*registry, *engine):
-        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}\n")
+        off = "" if getattr(rule, "enabled_by_default", True) else " (off by default)"
+        sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}{off}\n")
     return EXIT_OK
 
 
@@ -392,6 +430,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     known = known_ids(registry.ids(), (p.id for p in catalog))
     args.rule_id = canonical_id(args.rule_id, known)
     rule = registry.get(args.rule_id)
+    if rule is None and "/checkov-" in args.rule_id:
+        from opslint.checkov.mapping import checkov_rules
+
+        rule = next((r for r in checkov_rules() if r.id == args.rule_id), None)
     if rule is not None:
         sys.stdout.write(rule_markdown(rule, catalog))
         return EXIT_OK
@@ -423,15 +465,23 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_practices(args: argparse.Namespace) -> int:
     from opslint.catalog import load_catalog
+    from opslint.checkov.mapping import checkov_installed
     from opslint.registry import load_registry
 
     if args.paths:
         return _practices_of(args)
     registry = load_registry(args.rules_dir or ())
+    if checkov_installed():  # show which checkov checks feed each practice
+        from opslint.checkov.options import with_checkov_rules
+
+        registry = with_checkov_rules(registry)
     rows = []
     for practice in load_catalog():
-        rules = [r.id for r in registry if practice.id in r.practices()]
-        rows.append((practice, rules))
+        rules = [r.id for r in registry if practice.id in r.practices() and r.enabled_by_default]
+        opt_in = [
+            r.id for r in registry if practice.id in r.practices() and not r.enabled_by_default
+        ]
+        rows.append((practice, rules, opt_in))
     if args.format == "json":
         data = [
             {
@@ -442,18 +492,22 @@ def cmd_practices(args: argparse.Namespace) -> int:
                 "url": p.url,
                 "automated": bool(rules),
                 "rules": rules,
+                "opt_in_rules": opt_in,
             }
-            for p, rules in rows
+            for p, rules, opt_in in rows
         ]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return EXIT_OK
     area = None
-    automated = sum(1 for _, rules in rows if rules)
-    for practice, rules in rows:
+    automated = sum(1 for _, rules, _ in rows if rules)
+    for practice, rules, opt_in in rows:
         if practice.area != area:
             area = practice.area
             sys.stdout.write(f"\n{area}\n")
         mark = "automated by " + ", ".join(rules) if rules else "not automated"
+        if opt_in:
+            mark += ("; " if rules else " (") + "opt-in: " + ", ".join(opt_in)
+            mark += "" if rules else ")"
         sys.stdout.write(f"  {practice.id}  {practice.title}: {mark}\n")
     sys.stdout.write(f"\n{automated} of {len(rows)} practices automated\n")
     return EXIT_OK
@@ -509,18 +563,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return HANDLERS[args.command](args)
     except (UsageError, ConfigError, RuleLoadError) as exc:
-        sys.stderr.write(f"opslint: error: {exc}\n")
+        _say(f"error: {exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
-        sys.stderr.write("opslint: interrupted\n")
+        _say("interrupted")
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # opslint itself failed: say so, exit 2, no traceback
-        sys.stderr.write(
-            f"opslint: internal error: {type(exc).__name__}: {exc}\n"
-            "Please report this with the command you ran.\n"
-        )
+        _say(f"internal error: {type(exc).__name__}: {exc}")
+        sys.stderr.write("Please report this with the command you ran.\n")
         if os.environ.get("OPSLINT_DEBUG"):
             raise
         return EXIT_ERROR

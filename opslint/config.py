@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from opslint.model import Severity
+from opslint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
 
 CONFIG_FILE = ".opslint.yaml"
 TOP_LEVEL_KEYS = (
@@ -25,6 +26,7 @@ TOP_LEVEL_KEYS = (
     "exceptions",
     "baseline",
     "repository-root",
+    "max-file-size",
 )
 EXCEPTION_KEYS = ("path", "rule", "rules", "reason", "until")
 RULE_KEYS = ("severity", "enabled", "options")
@@ -64,6 +66,8 @@ class Config:
     require_reason: bool = True
     exceptions: tuple[ConfigException, ...] = ()
     baseline: str | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    """Files larger than this many bytes are skipped with a note."""
     source: str | None = None
     """The file the settings came from, for messages."""
     source_path: str | None = None
@@ -116,6 +120,7 @@ def parse_config(data: Any, source: str) -> Config:
         exceptions=_exceptions(data.get("exceptions"), source),
         baseline=_optional_string(data, "baseline", source),
         repository_root=_optional_string(data, "repository-root", source),
+        max_file_size=_size(data, "max-file-size", source),
         source_path=source.split(" [", 1)[0],
         select=_strings(data.get("select", []), "select", source),
         ignore=_strings(data.get("ignore", []), "ignore", source),
@@ -132,6 +137,13 @@ def _bool(data: dict[str, Any], key: str, default: bool, source: str) -> bool:
     value = data.get(key, default)
     if not isinstance(value, bool):
         raise ConfigError(f"{source}: `{key}` must be true or false")
+    return value
+
+
+def _size(data: dict[str, Any], key: str, source: str) -> int:
+    value = data.get(key, DEFAULT_MAX_FILE_SIZE)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{source}: `{key}` must be a whole number of bytes (at least 1)")
     return value
 
 
@@ -199,14 +211,32 @@ def _rule_settings(rule_id: str, settings: Any, source: str) -> RuleSettings:
     return RuleSettings(severity=severity, enabled=enabled, options=dict(options))
 
 
+def _read_config_text(path: Path, encoding: str = "utf-8") -> str:
+    """The configuration file's text; a file that cannot be read or is not UTF-8 is a
+    configuration error naming it (and the line of the first bad byte)."""
+    try:
+        data = read_regular(str(path), limit=None)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not valid UTF-8") from None
+
+
+def _too_deep(path: Path) -> ConfigError:
+    return ConfigError(f"{path}: nested too deeply to be a configuration")
+
+
 def _read_yaml(path: Path) -> Any:
     import yaml
 
+    text = _read_config_text(path, "utf-8-sig")
     try:
-        text = path.read_text(encoding="utf-8-sig")
         return yaml.safe_load(text)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise _too_deep(path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -216,10 +246,11 @@ def _read_yaml(path: Path) -> Any:
 def _read_pyproject(path: Path) -> Any | None:
     import tomllib
 
+    text = _read_config_text(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        data = tomllib.loads(text)
+    except RecursionError:
+        raise _too_deep(path) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     return data.get("tool", {}).get("opslint")
@@ -238,14 +269,15 @@ def load_config(explicit: str | None, start: Path, stop: Path | None = None) -> 
         data = _read_pyproject(path) if path.name == "pyproject.toml" else _read_yaml(path)
         return _anchor(parse_config(data, explicit), path.parent)
     for folder in _upwards(start, stop):
-        candidate = folder / CONFIG_FILE
+        # read through the path as messages show it, so errors name the file that way
+        candidate = Path(_shown(folder / CONFIG_FILE))
         if candidate.is_file():
-            return _anchor(parse_config(_read_yaml(candidate), _shown(candidate)), folder)
-        pyproject = folder / "pyproject.toml"
+            return _anchor(parse_config(_read_yaml(candidate), str(candidate)), folder)
+        pyproject = Path(_shown(folder / "pyproject.toml"))
         if pyproject.is_file():
             data = _read_pyproject(pyproject)
             if data is not None:
-                source = f"{_shown(pyproject)} [tool.opslint]"
+                source = f"{pyproject} [tool.opslint]"
                 return _anchor(parse_config(data, source), folder)
     return Config()
 
@@ -310,6 +342,10 @@ def validate_against_rules(
                 )
     for rule_id, settings in config.rules.items():
         rule = by_id.get(rule_id)
+        if rule is None and _is_checkov_rule_id(rule_id):
+            if settings.options:
+                raise ConfigError(f"{source}: `rules.{rule_id}.options`: checkov checks have none")
+            continue
         if rule is None:
             raise ConfigError(
                 f"{source}: `rules.{rule_id}`: no such rule" + did_you_mean(rule_id, by_id)
@@ -360,7 +396,17 @@ def canonical_id(name: str, known: Iterable[str]) -> str:
 def is_known_selector(selector: str, rules_by_id: Mapping[str, Any], catalog_ids: set[str]) -> bool:
     if selector in rules_by_id or selector in catalog_ids:
         return True
+    if _is_checkov_rule_id(selector):
+        return True  # known even on runs without checkov: one configuration serves both
     return any(practice.startswith(selector + "-") for practice in catalog_ids)
+
+
+def _is_checkov_rule_id(rule_id: str) -> bool:
+    if "/checkov-" not in rule_id:
+        return False
+    from opslint.checkov.mapping import is_mapped_rule_id
+
+    return is_mapped_rule_id(rule_id)
 
 
 def selector_specificity(selector: str, rule_id: str) -> int:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from opslint.model import Diagnostic, relative_to
 from opslint.parsers.cdk import StackTemplate, assembly_templates, is_assembly
+from opslint.reading import DEFAULT_MAX_FILE_SIZE, kind_of, too_large_message
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -197,11 +198,14 @@ def discover(
     cwd: str | None = None,
     base: str | None = None,
     respect_gitignore: bool = True,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
 ) -> Discovery:
     """Walk ``paths`` (files or directories) and classify what is there. ``exclude``
     patterns are relative to ``base`` (the configuration's folder, a display path), else
     to each folder walked. Files git ignores are left out unless ``respect_gitignore`` is
-    False."""
+    False. Only regular files of at most ``max_file_size`` bytes are taken: a larger one is
+    a note, anything else (a named pipe, a device) is skipped, or reported when named on the
+    command line."""
     cwd = cwd or os.getcwd()
     found = Discovery()
     excluder = Excluder(exclude, base)
@@ -216,17 +220,20 @@ def discover(
         if os.path.isdir(given) and is_assembly(given):
             _add_assembly(display_path(given, cwd), found)
         elif os.path.isdir(given):
-            _walk(given, cwd, found, excluder, seen_dirs)
+            _walk(given, cwd, found, excluder, seen_dirs, max_file_size)
         else:
             shown = display_path(given, cwd)
             if excluder.excluded(shown):
                 # named by pre-commit or a script: configured excludes still apply
                 explicit.add(shown)
                 continue
+            if not _admissible(given, shown, found, max_file_size, named=True):
+                explicit.add(shown)  # reported; the rest of the scan goes on
+                continue
             if _classify(shown, found, "."):
                 explicit.add(shown)
                 if terraform_kind(shown):
-                    _add_module_siblings(shown, cwd, found, excluder)
+                    _add_module_siblings(shown, cwd, found, excluder, max_file_size)
     if explicit:
         found.explicit_files = explicit
     if respect_gitignore:
@@ -267,6 +274,42 @@ def _files(modules: dict[str, list[str]]) -> list[str]:
     return [path for files in modules.values() for path in files]
 
 
+def _admissible(full: str, shown: str, found: Discovery, limit: int, named: bool = False) -> bool:
+    """True when ``full`` is a regular file of at most ``limit`` bytes (links followed). A
+    larger file is a note; anything else (a named pipe would block the run, a device never
+    ends) is skipped silently in a walk and reported when ``named`` on the command line."""
+    try:
+        info = os.stat(full)
+    except OSError as exc:
+        found.diagnostics.append(
+            Diagnostic(shown, f"cannot read: {exc.strerror or exc}", code="io-error")
+        )
+        return False
+    kind = kind_of(info.st_mode)
+    if kind is not None:
+        if named:
+            found.diagnostics.append(
+                Diagnostic(shown, f"{kind}, not a regular file; not read", code="io-error")
+            )
+        return False
+    if info.st_size > limit:
+        found.diagnostics.append(
+            Diagnostic(shown, too_large_message(info.st_size, limit), code="file-too-large")
+        )
+        return False
+    return True
+
+
+def _below(shown: str, top: str) -> str:
+    """``shown`` relative to the walked folder ``top``."""
+    return relative_to(shown, top)
+
+
+def _wanted(name: str, below: str) -> bool:
+    """Whether :func:`_classify` would take the file: only those are looked at on disk."""
+    return bool(terraform_kind(name) or name.endswith(TEMPLATE_SUFFIXES) or repository_kind(below))
+
+
 def _add_assembly(shown: str, found: Discovery) -> None:
     templates, diagnostics = assembly_templates(shown)
     found.cdk_stacks.extend(templates)
@@ -294,7 +337,9 @@ def _classify(shown: str, found: Discovery, top: str) -> bool:
     return False
 
 
-def _add_module_siblings(shown: str, cwd: str, found: Discovery, excluder: Excluder) -> None:
+def _add_module_siblings(
+    shown: str, cwd: str, found: Discovery, excluder: Excluder, max_file_size: int
+) -> None:
     """A Terraform file named alone still needs its module's other files to resolve
     variables and locals."""
     directory = os.path.dirname(os.path.join(cwd, shown)) or cwd
@@ -306,12 +351,19 @@ def _add_module_siblings(shown: str, cwd: str, found: Discovery, excluder: Exclu
         path = os.path.join(directory, name)
         if terraform_kind(name) and os.path.isfile(path):
             sibling = display_path(path, cwd)
-            if not excluder.excluded(sibling):
+            if sibling in found.modules.get(posixpath.dirname(sibling) or ".", ()):
+                continue
+            if not excluder.excluded(sibling) and _admissible(path, sibling, found, max_file_size):
                 _classify(sibling, found, ".")
 
 
 def _walk(
-    top: str, cwd: str, found: Discovery, excluder: Excluder, seen: set[tuple[int, int]]
+    top: str,
+    cwd: str,
+    found: Discovery,
+    excluder: Excluder,
+    seen: set[tuple[int, int]],
+    max_file_size: int,
 ) -> None:
     def on_error(error: OSError) -> None:
         path = display_path(error.filename or top, cwd)
@@ -320,6 +372,7 @@ def _walk(
         )
 
     shown_top = display_path(top, cwd)
+    real_top = os.path.realpath(top)
     for directory, dirnames, filenames in os.walk(top, onerror=on_error, followlinks=True):
         try:
             stat = os.stat(directory)
@@ -346,7 +399,10 @@ def _walk(
             child = name if shown_dir == "." else f"{shown_dir}/{name}"
             if excluder.excluded(child, shown_top, is_dir=True):
                 continue
-            if is_assembly(os.path.join(directory, name)):
+            full = os.path.join(directory, name)
+            if os.path.islink(full) and not _follow_link(full, child, real_top, found):
+                continue
+            if is_assembly(full):
                 _add_assembly(child, found)  # read through its manifest, not walked
                 continue
             if name in SKIPPED_DIRS:
@@ -364,4 +420,34 @@ def _walk(
                         Diagnostic(child, "broken symbolic link; skipped", code="io-error")
                     )
                 continue
-            _classify(child, found, shown_top)
+            if not _wanted(name, _below(child, shown_top)):
+                continue
+            if _admissible(full, child, found, max_file_size):
+                _classify(child, found, shown_top)
+
+
+def _follow_link(full: str, shown: str, real_top: str, found: Discovery) -> bool:
+    """Whether to walk into the folder link ``full``: only when it leads to a folder inside
+    the scanned one (``real_top``). A link to an enclosing folder (``..``, ``/``) is a loop;
+    a link elsewhere would walk the rest of the machine (``/proc``, ``/dev``); neither is
+    followed."""
+    real = os.path.realpath(full)
+    if real_top == real or real_top.startswith(real.rstrip(os.sep) + os.sep):
+        found.diagnostics.append(
+            Diagnostic(
+                shown,
+                "symbolic link loop (a link to a folder that encloses it); skipped",
+                code="symlink-loop",
+            )
+        )
+        return False
+    if not real.startswith(real_top.rstrip(os.sep) + os.sep):
+        found.diagnostics.append(
+            Diagnostic(
+                shown,
+                "symbolic link to a folder outside the scanned folder; not followed",
+                code="outside-link",
+            )
+        )
+        return False
+    return True

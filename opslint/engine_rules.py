@@ -96,6 +96,34 @@ ENGINE_RULES: dict[str, EngineRule] = {
             "Remove or fix the link, or exclude its path with `exclude` in `.opslint.yaml`.",
         ),
         EngineRule(
+            "opslint/outside-link",
+            Severity.NOTE,
+            "A folder link leads outside the scanned folder",
+            "A symbolic link under a scanned path points at a folder outside it (another "
+            "checkout, `/proc`, `/usr`); opslint does not walk out of the folder it was given, so "
+            "files reachable only through the link were not checked.",
+            "Scan the folder the link points at as well, or scan a folder that holds both.",
+        ),
+        EngineRule(
+            "opslint/file-too-large",
+            Severity.NOTE,
+            "A file is over the size limit",
+            "The file is larger than `max-file-size` (5,000,000 bytes unless configured), so it "
+            "was not read and no rule checked it. The size comes from the file system before "
+            "anything is read.",
+            "Raise `max-file-size` in `.opslint.yaml` (or `--max-file-size`) if the file is "
+            "meant to be checked, or exclude it with `exclude`.",
+        ),
+        EngineRule(
+            "opslint/not-checked",
+            Severity.NOTE,
+            "Resources of another tool were not checked",
+            "Resources typed by another tool's tag (`Type: !Rain::Module vpc.yml` for Rain) are "
+            "expanded by that tool before deployment, so opslint cannot see what they become; "
+            "the rest of the template was checked.",
+            "Check the template the tool produces (`rain pkg`), or the module's own template.",
+        ),
+        EngineRule(
             "opslint/unknown-suppression",
             Severity.WARNING,
             "A suppression names an unknown rule",
@@ -133,6 +161,15 @@ ENGINE_RULES: dict[str, EngineRule] = {
             "The suppression's `until` value is not a date (YYYY-MM-DD) or it names nothing, so "
             "it does not apply.",
             "Write `until=YYYY-MM-DD` and at least one rule ID, practice ID or group.",
+        ),
+        EngineRule(
+            "opslint/checkov-files-not-found",
+            Severity.WARNING,
+            "A checkov report names no scanned file",
+            "None of the files in the report given with `--checkov-report` is among the files "
+            "opslint scanned, so none of checkov's results could be placed.",
+            "Run opslint on the folder checkov scanned (`checkov -d DIR` then `opslint check "
+            "DIR --checkov-report ...`), or write the report from the folder opslint scans.",
         ),
     )
 }

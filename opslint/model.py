@@ -530,7 +530,9 @@ class Finding:
 def fingerprint(rule_id: str, path: str, resource: str, detail: str) -> str:
     """A fingerprint that survives moved lines and reformatting: rule, file, resource and
     what is wrong (the attribute path or a rule-given key), never line numbers."""
-    digest = hashlib.sha256("\x1f".join((rule_id, path, resource, detail)).encode("utf-8"))
+    # surrogatepass: a file name that is not UTF-8 (surrogate escapes) still hashes
+    text = "\x1f".join((rule_id, path, resource, detail))
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from opslint.config import Config
 from opslint.discover import Discovery
 from opslint.model import Diagnostic, Unit
+from opslint.reading import DEFAULT_MAX_FILE_SIZE, UnreadableFile, read_regular
 
 PARALLEL_MIN_FILES = 24
 """Below this many files, parsing in one process beats starting workers."""
@@ -22,6 +23,7 @@ class ParseTask:
     path: str
     files: tuple[str, ...] = ()
     var_files: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
 
 def parse_task(task: ParseTask) -> Unit | None:
@@ -36,7 +38,7 @@ def parse_task(task: ParseTask) -> Unit | None:
 
             unit = parse_stack(task.path, task.files[0])
         else:
-            unit = _parse_template_file(task.path)
+            unit = _parse_template_file(task.path, task.max_file_size)
         return unit
     except Exception as exc:  # a parser bug must not hide other files' findings
         return Unit(
@@ -50,19 +52,22 @@ def parse_task(task: ParseTask) -> Unit | None:
         )
 
 
-def _parse_template_file(path: str) -> Unit | None:
+def _parse_template_file(path: str, max_file_size: int) -> Unit | None:
     from opslint.parsers.cloudformation import looks_like_template, parse_template
 
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, max_file_size)
     except OSError as exc:
+        if isinstance(exc, UnreadableFile):
+            code, message = ("file-too-large" if exc.too_large else "io-error"), str(exc)
+        else:
+            code, message = "io-error", f"cannot read: {exc.strerror or exc}"
         return Unit(
             framework="cloudformation",
             path=path,
             resources=(),
             files=(path,),
-            diagnostics=(Diagnostic(path, f"cannot read: {exc.strerror}", code="io-error"),),
+            diagnostics=(Diagnostic(path, message, code=code),),
         )
     text = data.decode("utf-8", errors="replace")
     if not looks_like_template(text):
@@ -99,6 +104,9 @@ def build_tasks(found: Discovery, config: Config) -> list[ParseTask]:
         if not any(f.endswith((".tf", ".tf.json")) for f in files):
             continue  # only .tfvars here: not a module
         tasks.append(ParseTask("terraform", directory, tuple(files), config.var_files))
-    tasks.extend(ParseTask("cloudformation", path) for path in found.templates)
+    tasks.extend(
+        ParseTask("cloudformation", path, max_file_size=config.max_file_size)
+        for path in found.templates
+    )
     tasks.extend(ParseTask("cdk", s.template, (s.assembly,)) for s in found.cdk_stacks)
     return tasks

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from opslint.config import Config
 from opslint.discover import Discovery, ci_references, display_path, repository_kind
 from opslint.model import Repository, Unit, display_of, relative_to
+from opslint.reading import read_regular
 
 
 def tracked_files(root: str) -> tuple[str, ...] | None:
@@ -76,7 +77,6 @@ def build_repository(found: Discovery, units: Sequence[Unit], root: str) -> Repo
 
 def _read_text(path: str) -> str | None:
     try:
-        with open(path, "rb") as handle:
-            return handle.read(1_000_000).decode("utf-8", errors="replace")
+        return read_regular(path, limit=None, head=1_000_000).decode("utf-8", errors="replace")
     except OSError:
         return None

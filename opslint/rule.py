@@ -144,6 +144,10 @@ class Rule:
     title: ClassVar[str]
     """One line: what a passing resource looks like."""
     severity: ClassVar[Severity] = Severity.WARNING
+    enabled_by_default: ClassVar[bool] = True
+    """False for opt-in rules: they run only when the configuration enables them
+    (``enabled: true``) or ``--select`` names their ID; a practice counts as automated only
+    through rules that are on by default."""
     related: ClassVar[tuple[str, ...]] = ()
     """Further practices the rule serves (scorecard and SARIF taxa)."""
     resource_types: ClassVar[Mapping[Framework, tuple[str, ...]]] = {}

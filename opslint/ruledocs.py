@@ -29,6 +29,11 @@ def rule_markdown(rule: type[Rule], catalog: Catalog | None = None) -> str:
         other = catalog[related]
         out.append(f"- Related practice: [{other.id} {other.title}]({other.url})")
     out.append(f"- Default severity: `{rule.severity.value}`")
+    if not rule.enabled_by_default:
+        out.append(
+            "- Off by default: enable it with `enabled: true` under the rule in the "
+            "configuration, or `--select` its ID"
+        )
     for framework, types in rule.resource_types.items():
         out.append(f"- {LANGUAGE_TITLES[framework]}: {_type_list(types)}")
     out += ["", "## What it does", "", docs.what, "", "## Why it matters", "", docs.why]
@@ -152,7 +157,9 @@ def write_rule_docs(directory: Path, rules: list[type[Rule]]) -> list[Path]:
         page.write_text(rule_markdown(rule, catalog), encoding="utf-8")
         written.append(page)
         index.append(
-            f"| [{rule.id}]({name}) | {rule.practice()} | {rule.severity.value} | {rule.title} |"
+            f"| [{rule.id}]({name}) | {rule.practice()} | {rule.severity.value} | {rule.title}"
+            + ("" if rule.enabled_by_default else " (off by default)")
+            + " |"
         )
     (directory / "README.md").write_text("\n".join(index) + "\n", encoding="utf-8")
     written.append(directory / "README.md")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
 from opslint.catalog import load_catalog
@@ -20,6 +20,9 @@ from opslint.result import PracticeResult, Result, scorecard
 from opslint.rule import Context, RepositoryContext, Rule, Violation
 from opslint.suppress import apply_suppressions
 
+if TYPE_CHECKING:
+    from opslint.checkov.merge import CheckovSource
+
 # --- rules ---------------------------------------------------------------------------------
 
 
@@ -28,6 +31,9 @@ def select_rules(registry: Registry, config: Config) -> list[type[Rule]]:
     for rule in registry:
         settings = config.rules.get(rule.id)
         if settings is not None and settings.enabled is False:
+            continue
+        opted_in = (settings is not None and settings.enabled) or rule.id in config.select
+        if not rule.enabled_by_default and not opted_in:
             continue
         if is_selected(rule.id, config.select, config.ignore):
             chosen.append(rule)
@@ -197,8 +203,10 @@ def run(
     jobs: int | None = None,
     root: str | None = None,
     today: datetime.date | None = None,
+    checkov: CheckovSource | None = None,
 ) -> Result:
-    """The whole pipeline: discover, parse, check, suppress, baseline, aggregate.
+    """The whole pipeline: discover, parse, check, suppress, baseline, aggregate;
+    ``checkov`` adds checkov's findings (``--checkov``, ``--checkov-report``).
 
     ``root`` is the scan root (:func:`opslint.repository.scan_root`, computed from ``paths``
     when not given): rules, suppressions and the repository view all use this one value."""
@@ -207,7 +215,7 @@ def run(
     baseline = read_baseline(config.baseline) if config.baseline else None
     cwd = os.getcwd()
     base = display_path(config.folder, cwd) if config.folder else None
-    found = discover(paths, config.exclude, base=base)
+    found = discover(paths, config.exclude, base=base, max_file_size=config.max_file_size)
     scanned_paths = [display_path(p, cwd) for p in paths or ["."]]
     folders = [p for p in scanned_paths if os.path.isdir(p)]
     selected = select_rules(registry, config)
@@ -217,7 +225,12 @@ def run(
     if repo_rules and top not in folders:
         # repository rules see the whole repository, whatever part of it is scanned
         # (files named on the command line are read even where git ignores them)
-        whole = discover([top, *sorted(found.explicit_files or ())], config.exclude, base=base)
+        whole = discover(
+            [top, *sorted(found.explicit_files or ())],
+            config.exclude,
+            base=base,
+            max_file_size=config.max_file_size,
+        )
     parsed = parse_all(build_tasks(whole, config), jobs or os.cpu_count() or 1)
     scanned = {*found.modules, *found.templates, *(s.template for s in found.cdk_stacks)}
     units = [u for u in parsed if u.path in scanned]
@@ -231,6 +244,11 @@ def run(
         findings.extend(more)
         for rule_id, where in repo_applied.items():
             applied.setdefault(rule_id, []).extend(where)
+    external = checkov.collect(paths, found, units, selected, config) if checkov else None
+    if external is not None:
+        findings.extend(external.findings)
+        for rule_id, where in external.applied.items():
+            applied.setdefault(rule_id, []).extend(w for w in where if w not in applied[rule_id])
     diagnostics = {
         *found.diagnostics,
         *whole.diagnostics,
@@ -257,6 +275,8 @@ def run(
         root,
     )
     findings.extend(problems)
+    if external is not None:
+        suppressed.extend(external.suppressed)
     findings = select_engine_findings(findings, config)
     suppressed = select_engine_findings(suppressed, config)
     if whole is not found or found.explicit_files is not None:

@@ -494,7 +494,8 @@ def test_several_paths_and_extra_args(action: Runner) -> None:
     assert ran.returncode == 0, ran.output
     report = json.loads(Path(action.action_outputs()["json-file"]).read_text(encoding="utf-8"))
     assert [(f["rule_id"], f["path"]) for f in report["findings"]] == [
-        ("OPS04-BP05/lambda-tracing", "services/main.tf")
+        ("OPS04-BP02/lambda-log-group-managed", "services/main.tf"),
+        ("OPS04-BP05/lambda-tracing", "services/main.tf"),
     ]
 
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import FIXTURES
 
 from opslint.cli import main
-from opslint.report.text import escape
+from opslint.sanitize import escape
 
 LOG_FAIL = FIXTURES / "OPS08-BP02/log-group-retention/terraform-fail"
 SELECT = ("--select", "OPS08-BP02,OPS05-BP08/no-hardcoded-account-region")
@@ -127,7 +127,7 @@ def test_source_lines_and_fix_under_each_finding(
 
 
 def test_scanned_text_is_escaped() -> None:
-    assert escape("a\x1b[2Jb\rc\u202ed") == "a\\x1b[2Jb\\rc\\u202ed"
+    assert escape("a\x1b[2Jb\rc\u202ed") == "a\\x1b[2Jb\\x0dc\\u202ed"
 
 
 def test_practices_on_a_path_prints_its_scorecard(
@@ -145,7 +145,7 @@ def test_practices_on_a_path_prints_its_scorecard(
     assert "  OPS08-BP02  Analyze workload logs: failing (1 finding)" in lines
     assert "  OPS04-BP05  Implement distributed tracing: not applicable" in lines
     assert "  OPS05-BP02  Test and validate changes: not selected" in lines
-    assert lines[-1] == "1 failing, 0 passing, 2 not applicable, 18 not selected, 46 not automated"
+    assert lines[-1] == "1 failing, 0 passing, 2 not applicable, 30 not selected, 34 not automated"
     code, out, _ = run_main(capsys, "practices", ".", "--format", "json")
     (logs,) = [p for p in json.loads(out) if p["id"] == "OPS08-BP02"]
     assert (logs["status"], logs["findings"]) == ("failing", 1)

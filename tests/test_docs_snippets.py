@@ -129,9 +129,25 @@ def test_every_snippet_is_run_or_says_why_not() -> None:
     assert [(s.document.name, s.text.split()[:2]) for s in snippets() if s.not_run] == [
         ("README.md", ["pipx", "install"]),
         ("README.md", ["npx", "cdk"]),
+        ("README.md", ["pipx", "install"]),
         ("cdk.md", ["npx", "cdk"]),
+        ("checkov.md", ["pipx", "install"]),
         ("github.md", ["pre-commit", "try-repo"]),
     ]
+
+
+def test_checkov_install_is_the_one_ci_tests() -> None:
+    """The documented checkov install (not run: it downloads checkov) names the versions CI
+    installs for tests/test_checkov.py."""
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    (tested,) = re.findall(r'install --quiet ("checkov[^"]*")', ci)
+    installs = [
+        c.split("#")[0].split()
+        for s in snippets()
+        for c in commands(s)
+        if s.not_run and c.startswith("pipx install") and "checkov" in c
+    ]
+    assert installs == [["pipx", "install", tested]] * 2
 
 
 @pytest.mark.parametrize("snippet", [s for s in SNIPPETS if s.language == "sh"], ids=str)

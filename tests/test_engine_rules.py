@@ -31,7 +31,7 @@ resource "aws_cloudwatch_log_group" "open" {
   name = "/open"
 }
 """
-BROKEN_TF = 'resource "aws_cloudwatch_log_group" "x" {\n'
+BROKEN_TF = 'resource "aws_cloudwatch_log_group" "x" {\n'  # reported at line 1: not closed
 
 
 def opslint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -64,7 +64,7 @@ ALL = [
     ("opslint/suppression-without-reason", "main.tf", 1, "warning"),
     ("opslint/unused-suppression", "main.tf", 6, "note"),
     (RETENTION, "main.tf", 12, "warning"),
-    ("opslint/parse-error", "broken/main.tf", 2, "error"),
+    ("opslint/parse-error", "broken/main.tf", 1, "error"),
 ]
 
 
@@ -82,7 +82,7 @@ def test_configured_ignore_of_an_engine_rule(repo: Path) -> None:
     assert sorted(got) == sorted(
         [
             (RETENTION, "main.tf", 12, "warning"),
-            ("opslint/parse-error", "broken/main.tf", 2, "error"),
+            ("opslint/parse-error", "broken/main.tf", 1, "error"),
         ]
     )
 
@@ -99,7 +99,7 @@ def test_select_an_engine_rule_alone(repo: Path) -> None:
     got = findings(
         opslint("check", "--format", "json", "--select", "opslint/parse-error", cwd=repo)
     )
-    assert got == [("opslint/parse-error", "broken/main.tf", 2, "error")]
+    assert got == [("opslint/parse-error", "broken/main.tf", 1, "error")]
 
 
 def test_configured_severity_and_enabled(repo: Path) -> None:
@@ -114,7 +114,7 @@ def test_configured_severity_and_enabled(repo: Path) -> None:
         [
             ("opslint/unused-suppression", "main.tf", 6, "error"),
             (RETENTION, "main.tf", 12, "warning"),
-            ("opslint/parse-error", "broken/main.tf", 2, "error"),
+            ("opslint/parse-error", "broken/main.tf", 1, "error"),
         ]
     )
     (repo / ".opslint.yaml").write_text(

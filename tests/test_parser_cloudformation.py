@@ -544,16 +544,52 @@ def test_decode_errors_raised_while_constructing_keep_their_line() -> None:
 
 def test_bad_entries_are_skipped_with_a_diagnostic() -> None:
     text = (
-        "Resources:\n  A: 1\n  B:\n    Properties: {}\n  C:\n    Type: X\n"
-        "  D:\n    Type: !Rain::Module vpc.yml\n"
+        "Resources:\n  A: 1\n  B:\n    Properties: {}\n  C:\n    Type: X\n  D:\n    Type: {a: b}\n"
     )
     unit = _parse(text)
     assert [r.name for r in unit.resources] == ["C"]
     assert [(d.line, d.message, d.code) for d in unit.diagnostics] == [
         (2, "resource A: not a mapping", "parse-error"),
         (3, "resource B: no Type", "parse-error"),
-        (7, "resource D: Type is not a string (!Rain::Module vpc.yml)", "parse-error"),
+        (7, "resource D: Type is not a string ({a: b})", "parse-error"),
     ]
+
+
+def test_resources_of_another_tool_are_noted_once_and_the_rest_checked() -> None:
+    text = (
+        "Resources:\n  Vpc:\n    Type: !Rain::Module vpc.yml\n  C:\n    Type: X\n"
+        "  Net:\n    Type: !Rain::Module https://example.com/net.yaml\n"
+        "  Odd:\n    Type: !Other::Thing x\n  Wrong:\n    Type: !Sub x\n"
+    )
+    unit = _parse(text)
+    assert [r.name for r in unit.resources] == ["C"]
+    assert [(d.line, d.message, d.code) for d in unit.diagnostics] == [
+        (
+            2,
+            "2 resources typed `Rain::Module` (Vpc, Net): a template for Rain, which expands "
+            "them before deployment; those resources were not checked",
+            "not-checked",
+        ),
+        (
+            8,
+            "1 resource typed `Other::Thing` (Odd): a template for another tool, which expands "
+            "them before deployment; those resources were not checked",
+            "not-checked",
+        ),
+        (10, "resource Wrong: Type is not a string (!Sub x)", "parse-error"),
+    ]
+
+
+def test_a_template_of_rain_modules_only_is_still_noted() -> None:
+    unit = _parse("Resources:\n  Vpc:\n    Type: !Rain::Module vpc.yml\n")
+    assert [(d.line, d.code) for d in unit.diagnostics] == [(2, "not-checked")]
+
+
+def test_rain_modules_in_json_are_recognised() -> None:
+    text = '{"Resources": {\n "Net": {"Type": {"Rain::Module": "vpc.yml"}},\n "C": {"Type": "X"}}}'
+    unit = _parse(text, "t.json")
+    assert [r.name for r in unit.resources] == ["C"]
+    assert [(d.line, d.code) for d in unit.diagnostics] == [(2, "not-checked")]
 
 
 def test_properties_that_are_not_a_mapping_skip_the_resource() -> None:

@@ -18,7 +18,6 @@ import pytest
 
 from opslint.model import ABSENT, Choice, Reference, Resource, Span, Unit, Unknown
 from opslint.parsers.terraform import parse_module
-from opslint.parsers.terraform.hcl import _position
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = "tests/data/terraform"
@@ -702,7 +701,7 @@ def test_malformed_hcl_is_a_diagnostic_and_other_files_still_count(tmp_path: Pat
     [
         ("binary.tf", b"\x89PNG\r\n\x1a\n\x00\x00\x00", 3),
         ("latin1.tf", b'resource "aws_x" "y" {\n  a = "caf\xe9"\n}\n', 2),
-        ("eof.tf", b'resource "aws_x" "y" {\n  a = 1\n', 3),
+        ("eof.tf", b'resource "aws_x" "y" {\n  a = 1\n', 1),  # the block not closed
         ("bad.tf.json", b'{"resource": {\n  "aws_x": {"y": {"a": }}}}', 2),
         ("yaml.tf.json", b"resource:\n  aws_x: {}\n", 1),
         ("list.tf.json", b"[1, 2]", 1),
@@ -810,44 +809,14 @@ def test_unit_pickle_round_trip() -> None:
     assert copy.settings is not None and copy.settings.required_version == ">= 1.5"
 
 
-def test_hcl2_is_imported_lazily() -> None:
+def test_tree_sitter_is_imported_lazily() -> None:
     code = (
         "import sys, opslint.parsers.terraform as tf\n"
-        "assert 'hcl2' not in sys.modules, 'hcl2 imported at module import'\n"
+        "assert 'tree_sitter' not in sys.modules, 'tree_sitter imported at module import'\n"
         "tf.warm_up()\n"
-        "assert 'hcl2' in sys.modules\n"
+        "assert 'tree_sitter' in sys.modules and 'hcl2' not in sys.modules\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-
-
-def test_upstream_hcl2_still_ignores_with_meta() -> None:
-    """python-hcl2 8.x accepts ``SerializationOptions(with_meta=True)`` but adds no positions
-    (upstream issue #291), so the parser reads the private ``_meta`` in one wrapper,
-    ``opslint.parsers.terraform.hcl._position``.
-
-    If this fails, upstream now honours ``with_meta``: switch ``_position`` to the public
-    ``__start_line__``/``__end_line__`` output (check the heredoc and binary-operation
-    end-line corrections in ``extent`` against it), drop the ``_meta`` access, and update
-    this test and the ``python-hcl2`` pin in pyproject.toml.
-    """
-    import hcl2
-    from hcl2.query import DocumentView
-
-    text = 'resource "aws_x" "y" {\n  a = 1\n}\n'
-    options = hcl2.SerializationOptions(with_meta=True)
-    assert "__start_line__" not in repr(hcl2.loads(text, serialization_options=options)), (
-        _upstream_changed()
-    )
-    block = DocumentView.parse(text).blocks("resource")[0]
-    position = _position(block.raw)
-    assert position is not None and position[:2] == (1, 3), _upstream_changed()
-
-
-def _upstream_changed() -> str:
-    return (
-        "python-hcl2 changed how it exposes positions: see the docstring of "
-        "test_upstream_hcl2_still_ignores_with_meta"
-    )

@@ -284,7 +284,8 @@ def test_engine_parse_error_has_a_descriptor(
     rules = run_["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == [LAMBDA, RETENTION, "opslint/parse-error"]
     uri = {"uri": "bad.tf", "uriBaseId": "%SRCROOT%"}
-    assert result_rows(document) == [("opslint/parse-error", 2, "error", uri, lines(2, 2), None)]
+    # the block that is not closed before the end of the file
+    assert result_rows(document) == [("opslint/parse-error", 2, "error", uri, lines(1, 1), None)]
     (finding,) = result.findings
     (sarif_result,) = run_["results"]
     assert sarif_result["message"] == {"text": finding.message}

@@ -95,7 +95,7 @@ def test_bad_input_is_reported_and_other_findings_remain(tmp_path: Path) -> None
     }
     # each parse error is on the line the parser stopped at (1 for whole-file problems)
     assert {path: lines for path, lines in parse_errors.items() if lines} == {
-        "bad_hcl/main.tf": [4],
+        "bad_hcl/main.tf": [1],  # the block that is not closed
         "bad_yaml/template.yaml": [4],
         "bad_json/template.json": [2],
         "binary/main.tf": [1],

@@ -259,6 +259,9 @@ def certainly_notifies(resource: Resource) -> bool:
     return not any(actions_disabled(v) is True for v in alternatives(enabled))
 
 
+# EC2 alarm actions in every partition: arn:aws:automate:, arn:aws-us-gov:automate:, ...
+_AUTOMATE = re.compile(r"arn:aws(?:-[a-z-]+)?:automate:")
+
 AUTOMATION_TYPES = (
     "aws_autoscaling_policy",
     "aws_appautoscaling_policy",
@@ -275,9 +278,9 @@ def is_automation(unit: Unit, target: Any) -> bool:
         resource = unit.resolve(target)
         return resource is not None and resource.type in AUTOMATION_TYPES
     if isinstance(target, str):
-        return target.startswith("arn:aws:automate:") or ":scalingPolicy:" in target
+        return bool(_AUTOMATE.match(target)) or ":scalingPolicy:" in target
     if isinstance(target, Unknown):  # !Sub "arn:aws:automate:${AWS::Region}:ec2:recover"
-        return "arn:aws:automate:" in target.source
+        return bool(_AUTOMATE.search(target.source))
     return False
 
 

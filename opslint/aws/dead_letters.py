@@ -75,7 +75,7 @@ def redrive_document(value: Any) -> Any:
             return ABSENT
         try:
             parsed = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return Unknown("redrive policy is not JSON", value)
         return parsed if isinstance(parsed, dict) else Unknown("redrive policy", value)
     return value

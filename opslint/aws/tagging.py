@@ -90,7 +90,7 @@ def tag_keys(value: Any) -> frozenset[str] | None:
     if isinstance(value, str):
         try:
             decoded = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return tag_keys(decoded) if isinstance(decoded, dict) else None
     if isinstance(value, dict):
@@ -208,3 +208,23 @@ def tags_of(resource: Resource) -> Tags:
             values[entry["Key"]] = entry.get("Value", ABSENT)
             paths[entry["Key"]] = (name, index, "Value")
     return Tags(name, values, paths, complete)
+
+
+def tag_map(value: Any) -> dict[str, Any] | None:
+    """A written tag value as key → value: a map (Terraform, SAM, map-typed CloudFormation
+    tags) or a list of ``Key``/``Value`` entries; None when any key cannot be read."""
+    if value is ABSENT or value is None:
+        return {}
+    if isinstance(value, dict):
+        if any(not isinstance(k, str) or "${" in k for k in value):
+            return None
+        return dict(value)
+    if isinstance(value, list):
+        out: dict[str, Any] = {}
+        for item in value:
+            key = item.get("Key") if isinstance(item, dict) else None
+            if not isinstance(key, str) or "${" in key:
+                return None
+            out.setdefault(key, item.get("Value", ABSENT))
+        return out
+    return None

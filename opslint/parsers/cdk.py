@@ -30,6 +30,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from opslint.model import Diagnostic, Resource, Span, Unit
+from opslint.reading import read_regular
 
 MANIFEST = "manifest.json"
 MARKER = "cdk.out"
@@ -140,15 +141,16 @@ def parse_stack(template: str, assembly: str) -> Unit | None:
     from opslint.parsers.cloudformation import parse_template
 
     try:
-        with open(template, "rb") as handle:
-            text = handle.read().decode("utf-8", errors="replace")
+        text = read_regular(template, limit=None).decode("utf-8", errors="replace")
     except OSError as exc:
         return Unit(
             framework="cloudformation",
             path=template,
             resources=(),
             files=(template,),
-            diagnostics=(Diagnostic(template, f"cannot read: {exc.strerror}", code="io-error"),),
+            diagnostics=(
+                Diagnostic(template, f"cannot read: {exc.strerror or exc}", code="io-error"),
+            ),
         )
     unit = parse_template(template, text)
     if unit is None:
@@ -281,10 +283,12 @@ def _read_json(path: str) -> tuple[Any, Diagnostic | None]:
             return None, Diagnostic(path, "not a regular file; not read", code="io-error")
         if os.path.getsize(path) > MANIFEST_LIMIT:
             return None, Diagnostic(path, f"larger than {MANIFEST_LIMIT} bytes; not read")
-        with open(path, "rb") as handle:
-            return json.loads(handle.read().decode("utf-8", errors="replace")), None
+        data = read_regular(path, limit=MANIFEST_LIMIT)
+        return json.loads(data.decode("utf-8", errors="replace")), None
     except OSError as exc:
-        return None, Diagnostic(path, f"cannot read: {exc.strerror}", code="io-error")
+        return None, Diagnostic(path, f"cannot read: {exc.strerror or exc}", code="io-error")
+    except RecursionError:
+        return None, Diagnostic(path, "nested too deeply to read")
     except ValueError as exc:  # json.JSONDecodeError, or undecodable numbers
         problem = getattr(exc, "msg", str(exc))
         line = getattr(exc, "lineno", None)
@@ -443,10 +447,8 @@ class _SourceLocator:
     def text(self, shown: str) -> str | None:
         if shown not in self._texts:
             try:
-                with open(os.path.join(self.cwd, shown), "rb") as handle:
-                    self._texts[shown] = handle.read(MANIFEST_LIMIT).decode(
-                        "utf-8", errors="replace"
-                    )
+                data = read_regular(os.path.join(self.cwd, shown), limit=None, head=MANIFEST_LIMIT)
+                self._texts[shown] = data.decode("utf-8", errors="replace")
             except OSError:
                 self._texts[shown] = None
         return self._texts[shown]

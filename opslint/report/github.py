@@ -13,6 +13,7 @@ as is.
 
 from __future__ import annotations
 
+from opslint import sanitize
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
 from opslint.result import Result
@@ -25,8 +26,10 @@ COMMANDS = {
 
 
 def escape_data(text: str) -> str:
-    """Escape a command's message (after ``::``)."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a command's message (after ``::``): line breaks the way the runner decodes
+    them, every other control character made visible (:mod:`opslint.sanitize`)."""
+    encoded = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return sanitize.escape(encoded)
 
 
 def escape_property(text: str) -> str:

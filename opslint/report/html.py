@@ -27,10 +27,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from html import escape
-from pathlib import Path
 from typing import Any
 
+from opslint import sanitize
 from opslint.model import Finding, Severity
+from opslint.reading import read_regular
 from opslint.report import ReportOptions
 from opslint.report.markdown import ENGINE_GROUP, finding_target, practice_groups
 from opslint.result import PracticeResult, Result
@@ -55,18 +56,12 @@ LINE_CHARS = 200
 MAX_SOURCE_BYTES = 5_000_000
 """Files larger than this are not read for excerpts."""
 
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
-    "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
-)
-
 
 def text(value: object) -> str:
     """Literal text for HTML content or a quoted attribute: escaped, with characters that
     could hide or reorder what a reader sees (controls, bidirectional marks) or cannot be
     encoded (lone surrogates) written as ``\\xNN``/``\\uNNNN``."""
-    cleaned = _UNSAFE.sub(lambda m: ascii(m.group())[1:-1], str(value))
-    return escape(cleaned, quote=True)
+    return escape(sanitize.escape_keeping_tabs(str(value)), quote=True)
 
 
 def inline(message: str) -> str:
@@ -520,13 +515,11 @@ class _Sources:
 
 
 def _read_lines(path: str) -> list[str] | None:
-    file = Path(path)
     try:
-        if not file.is_file() or file.stat().st_size > MAX_SOURCE_BYTES:
-            return None
-        return file.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        data = read_regular(path, limit=MAX_SOURCE_BYTES)
+    except OSError:  # gone, not a regular file, or too large for an excerpt
         return None
+    return data.decode("utf-8", errors="replace").splitlines()
 
 
 # --- accepted findings and undecided checks ------------------------------------------------

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from opslint import sanitize
 from opslint.report import ReportOptions
 from opslint.result import Result
 
@@ -12,4 +11,4 @@ SCHEMA_VERSION = 1
 
 def render(result: Result, options: ReportOptions) -> str:
     document = {"schema_version": SCHEMA_VERSION, **result.to_dict()}
-    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return sanitize.json_text(document) + "\n"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from opslint import sanitize
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
 from opslint.result import Result
@@ -31,8 +32,13 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(text: str) -> str:
-    """``text`` with the characters XML cannot hold written as ``\\xNN``/``\\uNNNN``;
-    ElementTree escapes the rest but would write these as they are (ill-formed XML)."""
+    """``text`` on one line (:func:`opslint.sanitize.escape`) with the characters XML cannot
+    hold written as ``\\xNN``/``\\uNNNN``; ElementTree escapes the rest but would write
+    these as they are (ill-formed XML)."""
+    return _xml_chars(sanitize.escape(text))
+
+
+def _xml_chars(text: str) -> str:
     return _NOT_XML.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
@@ -90,9 +96,12 @@ def _testcase(
     else:
         message = f"{len(findings)} findings; first, line {first.line}: {_describe(first)}"
     worst = max((f.severity for f in findings), key=lambda s: s.rank)
-    listing = "\n".join(f"{f.path}:{f.line}: {f.severity.value} {_describe(f)}" for f in findings)
-    # a parser reads a CR in text as a line break: write the line break
-    listing = xml_text(listing.replace("\r\n", "\n").replace("\r", "\n"))
+    listing = _xml_chars(
+        "\n".join(
+            f"{sanitize.path(f.path)}:{f.line}: {f.severity.value} {sanitize.escape(_describe(f))}"
+            for f in findings
+        )
+    )
     if worst.rank < fail_on.rank:
         ET.SubElement(case, "system-out").text = listing
         return

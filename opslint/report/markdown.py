@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator, Sequence
 from urllib.parse import quote
 
+from opslint import sanitize
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
 from opslint.result import PracticeResult, Result
@@ -64,9 +65,10 @@ _NEWLINES = re.compile(r"\r\n|[\r\n\x00-\x1f\x7f]")
 
 def escape(text: str) -> str:
     """Literal text for a table cell, list item or link text (never at the start of a
-    line): control characters and line breaks become spaces, Markdown punctuation is
-    backslash-escaped, ``& < >`` become entities."""
-    text = _NEWLINES.sub(" ", text)
+    line): line breaks and C0 control characters become spaces, the other characters a
+    terminal or browser would act on visible escapes (:func:`opslint.sanitize.escape`),
+    Markdown punctuation is backslash-escaped, ``& < >`` become entities."""
+    text = sanitize.escape(_NEWLINES.sub(" ", text))
     return "".join(_ESCAPES.get(char, char) for char in text)
 
 
@@ -76,7 +78,7 @@ def code(text: str) -> str:
     escaped instead."""
     if "`" in text or not text.strip():
         return escape(text)
-    return "`" + _NEWLINES.sub(" ", text).replace("|", "\\|") + "`"
+    return "`" + sanitize.escape(_NEWLINES.sub(" ", text)).replace("|", "\\|") + "`"
 
 
 def inline(text: str) -> str:
@@ -110,7 +112,7 @@ def finding_target(finding: Finding, base: str | None = None) -> str:
     anchor = f"#L{finding.line}"
     if finding.end_line > finding.line:
         anchor += f"-L{finding.end_line}"
-    target = quote(finding.path) + anchor
+    target = sanitize.uri_path(finding.path) + anchor
     if base and base.startswith(("https://", "http://")):
         target = quote(base.rstrip("/"), safe=":/?=&%-._~+,;@!$*") + "/" + target
     return target

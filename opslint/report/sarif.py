@@ -30,13 +30,12 @@ Output is deterministic: same result, byte-identical text.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
+from opslint import sanitize
 from opslint.catalog import Catalog, Practice, load_catalog
 from opslint.engine_rules import ENGINE_RULES, EngineRule
 from opslint.model import Finding, Severity
@@ -117,7 +116,7 @@ def render(result: Result, options: ReportOptions) -> str:
     if category is not None:
         run["automationDetails"] = {"id": category}
     log = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return sanitize.json_text(log) + "\n"
 
 
 def automation_id(category: str | None) -> str | None:
@@ -338,10 +337,10 @@ def artifact_location(path: str) -> dict[str, str]:
     """``artifactLocation`` for a finding path: a percent-encoded relative reference against
     ``%SRCROOT%``, or an absolute ``file`` URI for a path outside any base."""
     if path.startswith("/"):
-        return {"uri": "file://" + quote(path, safe=_URI_SAFE)}
+        return {"uri": "file://" + sanitize.uri_path(path, safe=_URI_SAFE)}
     if _WINDOWS_DRIVE.match(path):
-        return {"uri": "file:///" + path[:2] + quote(path[2:], safe=_URI_SAFE)}
-    return {"uri": quote(path, safe=_URI_SAFE), "uriBaseId": SRCROOT}
+        return {"uri": "file:///" + path[:2] + sanitize.uri_path(path[2:], safe=_URI_SAFE)}
+    return {"uri": sanitize.uri_path(path, safe=_URI_SAFE), "uriBaseId": SRCROOT}
 
 
 # --- text helpers --------------------------------------------------------------------------

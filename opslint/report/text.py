@@ -5,10 +5,10 @@ and by practice (not with ``--quiet``)."""
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from itertools import groupby
 
+from opslint import sanitize
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
 from opslint.result import Result
@@ -23,13 +23,6 @@ DIM = "\033[2m"
 RESET = "\033[0m"
 SOURCE_LINES = 5
 """At most this many lines of a finding's span are shown."""
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def escape(text: str) -> str:
-    """Text from the scanned code made safe for a terminal: control characters (escape
-    sequences, carriage returns, bidirectional overrides) shown as ``\\xNN``/``\\uNNNN``."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def render(result: Result, options: ReportOptions) -> str:
@@ -43,13 +36,14 @@ def render(result: Result, options: ReportOptions) -> str:
     lines: list[str] = []
     for path, group in groupby(result.findings, key=lambda f: f.path):
         if color:
-            lines.append(paint(escape(path), BOLD))
+            lines.append(paint(sanitize.path(path), BOLD))
         for finding in group:
-            resource = f" [{escape(finding.resource_label)}]" if finding.resource else ""
+            resource = f" [{sanitize.escape(finding.resource_label)}]" if finding.resource else ""
+            rule_id, message = sanitize.escape(finding.rule_id), sanitize.escape(finding.message)
             lines.append(
-                f"{escape(finding.path)}:{finding.line}: "
+                f"{sanitize.path(finding.path)}:{finding.line}: "
                 f"{paint(finding.severity.value, COLORS[finding.severity])} "
-                f"{paint(finding.rule_id, BOLD)} {escape(finding.message)}"
+                f"{paint(rule_id, BOLD)} {message}"
                 f"{paint(resource, DIM)}"
             )
             if options.show_source:
@@ -103,7 +97,7 @@ def _source(finding: Finding, colour: str) -> list[str]:
     width = len(str(last))
     shown = []
     for number in range(first, min(last, len(text)) + 1):
-        line = escape(text[number - 1].expandtabs(4))
+        line = sanitize.escape(text[number - 1].expandtabs(4))
         shown.append(f"  {number:>{width}} | {line}")
         if number == first:
             start = len(line) - len(line.lstrip())

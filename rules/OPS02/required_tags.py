@@ -16,6 +16,7 @@ from opslint.aws.tagging import (
     terraform_taggable,
 )
 from opslint.model import ABSENT, Reference, Resource, Severity, Unit, Unknown, lookup
+from opslint.reading import read_regular
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation
 
 Keys = frozenset[str] | None
@@ -266,9 +267,9 @@ def _samconfig_tags(unit: Unit) -> Keys:
     if not config.is_file():
         return frozenset()
     try:
-        document = tomllib.loads(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
+        document = tomllib.loads(read_regular(str(config)).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return None  # unreadable, too large or nested too deeply: the tags are unknown
     keys: set[str] = set()
     for environment in document.values():
         if not isinstance(environment, dict):

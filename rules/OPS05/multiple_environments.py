@@ -89,7 +89,7 @@ def parameter_envs(unit: Unit) -> set[str]:
 def samconfig_envs(text: str) -> set[str]:
     try:
         document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return set()
     return {name for name, value in document.items() if isinstance(value, dict)}
 

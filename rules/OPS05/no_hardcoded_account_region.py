@@ -63,7 +63,7 @@ def _strings(value: Any, path: Path, key: str) -> Iterator[tuple[Path, str, str]
         if text[:1] in ("{", "[") and text[-1:] in ("}", "]"):
             try:
                 decoded = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 decoded = None
             if isinstance(decoded, (dict, list)):
                 yield from _strings(decoded, path, key)

@@ -17,7 +17,7 @@ class AlarmRunbook(Rule):
     id = "OPS07-BP03/alarm-runbook"
     title = "Alarms that notify someone describe themselves and link a runbook"
     severity = Severity.WARNING
-    related = ("OPS09-BP02",)
+    related = ("OPS09-BP02", "OPS07-BP04")
     resource_types = alarms.ALARM_TYPES
     options = (
         Option(

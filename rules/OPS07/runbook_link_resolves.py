@@ -39,7 +39,7 @@ class RunbookLinkResolves(Rule):
     id = "OPS07-BP03/runbook-link-resolves"
     title = "Runbook paths linked from alarms exist in the repository"
     severity = Severity.NOTE
-    related = ("OPS09-BP02",)
+    related = ("OPS09-BP02", "OPS07-BP04")
     resource_types = alarms.ALARM_TYPES
     options = (
         Option(

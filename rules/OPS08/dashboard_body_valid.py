@@ -25,7 +25,7 @@ def _sub_template(value: Unknown) -> str | None:
     if text.startswith('"'):
         try:
             decoded = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return decoded if isinstance(decoded, str) else None
     return text
@@ -74,6 +74,8 @@ def _problem(text: str) -> str | None:
         body = json.loads(text)
     except json.JSONDecodeError as error:
         return f"is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
+    except RecursionError:
+        return None  # nested too deeply to judge: no finding from what was not read
     if not isinstance(body, dict) or not isinstance(body.get("widgets"), list):
         return "has no top-level `widgets` array"
     return None

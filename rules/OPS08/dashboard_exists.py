@@ -100,7 +100,7 @@ class DashboardExists(Rule):
     id = "OPS08-BP05/dashboard-exists"
     title = "A workload with monitored resources has a CloudWatch dashboard"
     severity = Severity.NOTE
-    related = ("OPS09-BP06",)
+    related = ("OPS09-BP06", "OPS10-BP07")
     resource_types = {
         "terraform": (*MONITORED["terraform"], DASHBOARD["terraform"]),
         "cloudformation": (*MONITORED["cloudformation"], DASHBOARD["cloudformation"]),

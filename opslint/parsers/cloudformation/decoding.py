@@ -44,6 +44,8 @@ def decode_diagnostics(path: str, matches: Iterable[Any]) -> tuple[Diagnostic, .
         line = getattr(match, "linenumber", None)
         # Errors raised while constructing come back at 1:1 with the real position only in the
         # message ("... in "<unicode string>", line 2, column 6").
+        if "maximum recursion depth" in problem:
+            problem = "nested too deeply to read"
         position = _POSITION_IN_MESSAGE.findall(raw)
         if position and line in (None, 1):
             line = int(position[-1])

@@ -34,6 +34,7 @@ from opslint.parsers.cloudformation.decoding import (
     unreadable,
 )
 from opslint.parsers.cloudformation.intrinsics import Intrinsics
+from opslint.parsers.cloudformation.other_tools import foreign_tag, not_checked
 from opslint.parsers.cloudformation.sam import (
     SAM_PREFIX,
     SAM_TRANSFORM,
@@ -105,6 +106,7 @@ def _parse(path: str, text: str) -> Unit | None:
 
     diagnostics: list[Diagnostic] = []
     entries: list[tuple[Any, str, dict[Any, Any]]] = []
+    foreign: dict[str, list[tuple[str, int | None]]] = {}
     for key, body in resources_node.items():
         name = key_text(key)
         if name.startswith("Fn::ForEach::"):
@@ -114,16 +116,21 @@ def _parse(path: str, text: str) -> Unit | None:
             diagnostics.append(Diagnostic(path, f"resource {name}: not a mapping", line_of(key)))
             continue
         kind = get(body, "Type")
+        tag = foreign_tag(kind)
+        if tag is not None:
+            foreign.setdefault(tag, []).append((name, line_of(key)))
+            continue
         if not isinstance(kind, str):
             problem = "no Type" if kind is None else f"Type is not a string ({source(kind)})"
             diagnostics.append(Diagnostic(path, f"resource {name}: {problem}", line_of(key)))
             continue
         entries.append((key, name, body))
+    diagnostics.extend(not_checked(path, foreign))
 
     has_template_keys = any(
         key_text(key) in ("AWSTemplateFormatVersion", "Transform") for key in template
     )
-    if not entries and resources_node and not has_template_keys:
+    if not entries and not foreign and resources_node and not has_template_keys:
         # ``Resources`` of something else (no entry has a Type): not a template.
         return None
 

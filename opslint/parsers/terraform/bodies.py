@@ -40,7 +40,7 @@ class BodyEvaluator:
     JSON) into attribute values, nested blocks and meta-arguments, with the span of each."""
 
     def __init__(self, hcl: Hcl, ev: Evaluator) -> None:
-        self.h: Any = hcl  # IR classes: Any, so isinstance() does not narrow to hcl2 types
+        self.h: Any = hcl  # node classes: Any, so isinstance() does not narrow node types
         self.ev = ev
 
     def evaluate(

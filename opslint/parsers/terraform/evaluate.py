@@ -1,9 +1,10 @@
-"""The expression evaluator: hcl2 IR expressions and Terraform JSON values to model values.
+"""The expression evaluator: HCL syntax model expressions and Terraform JSON values to model
+values.
 
 What cannot be worked out statically becomes :class:`~opslint.model.Unknown`,
 :class:`~opslint.model.Reference` or :class:`~opslint.model.Choice`; the evaluator never raises
 on an expression. JSON strings and heredoc bodies are templates: they are rewritten as quoted
-HCL strings and parsed with hcl2.
+HCL strings and parsed with the HCL front-end.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class Ctx:
 
 @dataclass(frozen=True, slots=True)
 class Expr:
-    """An expression to evaluate: an hcl2 IR node with its text, or a PyYAML node of a
+    """An expression to evaluate: an HCL syntax node with its text, or a JSON node of a
     Terraform JSON file (``json`` set; ``literal`` for variable files and defaults, where
     strings are not templates)."""
 
@@ -90,14 +91,14 @@ _Step = tuple[str, Any]
 
 
 class Evaluator:
-    """Evaluates hcl2 IR expressions (and Terraform JSON values) to model values.
+    """Evaluates HCL expressions (and Terraform JSON values) to model values.
 
     References met while evaluating are appended to :attr:`refs`; callers take the slice they
     care about (a resource, an Unknown's ``references``).
     """
 
     def __init__(self, hcl: Hcl, diagnostics: list[Diagnostic]) -> None:
-        self.h: Any = hcl  # IR classes: Any, so isinstance() does not narrow to hcl2 types
+        self.h: Any = hcl  # node classes: Any, so isinstance() does not narrow node types
         self.diagnostics = diagnostics
         self.refs: list[str] = []
         self.variables: dict[str, Any] | None = None  # None: constants only (tfvars, defaults)
@@ -218,7 +219,7 @@ class Evaluator:
                 self._directive(content, ctx)
                 reason = reason or "template directive is not evaluated"
             else:
-                kind = content.lark_name()
+                kind = content.kind
                 raw = str(content.value)
                 # ESCAPED_INTERPOLATION / ESCAPED_DIRECTIVE: "$${x}" is the text "${x}"
                 pieces.append(unescape(raw if kind == "STRING_CHARS" else raw[1:]))
@@ -251,7 +252,7 @@ class Evaluator:
         return self.template(text, ctx.scope, node, ctx)
 
     def template(self, raw: str, scope: Mapping[str, Any], node: Any, ctx: Ctx | None) -> Any:
-        """Evaluate template text that hcl2 did not parse (a heredoc body, a JSON string) by
+        """Evaluate template text not parsed as a template (a heredoc body, a JSON string) by
         parsing it as a quoted HCL string."""
         quoted = quote_template(raw)
         parsed = None if quoted is None else self.fragment(quoted)
@@ -267,12 +268,10 @@ class Evaluator:
         if text in self._fragments:
             return self._fragments[text]  # type: ignore[no-any-return]
         result = None
-        try:
-            body = self.h.parse(text).raw.body
-            attribute = next(c for c in body.children if isinstance(c, self.h.Attribute))
-            result = (attribute.expression, text)
-        except Exception:  # any parser failure means "not an expression"
-            result = None
+        document = self.h.parse("", text)
+        attributes = self.h.attributes(document.body)
+        if not document.diagnostics and len(attributes) == 1:
+            result = (attributes[0].expression, document.text)
         self._fragments[text] = result
         return result
 
@@ -317,7 +316,7 @@ class Evaluator:
             return str(inner.token.value)
         if isinstance(inner, h.String):
             parts = inner.string_parts
-            if all(p.content.lark_name() == "STRING_CHARS" for p in parts if p is not None):
+            if all(p.content.kind == "STRING_CHARS" for p in parts if p is not None):
                 return "".join(unescape(str(p.content.value)) for p in parts)
             return None
         if isinstance(inner, (h.IntLit, h.FloatLit)):

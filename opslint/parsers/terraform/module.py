@@ -24,7 +24,7 @@ from opslint.model import (
 from opslint.parsers.terraform.bodies import BodyEvaluator, Evaluated
 from opslint.parsers.terraform.evaluate import Ctx, Evaluator, Expr
 from opslint.parsers.terraform.functions import FUNCTIONS
-from opslint.parsers.terraform.hcl import Hcl, load_hcl, parse_error
+from opslint.parsers.terraform.hcl import Hcl, load_hcl
 from opslint.parsers.terraform.json_syntax import (
     JsonFile,
     json_bodies,
@@ -34,6 +34,7 @@ from opslint.parsers.terraform.json_syntax import (
     yaml_kind,
 )
 from opslint.parsers.terraform.values import concrete, to_bool, to_number, to_string
+from opslint.reading import read_regular
 
 
 def parse_module(directory: str, files: Sequence[str], var_files: Sequence[str] = ()) -> Unit:
@@ -96,8 +97,8 @@ def _is_auto_vars(path: str) -> bool:
 def _read_text(path: str) -> tuple[str | None, Diagnostic | None]:
     """The file's text (BOM removed, CRLF as LF), or a diagnostic why it cannot be used."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        # discovery already took only regular files within the size limit
+        data = read_regular(path, limit=None)
     except OSError as exc:
         return None, Diagnostic(path, f"cannot read file: {exc.strerror or exc}")
     if b"\x00" in data:
@@ -123,7 +124,7 @@ class _ModuleParser:
 
     def __init__(self, directory: str, hcl: Hcl) -> None:
         self.directory = directory
-        self.h: Any = hcl  # IR classes: Any, so isinstance() does not narrow to hcl2 types
+        self.h: Any = hcl  # node classes: Any, so isinstance() does not narrow node types
         self.diagnostics: list[Diagnostic] = []
         self.ev = Evaluator(hcl, self.diagnostics)
         self.bodies = BodyEvaluator(hcl, self.ev)
@@ -137,7 +138,7 @@ class _ModuleParser:
     # -- reading
 
     def _load(self, path: str) -> tuple[Any, str] | None:
-        """Read and parse one file (once): ``(body, text)`` where body is an hcl2 BodyRule or
+        """Read and parse one file (once): ``(body, text)`` where body is an HCL Body or
         the root PyYAML MappingNode of a JSON file; None when empty or unusable."""
         if path in self._parsed:
             return self._parsed[path]
@@ -158,10 +159,9 @@ class _ModuleParser:
                 self.diagnostics.append(problem)
             result = None if root is None else (root, text)
         else:
-            try:
-                result = (self.h.parse(text).raw.body, text)
-            except Exception as exc:  # any parser failure is a diagnostic
-                self.diagnostics.append(parse_error(path, exc, text))
+            document = self.h.parse(path, text)
+            self.diagnostics.extend(document.diagnostics)
+            result = (document.body, document.text)
         self._parsed[path] = result
         return result
 

@@ -1,5 +1,6 @@
 """Template text: the escapes of quoted HCL strings, heredoc bodies, and template text (a JSON
-string, a heredoc body) rewritten as a quoted HCL string so that hcl2 can parse it."""
+string, a heredoc body) rewritten as a quoted HCL string so that the HCL front-end can parse
+it."""
 
 from __future__ import annotations
 
