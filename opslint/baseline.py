@@ -2,9 +2,9 @@
 
 The file is sorted, indented JSON so that it reviews well and shrinks line by line. Findings
 match entries by fingerprint (rule, file, resource and the attribute at fault: stable when
-lines move or code is reformatted, changed when the resource is renamed). Run opslint from the
-same folder (the repository root) when writing and when using a baseline: paths are part of
-the fingerprint.
+lines move or code is reformatted, changed when the resource is renamed). The path in a
+fingerprint is relative to the repository root, so a baseline matches wherever in the
+repository opslint runs.
 """
 
 from __future__ import annotations

@@ -14,9 +14,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from opslint import __version__
+
+if TYPE_CHECKING:
+    from opslint.result import Result
 
 COMMANDS = ("check", "rules", "explain", "practices")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -55,12 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     check.add_argument(
         "--format",
+        "-f",
         action="append",
         metavar="FORMAT[:FILE]",
         help=f"report format ({', '.join(FORMATS)}); repeat for several reports in one run, "
         "each with its own file: --format text --format json:opslint.json",
     )
-    check.add_argument("--output", metavar="FILE", help="write the report to FILE")
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     check.add_argument(
         "--select",
         action="append",
@@ -72,9 +76,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--fail-on",
-        choices=("error", "warning", "note"),
+        choices=("error", "warning", "note", "none"),
         default=None,
-        help="lowest severity that makes the exit code 1 (default: warning)",
+        help="lowest severity that makes the exit code 1 (default: warning; none: never)",
+    )
+    check.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even with findings (2 still means a usage or configuration error)",
+    )
+    check.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the number of findings per rule, most frequent first, instead of them",
+    )
+    check.add_argument(
+        "--quiet", "-q", action="store_true", help="print findings only, without the summary"
+    )
+    check.add_argument(
+        "--show-source",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="text: print the offending source lines under each finding (default: on a terminal)",
+    )
+    check.add_argument(
+        "--show-fix", action="store_true", help="text: print how to fix each finding"
     )
     check.add_argument("--config", metavar="FILE", help="configuration file")
     check.add_argument(
@@ -168,10 +194,18 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--rules-dir", action="append", metavar="DIR")
 
     practices = commands.add_parser(
-        "practices", help="the pillar scorecard: every practice and the rules that automate it"
+        "practices",
+        help="the pillar scorecard: every practice and the rules that automate it; with "
+        "paths, how the repository there stands on each",
     )
+    practices.add_argument(
+        "paths", nargs="*", metavar="PATH", help="scan these and show their scorecard"
+    )
+    practices.add_argument("--config", metavar="FILE", help="configuration file")
     practices.add_argument("--format", choices=("text", "json"), default="text")
     practices.add_argument("--rules-dir", action="append", metavar="DIR")
+    for command_parser in (check, rules, explain, practices):
+        command_parser.set_defaults(command_parser=command_parser)
     return parser
 
 
@@ -232,22 +266,67 @@ def _emit(text: str, output: str | None) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from opslint.report import ReportOptions, render
+
+    outputs = _outputs(args)
+    result = _scan(args)
+    if args.write_baseline:
+        from opslint.baseline import write_baseline
+
+        try:
+            count = write_baseline(args.write_baseline, result.findings)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.write_baseline}: {exc.strerror}") from None
+        if not args.quiet:
+            sys.stderr.write(f"opslint: recorded {count} findings in {args.write_baseline}\n")
+        return EXIT_OK
+    paths = args.paths or ["."]
+    if not result.files and not result.findings and not args.quiet:
+        shown = " ".join(paths)
+        sys.stderr.write(
+            f"opslint: nothing to scan in {shown}: no Terraform or CloudFormation/SAM files found\n"
+        )
+    if args.statistics:
+        _emit(_statistics(result), args.output)
+    else:
+        terminal = _use_color(args, sys.stdout)
+        for fmt, path in outputs:
+            show_source = args.show_source
+            if show_source is None:
+                show_source = path is None and bool(getattr(sys.stdout, "isatty", bool)())
+            options = ReportOptions(
+                color=path is None and terminal,
+                sarif_category=args.sarif_category,
+                link_base=args.link_base,
+                show_source=show_source,
+                show_fix=args.show_fix,
+                quiet=args.quiet,
+            )
+            _emit(render(result, fmt, options), path)
+    if args.exit_zero or args.fail_on == "none":
+        return EXIT_OK
+    return EXIT_FINDINGS if result.failed() else EXIT_OK
+
+
+def _scan(args: argparse.Namespace) -> Result:
+    """Configuration, rules and the run of ``opslint check``'s arguments."""
     from opslint.catalog import load_catalog
-    from opslint.config import load_config, validate_against_rules
+    from opslint.config import canonical_id, known_ids, load_config, validate_against_rules
     from opslint.model import Severity
     from opslint.registry import load_registry
-    from opslint.report import ReportOptions, render
     from opslint.repository import scan_root
     from opslint.runner import run
+    from opslint.worktree import common_folder, work_tree_root
 
     paths = args.paths or ["."]
     root = scan_root(paths)  # the one scan root of the run (rules, suppressions, repository)
-    given = Path(paths[0]) if root != "." else Path(".")  # as typed, for messages
-    config = load_config(args.config, given)
+    start = common_folder(paths)
+    top = work_tree_root(start)
+    config = load_config(args.config, Path(start), Path(top) if top else None)
     config = config.merged(
         select=_split(args.select),
         ignore=_split(args.ignore),
-        fail_on=Severity.parse(args.fail_on) if args.fail_on else None,
+        fail_on=Severity.parse(args.fail_on) if args.fail_on not in (None, "none") else None,
         exclude=(*config.exclude, *args.exclude) if args.exclude else None,
         var_files=(*config.var_files, *args.var_file) if args.var_file else None,
         variables=tuple(_variable(v) for v in args.var) if args.var else None,
@@ -273,39 +352,46 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         checkov = checkov_source(args.checkov, args.checkov_report)
         registry = with_checkov_rules(registry)
+    catalog_ids = {p.id for p in load_catalog()}
+    known = known_ids(registry.ids(), catalog_ids)
+    config = replace(
+        config,
+        select=tuple(canonical_id(s, known) for s in config.select),
+        ignore=tuple(canonical_id(s, known) for s in config.ignore),
+        rules={canonical_id(k, known): v for k, v in config.rules.items()},
+    )
     flags = {"select": args.select, "ignore": args.ignore}
     validate_against_rules(
         config,
         list(registry),
-        {p.id for p in load_catalog()},
+        catalog_ids,
         origins={key: f"command line: `--{key}`" for key, value in flags.items() if value},
     )
     for var_file in config.var_files:
         if not os.path.isfile(var_file):
-            raise UsageError(f"--var-file {var_file}: file not found")
+            given = var_file in (args.var_file or ())
+            where = "--var-file" if given else f"{config.source}: `var-files`:"
+            raise UsageError(f"{where} {var_file}: file not found")
     if args.max_file_size is not None and args.max_file_size < 1:
         raise UsageError("--max-file-size must be at least 1")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    outputs = _outputs(args)
-    result = run(paths, registry, config, jobs=args.jobs, root=root, today=today, checkov=checkov)
-    if args.write_baseline:
-        from opslint.baseline import write_baseline
+    return run(paths, registry, config, jobs=args.jobs, root=root, today=today, checkov=checkov)
 
-        try:
-            count = write_baseline(args.write_baseline, result.findings)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.write_baseline}: {exc.strerror}") from None
-        _say(f"recorded {count} findings in {args.write_baseline}")
-        return EXIT_OK
-    for fmt, path in outputs:
-        options = ReportOptions(
-            color=path is None and _use_color(args, sys.stdout),
-            sarif_category=args.sarif_category,
-            link_base=args.link_base,
-        )
-        _emit(render(result, fmt, options), path)
-    return EXIT_FINDINGS if result.failed() else EXIT_OK
+
+def _statistics(result: Result) -> str:
+    """Findings per rule, most frequent first (ties by rule ID), like ``ruff --statistics``."""
+    from collections import Counter
+
+    counts = Counter(f.rule_id for f in result.findings)
+    titles = {rule.id: rule.title for rule in result.rules}
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    width = len(str(rows[0][1])) if rows else 1
+    id_width = max((len(rule_id) for rule_id, _ in rows), default=0)
+    return "".join(
+        f"{count:>{width}}  {rule_id:<{id_width}}  {titles.get(rule_id, '')}".rstrip() + "\n"
+        for rule_id, count in rows
+    )
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -349,12 +435,15 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from opslint.catalog import load_catalog
+    from opslint.config import canonical_id, did_you_mean, known_ids
     from opslint.engine_rules import ENGINE_RULES
     from opslint.registry import load_registry
     from opslint.ruledocs import rule_markdown
 
     registry = load_registry(args.rules_dir or ())
     catalog = load_catalog()
+    known = known_ids(registry.ids(), (p.id for p in catalog))
+    args.rule_id = canonical_id(args.rule_id, known)
     rule = registry.get(args.rule_id)
     if rule is None and "/checkov-" in args.rule_id:
         from opslint.checkov.mapping import checkov_rules
@@ -383,7 +472,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
         ]
         sys.stdout.write("\n".join(lines) + "\n")
         return EXIT_OK
-    raise UsageError(f"no rule or practice {args.rule_id!r} (see `opslint rules`)")
+    raise UsageError(
+        f"no rule or practice {args.rule_id!r}{did_you_mean(args.rule_id, known)} "
+        "(see `opslint rules`)"
+    )
 
 
 def cmd_practices(args: argparse.Namespace) -> int:
@@ -391,6 +483,8 @@ def cmd_practices(args: argparse.Namespace) -> int:
     from opslint.checkov.mapping import checkov_installed
     from opslint.registry import load_registry
 
+    if args.paths:
+        return _practices_of(args)
     registry = load_registry(args.rules_dir or ())
     if checkov_installed():  # show which checkov checks feed each practice
         from opslint.checkov.options import with_checkov_rules
@@ -434,6 +528,34 @@ def cmd_practices(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _practices_of(args: argparse.Namespace) -> int:
+    """The scorecard of a scan: each practice failing (with its findings), passing, not
+    applicable, not selected or not automated."""
+    check = ["check", *args.paths]
+    check += ["--config", args.config] if args.config else []
+    for folder in args.rules_dir or ():
+        check += ["--rules-dir", folder]
+    result = _scan(build_parser().parse_args(check))
+    if args.format == "json":
+        document = [p.to_dict() for p in result.practices]
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        return EXIT_OK
+    area = None
+    for practice in result.practices:
+        if practice.area != area:
+            area = practice.area
+            sys.stdout.write(f"\n{area}\n")
+        status = practice.status
+        if practice.findings:
+            status += f" ({practice.findings} finding{'s' if practice.findings != 1 else ''})"
+        sys.stdout.write(f"  {practice.id}  {practice.title}: {status}\n")
+    counts = result.summary()["practices"]
+    sys.stdout.write(
+        "\n" + ", ".join(f"{count} {status}" for status, count in counts.items()) + "\n"
+    )
+    return EXIT_OK
+
+
 HANDLERS = {
     "check": cmd_check,
     "rules": cmd_rules,
@@ -446,7 +568,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from opslint.config import ConfigError
     from opslint.registry import RuleLoadError
 
-    args = build_parser().parse_args(_normalise_argv(list(sys.argv[1:] if argv is None else argv)))
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(
+        _normalise_argv(list(sys.argv[1:] if argv is None else argv))
+    )
+    if unknown:  # show the usage of the command, not the top-level one
+        command_parser = getattr(args, "command_parser", parser)
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return HANDLERS[args.command](args)
     except (UsageError, ConfigError, RuleLoadError) as exc:

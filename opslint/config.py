@@ -4,7 +4,7 @@ root, or ``--config FILE``; command-line flags win over the file."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ TOP_LEVEL_KEYS = (
     "require-reason",
     "exceptions",
     "baseline",
+    "repository-root",
     "max-file-size",
 )
 EXCEPTION_KEYS = ("path", "rule", "rules", "reason", "until")
@@ -73,6 +74,11 @@ class Config:
     """The file the settings came from, for messages."""
     source_path: str | None = None
     """That file's path alone (no ``[tool.opslint]`` suffix), for findings about it."""
+    folder: str | None = None
+    """The folder of the configuration file: exclude and exception paths are relative to
+    it."""
+    repository_root: str | None = None
+    """The folder repository rules look at, when not the enclosing git work tree."""
 
     def merged(self, **overrides: Any) -> Config:
         """Command-line values win; ``None`` means "not given"."""
@@ -115,6 +121,7 @@ def parse_config(data: Any, source: str) -> Config:
         require_reason=_bool(data, "require-reason", True, source),
         exceptions=_exceptions(data.get("exceptions"), source),
         baseline=_optional_string(data, "baseline", source),
+        repository_root=_optional_string(data, "repository-root", source),
         max_file_size=_size(data, "max-file-size", source),
         source_path=source.split(" [", 1)[0],
         select=_strings(data.get("select", []), "select", source),
@@ -251,36 +258,65 @@ def _read_pyproject(path: Path) -> Any | None:
     return data.get("tool", {}).get("opslint")
 
 
-def load_config(explicit: str | None, root: Path) -> Config:
-    """Read ``explicit`` if given, else ``.opslint.yaml`` then ``pyproject.toml``
-    (``[tool.opslint]``) in ``root``; no file means defaults. Files named in the
-    configuration (var-files, rules-dirs, baseline) are relative to it."""
+def load_config(explicit: str | None, start: Path, stop: Path | None = None) -> Config:
+    """Read ``explicit`` if given; else the nearest configuration found walking up from
+    ``start`` to ``stop`` (the git work tree's top) or the filesystem root: in each folder
+    ``.opslint.yaml``, then ``pyproject.toml`` with a ``[tool.opslint]`` table. No file
+    means defaults. Files named in the configuration (var-files, rules-dirs, baseline,
+    repository-root) are relative to it."""
     if explicit is not None:
         path = Path(explicit)
         if not path.is_file():
             raise ConfigError(f"{explicit}: configuration file not found")
         data = _read_pyproject(path) if path.name == "pyproject.toml" else _read_yaml(path)
         return _anchor(parse_config(data, explicit), path.parent)
-    candidate = root / CONFIG_FILE
-    if candidate.is_file():
-        return _anchor(parse_config(_read_yaml(candidate), str(candidate)), root)
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        data = _read_pyproject(pyproject)
-        if data is not None:
-            return _anchor(parse_config(data, f"{pyproject} [tool.opslint]"), root)
+    for folder in _upwards(start, stop):
+        # read through the path as messages show it, so errors name the file that way
+        candidate = Path(_shown(folder / CONFIG_FILE))
+        if candidate.is_file():
+            return _anchor(parse_config(_read_yaml(candidate), str(candidate)), folder)
+        pyproject = Path(_shown(folder / "pyproject.toml"))
+        if pyproject.is_file():
+            data = _read_pyproject(pyproject)
+            if data is not None:
+                source = f"{pyproject} [tool.opslint]"
+                return _anchor(parse_config(data, source), folder)
     return Config()
+
+
+def _upwards(start: Path, stop: Path | None) -> list[Path]:
+    """``start`` and its parents up to ``stop`` (included) or the filesystem root."""
+    folder = Path(os.path.abspath(start))
+    end = Path(os.path.abspath(stop)) if stop is not None else None
+    found = [folder]
+    if end is not None and folder != end and end not in folder.parents:
+        return found  # ``stop`` does not hold ``start``: look in ``start`` only
+    for parent in folder.parents:
+        if found[-1] == end:
+            break
+        found.append(parent)
+    return found
+
+
+def _shown(path: Path) -> str:
+    """``path`` as messages show it: relative to the working directory unless the absolute
+    path is shorter."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return relative if len(relative) <= len(absolute) else absolute
 
 
 def _anchor(config: Config, folder: Path) -> Config:
     def place(name: str) -> str:
-        return name if os.path.isabs(name) else os.path.normpath(folder / name)
+        return name if os.path.isabs(name) else _shown(folder / name)
 
     return replace(
         config,
         var_files=tuple(place(p) for p in config.var_files),
         rules_dirs=tuple(place(p) for p in config.rules_dirs),
         baseline=place(config.baseline) if config.baseline else None,
+        repository_root=place(config.repository_root) if config.repository_root else None,
+        folder=os.path.normpath(folder),
     )
 
 
@@ -302,7 +338,10 @@ def validate_against_rules(
         where = (origins or {}).get(key, f"{source}: `{key}`")
         for selector in selectors:
             if selector != GROUP and not is_known_selector(selector, by_id, catalog_ids):
-                raise ConfigError(f"{where}: {selector!r} is not a rule ID, practice ID or group")
+                raise ConfigError(
+                    f"{where}: {selector!r} is not a rule ID, practice ID or group"
+                    + did_you_mean(selector, known_ids(by_id, catalog_ids))
+                )
     for rule_id, settings in config.rules.items():
         rule = by_id.get(rule_id)
         if rule is None and _is_checkov_rule_id(rule_id):
@@ -310,7 +349,9 @@ def validate_against_rules(
                 raise ConfigError(f"{source}: `rules.{rule_id}.options`: checkov checks have none")
             continue
         if rule is None:
-            raise ConfigError(f"{source}: `rules.{rule_id}`: no such rule")
+            raise ConfigError(
+                f"{source}: `rules.{rule_id}`: no such rule" + did_you_mean(rule_id, by_id)
+            )
         declared = {o.name: o for o in getattr(rule, "options", ())}
         for name, value in settings.options.items():
             option = declared.get(name)
@@ -325,6 +366,33 @@ def validate_against_rules(
                     f"{source}: `rules.{rule_id}.options.{name}` must be {option.type}, "
                     f"got {value!r}"
                 )
+
+
+def known_ids(rule_ids: Iterable[str], catalog_ids: Iterable[str]) -> list[str]:
+    """Every ID a selector may name: rules, practices and practice groups."""
+    practices = set(catalog_ids)
+    groups = {practice.split("-", 1)[0] for practice in practices}
+    return sorted({*rule_ids, *practices, *groups})
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean X?)`` for the closest known ID, else nothing."""
+    import difflib
+
+    choices = list(known)
+    by_lower = {k.lower(): k for k in choices}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
+    return f" (did you mean {by_lower[close[0]]}?)" if close else ""
+
+
+def canonical_id(name: str, known: Iterable[str]) -> str:
+    """``name`` spelled as the one known ID it matches ignoring case (``ops08-bp02`` →
+    ``OPS08-BP02``); unchanged when it is exact, unknown or ambiguous."""
+    choices = list(known)
+    if name in choices:
+        return name
+    matches = [k for k in choices if k.lower() == name.lower()]
+    return matches[0] if len(matches) == 1 else name
 
 
 def is_known_selector(selector: str, rules_by_id: Mapping[str, Any], catalog_ids: set[str]) -> bool:

@@ -7,17 +7,21 @@ parsed, so a Kubernetes manifest or a workflow is dropped without a word.
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import os
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from opslint.model import Diagnostic
+from opslint.model import Diagnostic, relative_to
 from opslint.parsers.cdk import StackTemplate, assembly_templates, is_assembly
 from opslint.reading import DEFAULT_MAX_FILE_SIZE, kind_of, too_large_message
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 SKIPPED_DIRS = frozenset(
     {
@@ -145,46 +149,66 @@ class Discovery:
 
 
 class Excluder:
-    """Matches display paths against exclude patterns (``legacy/``, ``**/test/*.tf``,
-    ``*.generated.yaml``): a pattern matches the path or any of its parent folders."""
+    """Matches display paths against exclude patterns with ``.gitignore`` semantics
+    (``legacy/``, ``/infra/old/``, ``**/test/*.tf``, ``*.generated.yaml``, ``!keep.tf``):
+    a pattern without a slash matches at any depth, one with a slash is anchored at the
+    folder the patterns are relative to, ``*`` stays within one path segment, and a
+    folder that matches excludes everything below it."""
 
-    def __init__(self, patterns: Iterable[str]) -> None:
-        self.patterns = [p.strip().rstrip("/").removeprefix("./") for p in patterns if p.strip()]
+    def __init__(self, patterns: Iterable[str], base: str | None = None) -> None:
+        self.patterns = tuple(_gitignore_line(p) for p in patterns if p.strip())
+        self.base = base
+        """Display path of the folder the patterns are relative to (the configuration
+        file's); None: the folder being scanned."""
 
-    def excluded(self, path: str, top: str = ".") -> bool:
-        """``path`` is a display path; patterns match it as it is and relative to ``top``,
-        the folder being scanned (where the configuration file sits)."""
+    def excluded(self, path: str, top: str = ".", is_dir: bool = False) -> bool:
+        """``path`` is a display path (a folder when ``is_dir``); patterns match it as it
+        is and relative to ``base`` (else ``top``, the folder being scanned)."""
         if not self.patterns:
             return False
-        candidates = _prefixes(path)
-        if top not in (".", "") and path.startswith(top.rstrip("/") + "/"):
-            candidates += _prefixes(path[len(top.rstrip("/")) + 1 :])
-        for pattern in self.patterns:
-            for candidate in candidates:
-                if fnmatch.fnmatchcase(candidate, pattern):
-                    return True
-                if pattern.startswith("**/") and fnmatch.fnmatchcase(candidate, pattern[3:]):
-                    return True
-        return False
+        spec = _spec(self.patterns)
+        suffix = "/" if is_dir else ""
+        anchor = self.base if self.base is not None else top
+        candidates = {path}
+        if anchor not in (".", ""):
+            candidates.add(relative_to(path, anchor))
+        return any(
+            spec.match_file(candidate + suffix)
+            for candidate in candidates
+            if candidate not in (".", "") and not candidate.startswith("../")
+        )
 
 
-def _prefixes(path: str) -> list[str]:
-    parts = path.split("/")
-    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+def _gitignore_line(pattern: str) -> str:
+    """A configured pattern as a ``.gitignore`` line: ``./x`` is anchored (``/x``)."""
+    pattern = pattern.strip()
+    return "/" + pattern[2:] if pattern.startswith("./") else pattern
+
+
+@functools.lru_cache(maxsize=256)
+def _spec(patterns: tuple[str, ...]) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec
+
+    return GitIgnoreSpec.from_lines(patterns)
 
 
 def discover(
     paths: Sequence[str],
     exclude: Sequence[str] = (),
     cwd: str | None = None,
+    base: str | None = None,
+    respect_gitignore: bool = True,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
 ) -> Discovery:
-    """Walk ``paths`` (files or directories) and classify what is there. Only regular files
-    of at most ``max_file_size`` bytes are taken: a larger one is a note, anything else
-    (a named pipe, a device) is skipped, or reported when named on the command line."""
+    """Walk ``paths`` (files or directories) and classify what is there. ``exclude``
+    patterns are relative to ``base`` (the configuration's folder, a display path), else
+    to each folder walked. Files git ignores are left out unless ``respect_gitignore`` is
+    False. Only regular files of at most ``max_file_size`` bytes are taken: a larger one is
+    a note, anything else (a named pipe, a device) is skipped, or reported when named on the
+    command line."""
     cwd = cwd or os.getcwd()
     found = Discovery()
-    excluder = Excluder(exclude)
+    excluder = Excluder(exclude, base)
     explicit: set[str] = set()
     seen_dirs: set[tuple[int, int]] = set()
     for given in paths or ["."]:
@@ -212,8 +236,42 @@ def discover(
                     _add_module_siblings(shown, cwd, found, excluder, max_file_size)
     if explicit:
         found.explicit_files = explicit
+    if respect_gitignore:
+        _drop_ignored(found, paths, cwd)
     found.sort()
     return found
+
+
+def _drop_ignored(found: Discovery, paths: Sequence[str], cwd: str) -> None:
+    """Leave out the files the walk found that git ignores (a file named on the command
+    line stays)."""
+    from opslint.worktree import common_folder, ignored_by_git
+
+    named = found.explicit_files or set()
+    walked = {
+        path
+        for path in (*found.templates, *found.repository_files, *_files(found.modules))
+        if path not in named
+    }
+    if not walked:
+        return
+    folder = common_folder([os.path.join(cwd, p) for p in paths or ["."]])
+    below = {Path(os.path.relpath(os.path.join(cwd, p), folder)).as_posix(): p for p in walked}
+    ignored = {below[name] for name in ignored_by_git(folder, sorted(below)) if name in below}
+    if not ignored:
+        return
+    found.templates = [p for p in found.templates if p not in ignored]
+    found.repository_files = [p for p in found.repository_files if p not in ignored]
+    for directory in list(found.modules):
+        kept = [p for p in found.modules[directory] if p not in ignored]
+        if kept:
+            found.modules[directory] = kept
+        else:
+            del found.modules[directory]
+
+
+def _files(modules: dict[str, list[str]]) -> list[str]:
+    return [path for files in modules.values() for path in files]
 
 
 def _admissible(full: str, shown: str, found: Discovery, limit: int, named: bool = False) -> bool:
@@ -244,7 +302,7 @@ def _admissible(full: str, shown: str, found: Discovery, limit: int, named: bool
 
 def _below(shown: str, top: str) -> str:
     """``shown`` relative to the walked folder ``top``."""
-    return shown[len(top) + 1 :] if top not in (".", "") and shown.startswith(top + "/") else shown
+    return relative_to(shown, top)
 
 
 def _wanted(name: str, below: str) -> bool:
@@ -263,7 +321,7 @@ def _classify(shown: str, found: Discovery, top: str) -> bool:
     candidate). ``top`` is the folder being walked: repository files are recognised by
     their path below it (``.github/workflows/ci.yml``)."""
     name = shown.rsplit("/", 1)[-1]
-    below = _below(shown, top)
+    below = relative_to(shown, top)
     if repository_kind(below) and shown not in found.repository_files:
         found.repository_files.append(shown)
     if terraform_kind(name):
@@ -339,7 +397,7 @@ def _walk(
         kept = []
         for name in sorted(dirnames):
             child = name if shown_dir == "." else f"{shown_dir}/{name}"
-            if excluder.excluded(child, shown_top):
+            if excluder.excluded(child, shown_top, is_dir=True):
                 continue
             full = os.path.join(directory, name)
             if os.path.islink(full) and not _follow_link(full, child, real_top, found):

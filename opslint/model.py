@@ -16,11 +16,13 @@ Parsers build these objects; rules only read them. Values are plain Python data 
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from pathlib import PurePath
 from typing import Any, Literal, TypeAlias
 
 Framework: TypeAlias = Literal["terraform", "cloudformation"]
@@ -406,7 +408,8 @@ class Repository:
     """The whole scan, for repository-level rules: the files git tracks, the repository
     files (CI definitions, CODEOWNERS, lock files, tfvars) and every parsed unit.
 
-    ``root`` is the scan root as a display path (``.`` or the one folder scanned); the other
+    ``root`` is the repository root as a display path (the git work tree holding the scan,
+    ``repository-root`` of the configuration, else the one folder scanned); the other
     paths are display paths too (relative to the working directory, like finding paths).
     """
 
@@ -425,22 +428,29 @@ class Repository:
     :func:`opslint.discover.repository_kind`), classified once when the view is built."""
 
     def relative(self, path: str) -> str:
-        """``path`` (a display path) relative to the scan root."""
-        if self.root in (".", ""):
-            return path
-        if path == self.root:
-            return "."
-        prefix = self.root.rstrip("/") + "/"
-        return path[len(prefix) :] if path.startswith(prefix) else path
+        """``path`` (a display path) relative to the repository root."""
+        return relative_to(path, self.root)
 
     def display(self, relative: str) -> str:
-        """A path relative to the scan root as a display path."""
-        if self.root in (".", ""):
-            return relative
-        return f"{self.root.rstrip('/')}/{relative}" if relative not in (".", "") else self.root
+        """A path relative to the repository root as a display path."""
+        return display_of(relative, self.root)
 
     def files_of_kind(self, kind: str) -> list[str]:
         return [f for f in self.files if self.kinds.get(f) == kind]
+
+    def ignored_by_git(self, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """The ones of ``paths`` (display paths; they need not exist) that git ignores and
+        does not track, each with the display path and line of the exclude file that
+        ignores it; empty outside a git work tree. Asks ``git check-ignore``, so every
+        ``.gitignore`` of the tree, ``.git/info/exclude`` and the global excludes count."""
+        from opslint.worktree import ignored_by_git
+
+        below = {relative_to(path, self.root): path for path in paths}
+        return {
+            below[name]: (display_of(source, self.root), line)
+            for name, (source, line) in ignored_by_git(self.root, sorted(below)).items()
+            if name in below
+        }
 
     def is_tracked(self, path: str) -> bool | None:
         """Whether git tracks ``path`` (a display path); None when git cannot tell."""
@@ -596,6 +606,30 @@ def fingerprint(rule_id: str, path: str, resource: str, detail: str) -> str:
 
 
 # --- path helpers --------------------------------------------------------------------------
+
+
+def relative_to(path: str, folder: str) -> str:
+    """Display path ``path`` relative to display path ``folder`` (POSIX separators;
+    display paths are relative to the working directory)."""
+    if folder in (".", ""):
+        return path
+    if path == folder:
+        return "."
+    prefix = folder.rstrip("/") + "/"
+    if path.startswith(prefix):
+        return path[len(prefix) :]
+    return posixpath.relpath(path, folder)
+
+
+def display_of(relative: str, folder: str) -> str:
+    """Path ``relative`` (to display path ``folder``) as a display path."""
+    if folder in (".", ""):
+        return relative
+    if relative in (".", ""):
+        return folder
+    if folder.startswith(".."):  # the folder holds the working directory: normalise
+        return PurePath(os.path.relpath(posixpath.join(folder, relative))).as_posix()
+    return f"{folder.rstrip('/')}/{relative}"
 
 
 def to_path(path: str | Path) -> Path:

@@ -5,35 +5,24 @@ index) and their text."""
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
 
+from opslint.config import Config
 from opslint.discover import Discovery, ci_references, display_path, repository_kind
-from opslint.model import Repository, Unit
+from opslint.model import Repository, Unit, display_of, relative_to
 from opslint.reading import read_regular
-
-GIT_TIMEOUT = 30
-"""Seconds ``git ls-files`` may take before the tracked-file checks are given up."""
 
 
 def tracked_files(root: str) -> tuple[str, ...] | None:
     """Display paths of the files git tracks below ``root``; None when ``root`` is not in a
     git work tree, git is missing or too slow."""
-    try:
-        done = subprocess.run(
-            # a scanned repository's own config must not run commands (core.fsmonitor)
-            ["git", "-c", "core.fsmonitor=false", "-C", root, "ls-files", "-z"],
-            capture_output=True,
-            timeout=GIT_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+    from opslint.worktree import git
+
+    output = git(root, "ls-files", "-z")
+    if output is None:
         return None
-    if done.returncode != 0:
-        return None
-    names = done.stdout.decode("utf-8", errors="surrogateescape").split("\0")
-    prefix = "" if root in (".", "") else root.rstrip("/") + "/"
-    return tuple(sorted(prefix + name for name in names if name))
+    names = output.decode("utf-8", errors="surrogateescape").split("\0")
+    return tuple(sorted(display_of(name, root) for name in names if name))
 
 
 def scan_root(paths: Sequence[str], cwd: str | None = None) -> str:
@@ -44,22 +33,34 @@ def scan_root(paths: Sequence[str], cwd: str | None = None) -> str:
     return "."
 
 
+def repository_root(paths: Sequence[str], config: Config, cwd: str | None = None) -> str:
+    """The folder repository rules look at, as a display path: the configured
+    ``repository-root``, else the git work tree holding the scanned paths, else the scan
+    root."""
+    from opslint.worktree import common_folder, work_tree_root
+
+    cwd = cwd or os.getcwd()
+    if config.repository_root:
+        return display_path(config.repository_root, cwd)
+    top = work_tree_root(common_folder(paths))
+    return display_path(top, cwd) if top else scan_root(paths, cwd)
+
+
 def build_repository(found: Discovery, units: Sequence[Unit], root: str) -> Repository:
-    """The repository view of a scan: git's tracked files, repository files and units."""
+    """The repository view: git's tracked files, repository files and units."""
     contents: dict[str, str] = {}
     for path in found.repository_files:
         text = _read_text(path)
         if text is not None:
             contents[path] = text
-    prefix = "" if root in (".", "") else root.rstrip("/") + "/"
     kinds = {
-        path: repository_kind(path.removeprefix(prefix)) or "" for path in found.repository_files
+        path: repository_kind(relative_to(path, root)) or "" for path in found.repository_files
     }
     for path in found.repository_files:
         if kinds[path] != "ci":
             continue
         for reference in ci_references(contents.get(path, "")):
-            shown = prefix + reference
+            shown = display_of(reference, root)
             if shown not in contents and os.path.isfile(shown):
                 text = _read_text(shown)
                 if text is not None:

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
 from opslint.catalog import load_catalog
 from opslint.config import Config, is_known_selector, is_selected
-from opslint.discover import discover
+from opslint.discover import Discovery, discover, display_path
 from opslint.engine_rules import engine_finding, select_engine_findings
 from opslint.instances import SharedFindings, locate
-from opslint.model import Finding, Repository, Severity, Unit, fingerprint, to_path
+from opslint.model import Finding, Repository, Severity, Unit, fingerprint, relative_to, to_path
 from opslint.parse import build_tasks, parse_all
 from opslint.registry import Registry
-from opslint.repository import build_repository, scan_root
+from opslint.repository import build_repository, repository_root, scan_root
 from opslint.result import PracticeResult, Result, scorecard
 from opslint.rule import Context, RepositoryContext, Rule, Violation
 from opslint.suppress import apply_suppressions
@@ -43,7 +43,11 @@ def select_rules(registry: Registry, config: Config) -> list[type[Rule]]:
     return chosen
 
 
-def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | None) -> Finding:
+def _to_finding(
+    rule: type[Rule], violation: Violation, configured: Severity | None, anchor: str = "."
+) -> Finding:
+    """``anchor``: the repository root; fingerprints use paths relative to it, so a
+    baseline matches wherever in the repository opslint runs."""
     # a configured severity wins; else the violation's own (a rule that grades its
     # findings), else the rule's default
     severity = configured or violation.severity or rule.severity
@@ -58,7 +62,9 @@ def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | N
             line=violation.line,
             end_line=max(violation.end_line, violation.line),
             message=violation.message,
-            fingerprint=fingerprint(rule.id, violation.path, "", violation.key),
+            fingerprint=fingerprint(
+                rule.id, relative_to(violation.path, anchor), "", violation.key
+            ),
         )
     attribute = to_path(violation.attribute)
     span = resource.meta_location(attribute) if violation.meta else resource.location(attribute)
@@ -79,7 +85,7 @@ def _to_finding(rule: type[Rule], violation: Violation, configured: Severity | N
         resource=name,
         resource_type=resource.type,
         framework=resource.framework,
-        fingerprint=fingerprint(rule.id, path, identity, detail),
+        fingerprint=fingerprint(rule.id, relative_to(path, anchor), identity, detail),
         construct_path=resource.construct,
     )
 
@@ -91,6 +97,7 @@ def run_rules(
     root: str = ".",
     today: datetime.date | None = None,
     undecided: list[Undecided] | None = None,
+    anchor: str = ".",
 ) -> tuple[list[Finding], dict[str, list[str]]]:
     """Every rule on every unit it applies to. Returns the findings and, per rule ID, the
     units that had something in its scope (for the scorecard and test reports); the checks
@@ -129,7 +136,7 @@ def run_rules(
                 )
                 continue
             for violation in violations:
-                finding = _to_finding(cls, violation, severity)
+                finding = _to_finding(cls, violation, severity, anchor)
                 if violation.resource is not None and finding.resource == (
                     violation.resource.local_name if violation.resource.module else None
                 ):
@@ -159,6 +166,7 @@ def run_repository_rules(
     config: Config,
     root: str = ".",
     today: datetime.date | None = None,
+    anchor: str = ".",
 ) -> tuple[list[Finding], dict[str, list[str]]]:
     """Every rule's repository check, once. Returns the findings and, per rule ID, the
     repository root when the rule applied to it."""
@@ -181,19 +189,31 @@ def run_repository_rules(
                 )
             )
             continue
-        findings.extend(_to_finding(cls, v, severity) for v in violations)
+        findings.extend(_to_finding(cls, v, severity, anchor) for v in violations)
     return findings, applied
 
 
-def _about_named_files(finding: Finding, named: set[str]) -> bool:
-    """With files named on the command line, report only on them, and on the module folder
-    holding one of them when the engine itself failed there (a parser or rule error)."""
-    if finding.path in named:
+def _in_scope(finding: Finding, found: Discovery, scanned: Sequence[str], top: str) -> bool:
+    """Whether a finding is about what was scanned: a named file, or a path in a scanned
+    folder. With files named (pre-commit), the engine's own failures on the module folder
+    holding one of them (a parser or rule error) count too, and those of a repository rule
+    on the repository root ``top``."""
+    path = finding.path
+    named = found.explicit_files or set()
+    if path in named or any(_inside(path, given) for given in scanned):
         return True
-    folder = finding.path.rstrip("/") + "/"
-    return not finding.practice_id and any(
-        path.startswith(folder) or (finding.path == "." and "/" not in path) for path in named
-    )
+    if finding.practice_id:
+        return False
+    if path == top:
+        return True
+    prefix = path.rstrip("/") + "/"
+    return any(name.startswith(prefix) or (path == "." and "/" not in name) for name in named)
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether display path ``path`` is ``folder`` or below it."""
+    relative = relative_to(path, folder)
+    return relative != ".." and not relative.startswith("../")
 
 
 def _checks_repository(rule: type[Rule]) -> bool:
@@ -218,22 +238,44 @@ def run(
     root = scan_root(paths) if root is None else root
     catalog = load_catalog()
     baseline = read_baseline(config.baseline) if config.baseline else None
-    found = discover(paths, config.exclude, max_file_size=config.max_file_size)
-    tasks = build_tasks(found, config)
-    units = parse_all(tasks, jobs or os.cpu_count() or 1)
-    if any(u.path.endswith(".json") and u.framework == "terraform" for u in units):
+    cwd = os.getcwd()
+    base = display_path(config.folder, cwd) if config.folder else None
+    found = discover(paths, config.exclude, base=base, max_file_size=config.max_file_size)
+    scanned_paths = [display_path(p, cwd) for p in paths or ["."]]
+    folders = [p for p in scanned_paths if os.path.isdir(p)]
+    selected = select_rules(registry, config)
+    repo_rules = [rule for rule in selected if _checks_repository(rule)]
+    top = repository_root(paths, config, cwd) if repo_rules else scan_root(paths, cwd)
+    whole = found
+    if repo_rules and top not in folders:
+        # repository rules see the whole repository, whatever part of it is scanned
+        # (files named on the command line are read even where git ignores them)
+        whole = discover(
+            [top, *sorted(found.explicit_files or ())],
+            config.exclude,
+            base=base,
+            max_file_size=config.max_file_size,
+        )
+    parsed = parse_all(build_tasks(whole, config), jobs or os.cpu_count() or 1)
+    if any(u.path.endswith(".json") and u.framework == "terraform" for u in parsed):
         from opslint.parsers.terraform_plan import attach_plans
 
-        units = attach_plans(units)
-    selected = select_rules(registry, config)
+        parsed = attach_plans(parsed)
+    scanned = {*found.modules, *found.templates, *(s.template for s in found.cdk_stacks)}
+    units = [u for u in parsed if u.path in scanned]
+    # a part of a repository is judged as in the whole: a module scanned here and called from
+    # elsewhere in the work tree is judged through its callers, and the findings outside the
+    # scanned paths are dropped below (_in_scope)
+    judged = parsed if whole is not found else units
     today = today or datetime.date.today()
     undecided: list[Undecided] = []
-    called = {folder for unit in units for folder in unit.called}
-    findings, applied = run_rules(units, selected, config, root, today, undecided)
-    if any(_checks_repository(rule) for rule in selected):
-        repository = build_repository(found, units, root)
-        repo_rules = [rule for rule in selected if _checks_repository(rule)]
-        more, repo_applied = run_repository_rules(repository, repo_rules, config, root, today)
+    called = {folder for unit in judged for folder in unit.called}
+    findings, applied = run_rules(judged, selected, config, root, today, undecided, anchor=top)
+    if repo_rules:
+        repository = build_repository(whole, parsed, top)
+        more, repo_applied = run_repository_rules(
+            repository, repo_rules, config, root, today, anchor=top
+        )
         findings.extend(more)
         for rule_id, where in repo_applied.items():
             applied.setdefault(rule_id, []).extend(where)
@@ -242,7 +284,12 @@ def run(
         findings.extend(external.findings)
         for rule_id, where in external.applied.items():
             applied.setdefault(rule_id, []).extend(w for w in where if w not in applied[rule_id])
-    for diagnostic in [*found.diagnostics, *(d for u in units for d in u.diagnostics)]:
+    diagnostics = {
+        *found.diagnostics,
+        *whole.diagnostics,
+        *(d for u in units for d in u.diagnostics),
+    }
+    for diagnostic in sorted(diagnostics, key=lambda d: (d.path, d.line or 0, d.message)):
         findings.append(
             engine_finding(diagnostic.code, diagnostic.path, diagnostic.message, diagnostic.line)
         )
@@ -254,7 +301,7 @@ def run(
 
     findings, suppressed, problems = apply_suppressions(
         findings,
-        units,
+        judged,
         config,
         [r.id for r in selected],
         is_known_id,
@@ -267,9 +314,9 @@ def run(
         suppressed.extend(external.suppressed)
     findings = select_engine_findings(findings, config)
     suppressed = select_engine_findings(suppressed, config)
-    if found.explicit_files is not None:
-        findings = [f for f in findings if _about_named_files(f, found.explicit_files)]
-        suppressed = [f for f in suppressed if f.path in found.explicit_files]
+    if whole is not found or found.explicit_files is not None:
+        findings = [f for f in findings if _in_scope(f, found, scanned_paths, top)]
+        suppressed = [f for f in suppressed if _in_scope(f, found, scanned_paths, top)]
     baselined: list[Finding] = []
     stale: list[BaselineEntry] = []
     if baseline is not None:
@@ -280,6 +327,10 @@ def run(
 
     active = ordered(findings)
     files = {f for u in units for f in u.files}
+    outside = {u.path for u in judged} - {u.path for u in units}  # judged only as context
+    applied = {
+        rule_id: [p for p in where if p not in outside] for rule_id, where in applied.items()
+    }
     return Result(
         findings=active,
         practices=scorecard(catalog, registry, selected, applied, active),
@@ -291,13 +342,14 @@ def run(
         baselined=ordered(baselined),
         stale_baseline=tuple(stale),
         baseline=config.baseline,
-        scope={rule_id: tuple(paths) for rule_id, paths in sorted(applied.items())},
+        scope={rule_id: tuple(where) for rule_id, where in sorted(applied.items()) if where},
         unit_files={u.path: u.files for u in units},
         undecided=tuple(
             sorted(
                 u
                 for u in set(undecided)
-                if found.explicit_files is None or u.path in found.explicit_files
+                if (found.explicit_files is None or u.path in found.explicit_files)
+                and (whole is found or any(_inside(u.path, g) for g in scanned_paths))
             )
         ),
         not_followed=tuple(

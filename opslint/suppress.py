@@ -260,9 +260,10 @@ def apply_suppressions(
                 f"{directive.path}:{directive.line}",
             )
     config_path = display_path(config.source_path or ".opslint.yaml", os.getcwd())
-    shown_root = display_path(root, os.getcwd())
+    # exception paths are relative to the configuration file's folder
+    shown_root = display_path(config.folder or root, os.getcwd())
     for exception in config.exceptions:
-        excluder = Excluder([exception.path])
+        excluder = Excluder([exception.path], shown_root)
 
         def covers(finding: Finding, excluder: Excluder = excluder) -> bool:
             return excluder.excluded(finding.path, shown_root)

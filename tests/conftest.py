@@ -23,7 +23,9 @@ def terraform_or_skip() -> str:
     if binary is None:
         if os.environ.get("OPSLINT_REQUIRE_TERRAFORM"):
             pytest.fail("terraform is required (OPSLINT_REQUIRE_TERRAFORM is set) but missing")
-        pytest.skip("terraform is not installed")
+        pytest.skip(
+            "terraform is not installed (put terraform 1.x on PATH; see README, Contributing)"
+        )
     return binary
 
 
@@ -35,7 +37,10 @@ def provider_mirror_or_skip() -> Path:
             return Path(candidate)
     if os.environ.get("OPSLINT_REQUIRE_TERRAFORM"):
         pytest.fail("the hashicorp/aws provider mirror (tf-plugins) is required but missing")
-    pytest.skip("no hashicorp/aws provider mirror")
+    pytest.skip(
+        "no hashicorp/aws provider mirror (a `terraform providers mirror` folder in "
+        "OPSLINT_TF_PLUGIN_MIRROR or /opt/tf-plugins; see README, Contributing)"
+    )
 
 
 def node_tool_or_skip(name: str) -> str:
@@ -48,7 +53,7 @@ def node_tool_or_skip(name: str) -> str:
         return found
     if os.environ.get("OPSLINT_REQUIRE_TOOLS"):
         pytest.fail(f"{name} is required (OPSLINT_REQUIRE_TOOLS is set) but missing")
-    pytest.skip(f"{name} is not installed (npm install --prefix .ci)")
+    pytest.skip(f"{name} is not installed (npm ci --prefix .ci; see README, Contributing)")
 
 
 def lint_findings(

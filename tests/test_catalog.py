@@ -26,7 +26,10 @@ FIELDS = [f.name for f in dataclasses.fields(Practice)]
 
 def _seed_text() -> str:
     if not SEED_PATH.is_file():
-        pytest.skip(f"seed markdown not found at {SEED_PATH}; cannot cross-check the catalog")
+        pytest.skip(
+            f"the practice catalog's source {SEED_PATH} is absent: check out the shared folder "
+            "beside this repository to cross-check the catalog (see README, Contributing)"
+        )
     return SEED_PATH.read_text(encoding="utf-8")
 
 

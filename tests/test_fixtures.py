@@ -36,7 +36,9 @@ def rule_of(case: Path) -> str:
 
 def findings_in(case: Path) -> list[dict[str, Any]]:
     rule_id = rule_of(case)
-    config = load_config(None, case).merged(select=(rule_id,), ignore=())
+    config = load_config(None, case, case).merged(
+        select=(rule_id,), ignore=(), repository_root=str(case)
+    )
     result = run([str(case)], registry(), config, jobs=1)
     return [
         {
@@ -94,10 +96,10 @@ def test_every_rule_has_failing_and_passing_fixtures_per_framework() -> None:
 def test_findings_lie_inside_their_resource() -> None:
     """Every finding's lines lie inside its resource, or on the attribute it inherits
     (SAM Globals), for every fixture."""
-    rules = select_rules(registry(), load_config(None, FIXTURES))
+    rules = select_rules(registry(), load_config(None, FIXTURES, FIXTURES))
     for case in CASES:
         found = discover([str(case)])
-        config = load_config(None, case)
+        config = load_config(None, case, case)
         units = parse_all(build_tasks(found, config), jobs=1)
         findings, _ = run_rules(units, rules, config)
         resources = {(r.path, r.name): r for u in units for r in u.resources}

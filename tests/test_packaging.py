@@ -30,6 +30,7 @@ def test_wheel_installs_and_runs_every_rule(tmp_path: Path) -> None:
             "-m",
             "pip",
             "wheel",
+            "--verbose",  # show the build backend's own output
             "--no-deps",
             "--no-build-isolation",
             "-w",
@@ -41,6 +42,13 @@ def test_wheel_installs_and_runs_every_rule(tmp_path: Path) -> None:
         timeout=600,
     )
     assert build.returncode == 0, build.stdout + build.stderr
+    # the build is silent: no deprecation of the metadata, no package left out
+    complaints = [
+        line
+        for line in (build.stdout + build.stderr).splitlines()
+        if "Warning" in line or "deprecat" in line.lower()
+    ]
+    assert complaints == []
     wheels = list(dist.glob("opslint-*.whl"))
     assert len(wheels) == 1
     env_dir = tmp_path / "venv"
@@ -97,3 +105,12 @@ def test_wheel_installs_and_runs_every_rule(tmp_path: Path) -> None:
     # rules, and only shipped rules (and the engine) reported
     assert {"OPS04-BP05/lambda-tracing", "OPS08-BP02/log-group-retention"} <= rules_seen
     assert {r for r in rules_seen if not r.startswith("opslint/")} <= set(shipped)
+
+
+def test_every_rule_folder_is_a_listed_package() -> None:
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = set(config["tool"]["setuptools"]["packages"])
+    folders = {p.name for p in (REPO / "rules").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert {f"opslint.builtin_rules.{name}" for name in folders} <= packages

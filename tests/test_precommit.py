@@ -40,7 +40,10 @@ EXAMPLE_CONFIG = REPO / "docs" / "examples" / "pre-commit-config.yaml"
 # A one-file commit (after the environment is built) must stay well under this: pre-commit
 # runs the hook on every commit. Measured ~0.4 s warm.
 ONE_FILE_COMMIT_BUDGET_S = 15.0
-SELECTED = "OPS04-BP05,OPS08-BP02"
+# Every scenario starts from a realistic repository that passes every rule: CI validating and
+# deploying Terraform, CODEOWNERS, two root modules with lock files calling a shared module.
+# The hook runs with every rule selected, repository rules included.
+CLEAN_REPO = REPO / "tests" / "data" / "hook-repo"
 
 LOG_GROUP_NO_RETENTION = """\
 # log group of the orders service
@@ -73,7 +76,7 @@ resource "aws_lambda_function" "legacy" {
 MAIN_TF = """\
 resource "aws_lambda_function" "api" {
   function_name = "api"
-  role          = "arn:aws:iam::123456789012:role/api"
+  role          = var.role_arn
   runtime       = "python3.12"
   handler       = "app.handler"
   filename      = "api.zip"
@@ -86,6 +89,20 @@ resource "aws_lambda_function" "api" {
 resource "aws_cloudwatch_log_group" "api" {
   name              = "/aws/lambda/api"
   retention_in_days = var.retention_days
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_errors" {
+  alarm_name          = "api-errors"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.api.function_name }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  alarm_actions       = [var.alarm_topic_arn]
+  alarm_description   = "API errors: https://runbooks.example.com/api-errors"
 }
 """
 
@@ -100,6 +117,14 @@ variable "tracing_mode" {{
 variable "retention_days" {{
   type    = number
   default = 14
+}}
+
+variable "role_arn" {{
+  type = string
+}}
+
+variable "alarm_topic_arn" {{
+  type = string
 }}
 """
 
@@ -204,11 +229,7 @@ def _config(repo: Path, rev: str, example: bool = False) -> str:
     """A `.pre-commit-config.yaml` using the hook: the bare minimum, or the documented
     example (`args: [--fail-on, error]`, a `ci:` section) pointed at the local repository."""
     if not example:
-        # the two rules the scenarios are about, so rules added later cannot change them
-        return (
-            f"repos:\n- repo: {repo}\n  rev: {rev}\n  hooks:\n  - id: opslint\n"
-            f"    args: [--select, '{SELECTED}']\n"
-        )
+        return f"repos:\n- repo: {repo}\n  rev: {rev}\n  hooks:\n  - id: opslint\n"
     config = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     (entry,) = config["repos"]
     entry.update(repo=str(repo), rev=rev)
@@ -247,11 +268,16 @@ class UserRepo:
 
 @pytest.fixture
 def user_repo(hook_repo: HookRepo, tmp_path: Path) -> Callable[..., UserRepo]:
-    """A git repository with the hook installed; ``files`` are committed without the hook."""
+    """A git repository with the hook installed: the clean repository plus ``files``,
+    without ``remove``, committed without the hook."""
 
-    def make(files: dict[str, str], example_config: bool = False) -> UserRepo:
+    def make(
+        files: dict[str, str], example_config: bool = False, remove: tuple[str, ...] = ()
+    ) -> UserRepo:
         repo = UserRepo(tmp_path / "user", hook_repo.env)
-        repo.path.mkdir()
+        shutil.copytree(CLEAN_REPO, repo.path)
+        for name in remove:
+            (repo.path / name).unlink()
         repo.git("init", "--quiet")
         config = _config(hook_repo.path, hook_repo.rev, example_config)
         repo.write(".pre-commit-config.yaml", config)
@@ -327,9 +353,9 @@ def test_documented_config_and_non_template_yaml(user_repo: Callable[..., UserRe
     are skipped."""
     repo = user_repo({}, example_config=True)
     repo.write("infra/main.tf", LOG_GROUP_NO_RETENTION)
-    repo.write(".github/workflows/ci.yml", "on: push\njobs: {}\n")
+    repo.write(".github/workflows/lint.yml", "on: push\njobs: {}\n")
     repo.write("package.json", '{"name": "x"}\n')
-    passed = repo.commit("infra/main.tf", ".github/workflows/ci.yml", "package.json")
+    passed = repo.commit("infra/main.tf", ".github/workflows/lint.yml", "package.json")
     assert passed.returncode == 0, passed.stdout
     assert "Passed" in passed.stdout
 
@@ -360,10 +386,8 @@ def test_try_repo_fails_on_a_defect_and_passes_after_the_fix(
 ) -> None:
     """`pre-commit try-repo` against the hook repository, on staged files."""
     repo = UserRepo(tmp_path / "user", hook_repo.env)
-    repo.path.mkdir()
+    shutil.copytree(CLEAN_REPO, repo.path)
     repo.git("init", "--quiet")
-    # try-repo takes no hook args: the repository's own configuration selects the rules
-    repo.write(".opslint.yaml", f"select: [{SELECTED}]\n")
     repo.write("infra/main.tf", LOG_GROUP_NO_RETENTION)
     repo.git("add", "--all")
     args = ("try-repo", str(hook_repo.path), "opslint", "--ref", hook_repo.rev)
@@ -375,3 +399,59 @@ def test_try_repo_fails_on_a_defect_and_passes_after_the_fix(
     passed = _pre_commit(repo.path, hook_repo.env, *args, "--files", "infra/main.tf")
     assert passed.returncode == 0, passed.stdout
     assert "Passed" in passed.stdout
+
+
+LOCK_FILE = """\
+provider "registry.terraform.io/hashicorp/aws" {
+  version     = "5.80.0"
+  constraints = "~> 5.0"
+}
+"""
+
+
+def test_repository_rules_see_the_whole_work_tree(user_repo: Callable[..., UserRepo]) -> None:
+    """Repository rules judge the whole work tree whatever files a commit names, and a
+    commit is refused for a repository finding only when it touches the file the finding
+    is on."""
+    repo = user_repo({})
+    # a change to the shared module: CI, owners and lock files are elsewhere, still seen
+    repo.write("modules/queue/main.tf", (CLEAN_REPO / "modules/queue/main.tf").read_text() + "\n")
+    passed = repo.commit("modules/queue/main.tf")
+    assert passed.returncode == 0, passed.stdout
+
+    # a new root module without its lock file is refused, with the finding on it
+    main = (CLEAN_REPO / "infra/prod/main.tf").read_text().replace("prod", "dev")
+    repo.write("infra/dev/main.tf", main)
+    failed = repo.commit("infra/dev/main.tf")
+    assert failed.returncode == 1, failed.stdout
+    findings = [line for line in failed.stdout.splitlines() if ": warning " in line]
+    assert findings == [
+        "infra/dev/main.tf:1: warning OPS05-BP03/terraform-lock-file Root module `infra/dev` "
+        "has no `.terraform.lock.hcl`: run `terraform init` there and commit the lock file so "
+        "every run uses the same provider builds"
+    ], failed.stdout
+    repo.write("infra/dev/.terraform.lock.hcl", LOCK_FILE)
+    passed = repo.commit("infra/dev/main.tf", "infra/dev/.terraform.lock.hcl")
+    assert passed.returncode == 0, passed.stdout
+
+
+def test_repository_finding_fails_only_the_commit_touching_its_file(
+    user_repo: Callable[..., UserRepo],
+) -> None:
+    """Without CI, the finding sits on the first Terraform file: a commit of another file
+    passes, a commit of that file fails, and the commit adding CI passes."""
+    repo = user_repo({}, remove=(".github/workflows/ci.yml",))
+    repo.write("modules/queue/main.tf", (CLEAN_REPO / "modules/queue/main.tf").read_text() + "\n")
+    assert repo.commit("modules/queue/main.tf").returncode == 0
+
+    repo.write("infra/prod/main.tf", (CLEAN_REPO / "infra/prod/main.tf").read_text() + "\n")
+    failed = repo.commit("infra/prod/main.tf")
+    assert failed.returncode == 1, failed.stdout
+    assert (
+        "infra/prod/main.tf:1: warning OPS05-BP02/iac-validated-in-ci Terraform code is not "
+        "validated in CI (the repository has no CI definition)"
+    ) in failed.stdout
+
+    repo.write(".github/workflows/ci.yml", (CLEAN_REPO / ".github/workflows/ci.yml").read_text())
+    passed = repo.commit(".github/workflows/ci.yml", "infra/prod/main.tf")
+    assert passed.returncode == 0, passed.stdout

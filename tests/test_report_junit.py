@@ -190,3 +190,22 @@ def test_xml_text_is_one_visible_line() -> None:
     assert xml_text("✓ 🚀 <&>") == "✓ 🚀 <&>"
     assert xml_text("tab\tnew\nline\r") == "tab\\x09new\\x0aline\\x0d"
     assert xml_text("a\x00b\x1bc\udcffd\ufffe") == "a\\x00b\\x1bc\\xffd\\ufffe"
+
+
+def test_findings_below_fail_on_are_not_failures() -> None:
+    """A green pipeline shows no failed test: with --fail-on error, warnings and notes are
+    listed in the passing test case's output."""
+    findings = tuple(
+        Finding(RULE, "OPS08-BP02", severity, "a.tf", line, line, f"m{line}")
+        for line, severity in ((1, Severity.NOTE), (2, Severity.WARNING))
+    )
+    result = Result(
+        findings=findings, practices=(), rules=(), files=1, units=1, fail_on=Severity.ERROR
+    )
+    root = check_counts(render(result, "junit"))
+    assert root.get("failures") == "0" and root.get("errors") == "0"
+    case = root.find("./testsuite/testcase")
+    assert case is not None and case.find("failure") is None
+    assert case.findtext("system-out") == "a.tf:1: note m1\na.tf:2: warning m2"
+    failing = Result(findings=findings, practices=(), rules=(), files=1, units=1)
+    assert check_counts(render(failing, "junit")).get("failures") == "1"

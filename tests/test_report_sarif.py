@@ -423,7 +423,10 @@ def _uri(value: object) -> bool:
 def schema_errors(document: Sarif) -> list[str]:
     jsonschema = pytest.importorskip("jsonschema")
     if not SCHEMA.is_file():
-        pytest.skip(f"{SCHEMA} is absent (the ../shared folder is not checked out)")
+        pytest.skip(
+            f"{SCHEMA} is absent: check out the shared folder (SARIF 2.1.0 schema) beside "
+            "this repository (see README, Contributing)"
+        )
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     # jsonschema checks "uri" formats only with optional packages: check them here instead
     formats = jsonschema.FormatChecker(formats=())

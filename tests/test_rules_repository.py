@@ -103,14 +103,14 @@ def test_state_rule_does_not_apply_outside_a_git_work_tree(
     assert status["OPS05-BP01"] == "not applicable"
 
 
-def test_state_rule_reports_relative_to_the_scanned_folder(
+def test_state_rule_names_paths_relative_to_the_repository(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     committed(tmp_path, {"repo/main.tf": MAIN, "repo/prod.tfstate": "{}"})
     monkeypatch.chdir(tmp_path)
     result = run(["repo"], registry(), Config(select=(STATE,)), jobs=1)
     assert [(f.path, f.message.split(" ", 1)[0]) for f in result.findings] == [
-        ("repo/prod.tfstate", "`prod.tfstate`")
+        ("repo/prod.tfstate", "`repo/prod.tfstate`")
     ]
 
 
@@ -160,6 +160,32 @@ def test_ignoring_lock_files_is_reported_once_on_the_gitignore(
             "(`live/dev`, `live/prod`) cannot be committed: remove the pattern and commit the "
             "lock files",
         )
+    ]
+
+
+def test_git_decides_what_ignores_the_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nested `.gitignore` counts and a negation brings the file back: git answers, not
+    a reading of the root file."""
+    committed(
+        tmp_path,
+        {
+            "live/dev/main.tf": MAIN,
+            "live/prod/main.tf": MAIN,
+            "live/.gitignore": "*.hcl\n!prod/.terraform.lock.hcl\n",
+        },
+        untracked={"live/prod/.terraform.lock.hcl": "# lock\n"},
+    )
+    findings = check(tmp_path, LOCK, monkeypatch)
+    assert [(f.path, f.line, f.message.split(",")[0]) for f in findings] == [
+        ("live/.gitignore", 1, "`live/.gitignore` ignores `.terraform.lock.hcl`"),
+        (
+            "live/prod/main.tf",
+            1,
+            "Root module `live/prod`: `.terraform.lock.hcl` is not tracked by git: commit it "
+            "(and remove it from `.gitignore` if listed there)",
+        ),
     ]
 
 

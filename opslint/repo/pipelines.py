@@ -64,7 +64,7 @@ SKIP_IAC = Option(
     "skip_paths",
     "list[str]",
     DEFAULT_SKIPPED,
-    "Globs of folders (relative to the scanned folder) whose IaC does not count: "
+    "Globs of folders (relative to the repository root) whose IaC does not count: "
     "examples, samples, tests, fixtures, docs.",
 )
 """The ``skip_paths`` option of the rules that look for CI validation and deployment."""
@@ -118,7 +118,11 @@ def deploying_ci_files(repo: Repository, skip_paths: Iterable[str] = DEFAULT_SKI
 def judged_units(repo: Repository, skip_paths: Iterable[str] = DEFAULT_SKIPPED) -> list[Unit]:
     """Units outside folders of examples, tests and fixtures, with resources."""
     excluder = Excluder([glob.removesuffix("/**") for glob in skip_paths])
-    return [u for u in repo.units if u.resources and not excluder.excluded(repo.relative(u.path))]
+    return [
+        u
+        for u in repo.units
+        if u.resources and not excluder.excluded(repo.relative(u.path), is_dir=True)
+    ]
 
 
 def deployable_units(repo: Repository, skip_paths: Iterable[str] = DEFAULT_SKIPPED) -> list[Unit]:

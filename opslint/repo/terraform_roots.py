@@ -24,7 +24,7 @@ SKIP_ROOTS = Option(
     "skip_paths",
     "list[str]",
     DEFAULT_SKIPPED,
-    "Globs of module folders (relative to the scanned folder) that are examples or "
+    "Globs of module folders (relative to the repository root) that are examples or "
     "tests, not deployed roots.",
 )
 """The ``skip_paths`` option of the rules that judge root modules."""
@@ -44,7 +44,9 @@ def beside(unit: Unit, name: str) -> str:
 def skipped(repo: Repository, unit: Unit, globs: list[str]) -> bool:
     """Whether the module sits in a folder matched by ``globs`` (relative to the scan
     root; ``**/examples/**`` also matches ``examples/`` at the root)."""
-    return Excluder([glob.removesuffix("/**") for glob in globs]).excluded(repo.relative(unit.path))
+    return Excluder([glob.removesuffix("/**") for glob in globs]).excluded(
+        repo.relative(unit.path), is_dir=True
+    )
 
 
 def is_deployed(unit: Unit) -> bool:

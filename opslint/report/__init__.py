@@ -19,6 +19,7 @@ REPORTERS: dict[str, str] = {
     "github": "opslint.report.github",
     "markdown": "opslint.report.markdown",
     "junit": "opslint.report.junit",
+    "gitlab": "opslint.report.gitlab",
     "html": "opslint.report.html",
 }
 FORMATS = tuple(REPORTERS)
@@ -32,6 +33,12 @@ class ReportOptions:
     sarif_category: str | None = None
     link_base: str | None = None
     """Where Markdown and HTML links to findings point: ``https://github.com/OWNER/REPO/blob/SHA/``."""
+    show_source: bool = False
+    """Text: the offending source lines under each finding."""
+    show_fix: bool = False
+    """Text: how to fix, from the rule's documentation, under each finding."""
+    quiet: bool = False
+    """Text: findings only, no summary."""
 
 
 def render(result: Result, fmt: str, options: ReportOptions | None = None) -> str:

@@ -21,7 +21,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from opslint import sanitize
-from opslint.model import Finding
+from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
 from opslint.result import Result
 
@@ -63,7 +63,7 @@ def render(result: Result, options: ReportOptions) -> str:
         suite = ET.SubElement(root, "testsuite", name=xml_text(suite_name))
         keys = sorted(key for key in cases if key[0] in ids)
         for rule_id, unit in keys:
-            _testcase(suite, rule_id, unit, cases[rule_id, unit])
+            _testcase(suite, rule_id, unit, cases[rule_id, unit], result.fail_on)
         if not keys:
             case = ET.SubElement(
                 suite, "testcase", classname=xml_text(suite_name), name=SKIPPED_NAME, time="0"
@@ -75,7 +75,11 @@ def render(result: Result, options: ReportOptions) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
-def _testcase(suite: ET.Element, rule_id: str, unit: str, findings: list[Finding]) -> None:
+def _testcase(
+    suite: ET.Element, rule_id: str, unit: str, findings: list[Finding], fail_on: Severity
+) -> None:
+    """A passing case, or one failing with the findings; findings below ``fail_on`` do not
+    fail the run, so their case passes and lists them in ``system-out``."""
     case = ET.SubElement(
         suite,
         "testcase",
@@ -92,17 +96,22 @@ def _testcase(suite: ET.Element, rule_id: str, unit: str, findings: list[Finding
     else:
         message = f"{len(findings)} findings; first, line {first.line}: {_describe(first)}"
     worst = max((f.severity for f in findings), key=lambda s: s.rank)
+    listing = _xml_chars(
+        "\n".join(
+            f"{sanitize.path(f.path)}:{f.line}: {f.severity.value} {sanitize.escape(_describe(f))}"
+            for f in findings
+        )
+    )
+    if worst.rank < fail_on.rank:
+        ET.SubElement(case, "system-out").text = listing
+        return
     outcome = ET.SubElement(
         case,
         "failure" if first.practice_id else "error",
         message=xml_text(message),
         type=worst.value,
     )
-    listing = "\n".join(
-        f"{sanitize.path(f.path)}:{f.line}: {f.severity.value} {sanitize.escape(_describe(f))}"
-        for f in findings
-    )
-    outcome.text = _xml_chars(listing)
+    outcome.text = listing
 
 
 def _describe(finding: Finding) -> str:

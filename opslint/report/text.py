@@ -1,13 +1,16 @@
 """``--format text``: ``path:line: severity rule-id message [resource]``, grouped by file,
-coloured on a terminal, with a closing summary by severity and by practice."""
+coloured on a terminal, with the offending source lines underlined (``--show-source``, the
+default on a terminal), the fix on request (``--show-fix``) and a closing summary by severity
+and by practice (not with ``--quiet``)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
 from itertools import groupby
 
 from opslint import sanitize
-from opslint.model import Severity
+from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
 from opslint.result import Result
 
@@ -19,6 +22,8 @@ COLORS = {
 BOLD = "\033[1m"
 DIM = "\033[2m"
 RESET = "\033[0m"
+SOURCE_LINES = 5
+"""At most this many lines of a finding's span are shown."""
 
 
 def render(result: Result, options: ReportOptions) -> str:
@@ -27,6 +32,8 @@ def render(result: Result, options: ReportOptions) -> str:
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{RESET}" if color else text
 
+    fixes = {rule.id: rule.docs.fix for rule in result.rules}
+    _lines.cache_clear()  # files may have changed since the last report of this process
     lines: list[str] = []
     for path, group in groupby(result.findings, key=lambda f: f.path):
         if color:
@@ -40,8 +47,16 @@ def render(result: Result, options: ReportOptions) -> str:
                 f"{paint(rule_id, BOLD)} {message}"
                 f"{paint(resource, DIM)}"
             )
-        if color:
+            if options.show_source:
+                lines.extend(_source(finding, COLORS[finding.severity] if color else ""))
+            if options.show_fix and finding.rule_id in fixes:
+                lines.append(f"  {paint('fix:', BOLD)} {fixes[finding.rule_id]}")
+            if options.show_source or options.show_fix:
+                lines.append("")
+        if color and not (options.show_source or options.show_fix):
             lines.append("")
+    if options.quiet:
+        return "\n".join(lines) + "\n" if lines else ""
     if lines and lines[-1] != "":
         lines.append("")
     counts = result.counts()
@@ -85,6 +100,36 @@ def render(result: Result, options: ReportOptions) -> str:
         for practice, count in by_practice.items():
             lines.append(f"  {practice} {titles.get(practice, '')}: {count}")
     return "\n".join(lines) + "\n"
+
+
+def _source(finding: Finding, colour: str) -> list[str]:
+    """The finding's lines with a gutter, the first one underlined with carets (in
+    ``colour``, an escape sequence or nothing)."""
+    text = _lines(finding.path)
+    first, last = finding.line, min(finding.end_line, finding.line + SOURCE_LINES - 1)
+    if not text or first < 1 or first > len(text):
+        return []
+    width = len(str(last))
+    shown = []
+    for number in range(first, min(last, len(text)) + 1):
+        line = sanitize.escape(text[number - 1].expandtabs(4))
+        shown.append(f"  {number:>{width}} | {line}")
+        if number == first:
+            start = len(line) - len(line.lstrip())
+            underline = " " * start + "^" * max(1, len(line.strip()))
+            shown.append(f"  {'':>{width}} | {colour}{underline}{RESET if colour else ''}")
+    if finding.end_line > last:
+        shown.append(f"  {'':>{width}} | ...")
+    return shown
+
+
+@cache
+def _lines(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read(2_000_000).splitlines()
+    except OSError:
+        return []
 
 
 def _count(number: int, noun: str) -> str:

@@ -83,7 +83,7 @@ class CodeownersCoverInfrastructure(Rule):
             "skip_paths",
             "list[str]",
             DEFAULT_SKIPPED,
-            "Globs of folders (relative to the scanned folder) whose IaC needs no owner: "
+            "Globs of folders (relative to the repository root) whose IaC needs no owner: "
             "examples, samples, tests, fixtures, docs.",
         ),
     )

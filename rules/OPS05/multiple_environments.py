@@ -117,7 +117,7 @@ class MultipleEnvironments(Rule):
             "skip_paths",
             "list[str]",
             DEFAULT_SKIPPED,
-            "Globs of folders (relative to the scanned folder) whose IaC and variable files "
+            "Globs of folders (relative to the repository root) whose IaC and variable files "
             "do not count: examples, samples, tests, fixtures, docs.",
         ),
         Option("minimum", "int", 2, "How many distinct environments the repository defines."),

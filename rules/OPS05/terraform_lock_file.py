@@ -3,7 +3,6 @@ file."""
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator
 
 from opslint.model import Repository, Severity
@@ -13,16 +12,11 @@ from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 LOCK_FILE = ".terraform.lock.hcl"
 
 
-def ignoring_line(gitignore: str) -> int:
-    """The 1-based line of a ``.gitignore`` pattern that ignores lock files (0: none)."""
-    for number, raw in enumerate(gitignore.splitlines(), start=1):
-        pattern = raw.strip()
-        if not pattern or pattern.startswith(("#", "!")):
-            continue
-        name = pattern.lstrip("/").removeprefix("**/")
-        if "/" not in name and fnmatch.fnmatchcase(LOCK_FILE, name):
-            return number
-    return 0
+def in_repository(repo: Repository, path: str) -> bool:
+    """Whether a finding can point at ``path``: a file of the repository, not
+    ``.git/info/exclude`` or a global excludes file."""
+    relative = repo.relative(path)
+    return not (relative.startswith(("../", ".git/", "/")) or relative == "..")
 
 
 ROOT_MODULE = (
@@ -74,8 +68,9 @@ class TerraformLockFile(Rule):
             "the lock file with its own configuration) and folders matched by `skip_paths` "
             "(examples, samples, tests, fixtures, docs) are not judged. When git does not "
             "track the module's files yet, only the lock file's presence is checked. When "
-            "the root `.gitignore` ignores `.terraform.lock.hcl`, one finding on that line "
-            "replaces the findings of the modules it affects."
+            "a `.gitignore` of the repository ignores a module's `.terraform.lock.hcl` (as "
+            "`git check-ignore` answers: nested files and negations count), one finding on "
+            "that line replaces the findings of the modules it affects."
         ),
     )
 
@@ -83,15 +78,16 @@ class TerraformLockFile(Rule):
         return any(u.framework == "terraform" for u in repo.units)
 
     def check_repository(self, repo: Repository, ctx: RepositoryContext) -> Iterator[Violation]:
-        gitignore = repo.display(".gitignore")
-        ignored_at = ignoring_line(repo.contents.get(gitignore, ""))
-        lacking: list[str] = []
-        for unit in roots_to_check(repo, ctx.option("skip_paths")):
+        roots = roots_to_check(repo, ctx.option("skip_paths"))
+        ignored = repo.ignored_by_git([beside(unit, LOCK_FILE) for unit in roots])
+        lacking: dict[tuple[str, int], list[str]] = {}
+        for unit in roots:
             lock = beside(unit, LOCK_FILE)
             name = repo.relative(unit.path)
             main = main_file(unit)
-            if ignored_at and not repo.is_tracked(lock):
-                lacking.append(name)
+            where = ignored.get(lock)
+            if where is not None and in_repository(repo, where[0]):
+                lacking.setdefault(where, []).append(name)
             elif lock not in repo.files:
                 yield self.file_violation(
                     main,
@@ -106,17 +102,17 @@ class TerraformLockFile(Rule):
                     "(and remove it from `.gitignore` if listed there)",
                     key="lock-file",
                 )
-        if lacking:
-            shown = ", ".join(f"`{n}`" for n in lacking[:3]) + (", ..." if len(lacking) > 3 else "")
+        for (source, line), names in sorted(lacking.items()):
+            shown = ", ".join(f"`{n}`" for n in names[:3]) + (", ..." if len(names) > 3 else "")
             whose = (
-                f"the lock files of {len(lacking)} root modules ({shown})"
-                if len(lacking) > 1
+                f"the lock files of {len(names)} root modules ({shown})"
+                if len(names) > 1
                 else f"the lock file of root module {shown}"
             )
             yield self.file_violation(
-                gitignore,
-                f"`.gitignore` ignores `{LOCK_FILE}`, so {whose} cannot be committed: remove "
-                "the pattern and commit the lock files",
-                line=ignored_at,
+                source,
+                f"`{repo.relative(source)}` ignores `{LOCK_FILE}`, so {whose} cannot be "
+                "committed: remove the pattern and commit the lock files",
+                line=line,
                 key="gitignore",
             )

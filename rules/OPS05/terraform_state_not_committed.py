@@ -51,7 +51,7 @@ class TerraformStateNotCommitted(Rule):
     )
     docs = Docs(
         what=(
-            "Asks git which files it tracks (`git ls-files` in the scanned folder) and reports "
+            "Asks git which files it tracks (`git ls-files` in the repository) and reports "
             "every tracked Terraform state file (`*.tfstate`, `*.tfstate.backup`), saved plan "
             "(`*.tfplan`), `crash.log`, and any `.terraform/` folder with tracked content. The "
             "finding points at the tracked file (once per `.terraform/` folder). Outside a "
