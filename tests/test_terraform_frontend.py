@@ -321,3 +321,25 @@ def _resource_span(unit: Unit, name: str) -> Span:
     resource = unit.by_name(name)
     assert resource is not None
     return resource.span
+
+
+@pytest.mark.parametrize(
+    ("expression", "value"),
+    [
+        ("(1 - 3) * 2", -4),
+        ("(2) * (3 + 1) - 1", 7),
+        ("2 * (1 - 3)", -4),
+        ("-(1) + 2", 1),
+        ('(2 > 1) ? "a" : "b"', "a"),
+    ],
+)
+def test_parenthesised_left_operand_of_an_operator(
+    tmp_path: Path, expression: str, value: object
+) -> None:
+    # `count = (1 - var.a) * var.b` is common in older modules and valid for `terraform fmt`
+    unit = _module(
+        tmp_path / "m",
+        {"main.tf": f'resource "aws_sqs_queue" "q" {{\n  delay_seconds = {expression}\n}}\n'},
+    )
+    assert _diagnostics(unit) == []
+    assert unit.resources[0].get("delay_seconds") == value

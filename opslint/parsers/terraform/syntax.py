@@ -945,7 +945,7 @@ class _Builder:
 
     def _binary(self, node: Any) -> BinaryOp:
         children = [c for c in node.children if c.type != "comment"]
-        split = next((i for i, c in enumerate(children) if i and not c.is_named), 0)
+        split = _operator_index(children)
         if not split:
             raise _Broken(node)
         operator = children[split]
@@ -1025,3 +1025,18 @@ def _first_error(node: Any) -> Any:
                 break
         else:
             return current
+
+
+def _operator_index(children: list[Any]) -> int:
+    """Where a binary operation's operator is among its children: the first anonymous token
+    after the left operand, which may be parenthesised (``(1 - var.x) * var.y``); 0 when
+    there is none."""
+    depth = 0
+    for i, child in enumerate(children):
+        if child.type == "(":
+            depth += 1
+        elif child.type == ")":
+            depth -= 1
+        elif i and depth == 0 and not child.is_named:
+            return i
+    return 0
