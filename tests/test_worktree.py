@@ -83,7 +83,6 @@ def test_subfolder_scans_equal_the_root_scan_restricted_to_the_subfolder(
         # the shared module is judged through its callers: no provider of theirs adds tags
         ("OPS02-BP02/required-tags", "modules/queue/extra.tf", 1),
         ("OPS08-BP02/log-group-retention", "modules/queue/extra.tf", 1),
-        ("OPS02-BP02/required-tags", "modules/queue/main.tf", 5),
     ]
     infra = everything[:3]
     assert findings(capsys, repo, "infra") == infra  # scanning a subfolder
