@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from opslint.model import Repository, Severity
+from opslint.repo.examples import ROOT_MODULE, SAM_APP
 from opslint.repo.pipelines import (
     FLAVOUR_NAMES,
     SKIP_IAC,
@@ -24,17 +25,6 @@ SUGGESTIONS = {
 }
 
 
-ROOT_MODULE = (
-    'terraform {\n  backend "s3" {}\n}\n\nprovider "aws" {\n  region = "eu-west-1"\n}\n\n'
-    'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}\n'
-)
-"""A deployed root module, assumed by the examples about the repository around it."""
-
-SAM_APP = (
-    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n"
-    "    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"
-    "      Runtime: python3.13\n      CodeUri: src/\n"
-)
 """A SAM application, assumed by the examples about the repository around it."""
 
 

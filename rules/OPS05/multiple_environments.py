@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from opslint.discover import Excluder
 from opslint.model import Repository, Severity, Unit
+from opslint.repo.examples import ROOT_MODULE, SAM_APP
 from opslint.repo.pipelines import ci_texts, deployable_units, flavours_present
 from opslint.repo.terraform_roots import DEFAULT_SKIPPED
 from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
@@ -94,17 +95,6 @@ def samconfig_envs(text: str) -> set[str]:
     return {name for name, value in document.items() if isinstance(value, dict)}
 
 
-ROOT_MODULE = (
-    'terraform {\n  backend "s3" {}\n}\n\nprovider "aws" {\n  region = "eu-west-1"\n}\n\n'
-    'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}\n'
-)
-"""A deployed root module, assumed by the examples about the repository around it."""
-
-SAM_APP = (
-    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n"
-    "    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"
-    "      Runtime: python3.13\n      CodeUri: src/\n"
-)
 """A SAM application, assumed by the examples about the repository around it."""
 
 

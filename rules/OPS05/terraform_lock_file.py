@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from opslint.model import Repository, Severity
+from opslint.repo.examples import ROOT_MODULE
 from opslint.repo.terraform_roots import SKIP_ROOTS, beside, main_file, roots_to_check
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
@@ -17,13 +18,6 @@ def in_repository(repo: Repository, path: str) -> bool:
     ``.git/info/exclude`` or a global excludes file."""
     relative = repo.relative(path)
     return not (relative.startswith(("../", ".git/", "/")) or relative == "..")
-
-
-ROOT_MODULE = (
-    'terraform {\n  backend "s3" {}\n}\n\nprovider "aws" {\n  region = "eu-west-1"\n}\n\n'
-    'resource "aws_sns_topic" "alerts" {\n  name = "alerts"\n}\n'
-)
-"""A deployed root module, assumed by the examples about the repository around it."""
 
 
 class TerraformLockFile(Rule):
