@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import measure
 
-ELSEWHERE = "/home/runner/work/app/app"
+ELSEWHERE = "/home/ci/build/app"
 
 
 def generate(root: Path, stacks: int, resources: int) -> Path:
