@@ -108,6 +108,41 @@ class Unknown:
         return f"Unknown({self.reason!r}, {self.source!r})"
 
 
+@dataclass(frozen=True, eq=False)
+class Partial(Unknown):
+    """A value only partly known: an :class:`Unknown` (so every reader that does not look
+    inside treats it as one) that keeps its known structure.
+
+    ``parts`` is the text in order: known strings and :class:`Unknown` pieces (a template with
+    an unresolved interpolation, ``Fn::Sub``, ``Fn::Join``, ``jsonencode`` of partly known
+    values). ``document`` is, for JSON text whose structure does not depend on the unknown
+    pieces, the decoded value with unknown leaves (:class:`Unknown`, :class:`Partial`,
+    :class:`Reference`, :class:`Choice`); None otherwise. Read them with
+    :mod:`opslint.partial`. A rule reports from the known parts only when they decide.
+    """
+
+    parts: tuple[str | Unknown, ...] = ()
+    document: Any = None
+
+    def __eq__(self, other: object) -> bool:
+        # an Unknown that knows more: equal to the Unknown it would otherwise be
+        if not isinstance(other, Unknown):
+            return NotImplemented
+        same = (self.reason, self.source, self.references) == (
+            other.reason,
+            other.source,
+            other.references,
+        )
+        if same and isinstance(other, Partial):
+            return (self.parts, self.document) == (other.parts, other.document)
+        return same
+
+    __hash__ = Unknown.__hash__
+
+    def __repr__(self) -> str:
+        return f"Partial({self.reason!r}, {self.parts!r})"
+
+
 @dataclass(frozen=True)
 class Reference:
     """A reference to another resource (or data source) of the same unit.

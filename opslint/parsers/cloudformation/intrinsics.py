@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from opslint.model import ABSENT, Choice, Path, Reference, Span, Unknown
+from opslint.model import ABSENT, Choice, Partial, Path, Reference, Span, Unknown
 from opslint.parsers.cloudformation.conditions import Decided
 from opslint.parsers.cloudformation.decoding import (
     child,
@@ -23,6 +23,7 @@ from opslint.parsers.cloudformation.decoding import (
     source,
 )
 from opslint.parsers.cloudformation.stacks import output_value
+from opslint.partial import compose, piece
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _NO_VALUE = "AWS::NoValue"
@@ -146,16 +147,26 @@ class Intrinsics:
         if not isinstance(pattern, str) or not isinstance(variables, dict):
             return self._unknown("malformed Fn::Sub", node)
         known = {key_text(key): value for key, value in variables.items()}
-        parts: list[str] = []
+        parts: list[str | Unknown] = []
         for part in sub_parts(pattern):
             if isinstance(part, SubVariable):
-                text = scalar_text(self._sub_variable(part.name, known))
-                if text is None:
-                    return self._unknown("Fn::Sub with unresolved parts", node)
-                parts.append(text)
+                value = self._sub_variable(part.name, known)
+                text = scalar_text(value)
+                if text is None and isinstance(value, Partial):
+                    parts.append(value)
+                else:
+                    parts.append(piece(value, f"${{{part.name}}}") if text is None else text)
             else:
                 parts.append(part)
-        return "".join(parts)
+        return self._composed(parts, "Fn::Sub with unresolved parts", node)
+
+    def _composed(self, parts: list[str | Unknown], reason: str, node: Any) -> Any:
+        """The text of ``parts``; partly known (unknown pieces kept in place) when some are
+        not known."""
+        if all(isinstance(part, str) for part in parts):
+            return "".join(part for part in parts if isinstance(part, str))
+        where = self._unknown(reason, node)
+        return compose(parts, reason, where.source, where.references)
 
     def _sub_variable(self, name: str, variables: Mapping[str, Any]) -> Any:
         if name in variables:
@@ -175,9 +186,18 @@ class Intrinsics:
             delimiter = self.resolve(argument[0], (), None)
             values = self.resolve(argument[1], (), None)
             if isinstance(delimiter, str) and isinstance(values, list):
-                texts = [scalar_text(value) for value in values]
-                if all(text is not None for text in texts):
-                    return delimiter.join(text for text in texts if text is not None)
+                parts: list[str | Unknown] = []
+                for index, value in enumerate(values):
+                    if index:
+                        parts.append(delimiter)
+                    text = scalar_text(value)
+                    if text is not None:
+                        parts.append(text)
+                    elif isinstance(value, (Unknown, Reference, Choice)):
+                        parts.append(value if isinstance(value, Partial) else piece(value))
+                    else:  # a list or mapping: CloudFormation rejects it
+                        return self._unknown("Fn::Join with unresolved parts", node)
+                return self._composed(parts, "Fn::Join with unresolved parts", node)
         return self._unknown("Fn::Join with unresolved parts", node)
 
     def _select(self, argument: Any, node: Any) -> Any:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from opslint.model import ABSENT, Choice, Diagnostic, Reference, Span, Unknown
+from opslint.model import ABSENT, Choice, Diagnostic, Partial, Reference, Span, Unknown
 from opslint.parsers.terraform.functions import (
     FUNCTIONS,
     InvalidCall,
@@ -44,6 +44,7 @@ from opslint.parsers.terraform.values import (
     to_number,
     to_string,
 )
+from opslint.partial import compose, piece
 
 
 def merge_refs(*groups: Sequence[str]) -> tuple[str, ...]:
@@ -208,7 +209,7 @@ class Evaluator:
     def _template(self, parts: Sequence[Any], node: Any, ctx: Ctx) -> Any:
         h = self.h
         start = len(self.refs)
-        pieces: list[str] = []
+        pieces: list[str | Unknown] = []
         reason = ""
         for part in parts:
             content = part.content
@@ -217,13 +218,15 @@ class Evaluator:
                 text = to_string(value)
                 if text is not None:
                     pieces.append(text)
-                elif not reason:
-                    if value is None:
-                        reason = INVALID + "null value in a string template"
-                    elif isinstance(value, (list, dict)) and concrete(value):
-                        reason = INVALID + "a list or object in a string template"
+                elif value is None:
+                    reason = reason or INVALID + "null value in a string template"
+                elif isinstance(value, (list, dict)):
+                    if concrete(value):
+                        reason = reason or INVALID + "a list or object in a string template"
                     else:
-                        reason = "interpolation with unresolved parts"
+                        reason = reason or "interpolation with unresolved parts"
+                else:  # the text keeps its known parts around the unknown piece
+                    pieces.append(piece(value, self.source(content.expression, ctx)))
             elif hasattr(content, "children"):  # %{ if } / %{ for } directive
                 self._directive(content, ctx)
                 reason = reason or "template directive is not evaluated"
@@ -234,7 +237,10 @@ class Evaluator:
                 pieces.append(unescape(raw if kind == "STRING_CHARS" else raw[1:]))
         if reason:
             return self.unknown(reason, node, ctx, start)
-        return "".join(pieces)
+        if all(isinstance(p, str) for p in pieces):
+            return "".join(p for p in pieces if isinstance(p, str))
+        where = self.unknown("interpolation with unresolved parts", node, ctx, start)
+        return compose(pieces, where.reason, where.source, where.references)
 
     def _directive(self, node: Any, ctx: Ctx) -> None:
         """Evaluate the expressions of a template directive for their references."""
@@ -619,6 +625,9 @@ class Evaluator:
             return self.unknown(f"{exc} is not evaluated", node, ctx, start)
         except (InvalidCall, ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
             return self.unknown(INVALID + f"{name}: {exc}", node, ctx, start)
+        if isinstance(result, Partial):
+            where = self.unknown(result.reason, node, ctx, start)
+            return replace(result, source=where.source, references=where.references)
         return result
 
     # -- Terraform JSON
