@@ -30,6 +30,7 @@ from opslint.parsers.terraform.json_syntax import (
     json_literal,
     yaml_kind,
 )
+from opslint.parsers.terraform.template_files import TemplateFiles
 from opslint.parsers.terraform.templates import heredoc_body, quote_template, unescape
 from opslint.parsers.terraform.values import (
     INVALID,
@@ -110,6 +111,8 @@ class Evaluator:
         self.locals: dict[str, Expr] = {}
         self.prefix = ""  # the module address of a called module ("module.svc")
         self.instance_reads = 0  # count.* / each.* read where no instance was bound
+        self.folder = "."  # the module's folder: path.module, and where templatefile() reads
+        self.templates: TemplateFiles | None = None  # None: templatefile() is not evaluated
         self.module_outputs: Callable[[str], Any] | None = None
         """Gives the outputs of a module call (a dict) when the call is followed, else None."""
         self._local_values: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {}
@@ -372,6 +375,8 @@ class Evaluator:
         if name in ("var", "local") and first is not None:
             value = self._variable(first) if name == "var" else self._local(first)
             return self._rewrap(self.apply(value, steps[1:], node, ctx), node, ctx)
+        if name == "path" and first == "module" and len(steps) == 1:
+            return self.folder
         if name in _PLAN_TIME:
             if name in ("count", "each"):
                 self.instance_reads += 1
@@ -610,6 +615,8 @@ class Evaluator:
         name = "::".join(str(i.token.value) for i in node.identifiers)
         arguments = node.arguments
         args = [self.eval(a, ctx) for a in arguments.arguments] if arguments is not None else []
+        if name == "templatefile" and self.templates is not None:
+            return self._templatefile(args, node, ctx, start)
         function = FUNCTIONS.get(name)
         if function is None:
             return self.unknown(f"function {name} is not evaluated", node, ctx, start)
@@ -629,6 +636,28 @@ class Evaluator:
             where = self.unknown(result.reason, node, ctx, start)
             return replace(result, source=where.source, references=where.references)
         return result
+
+    def _templatefile(self, args: Sequence[Any], node: Any, ctx: Ctx, start: int) -> Any:
+        """``templatefile(path, vars)``: the template read from the scanned tree and evaluated
+        with ``vars`` only (its unknown values stay unknown pieces of the text)."""
+        assert self.templates is not None
+        if len(args) != 2 or not isinstance(args[1], dict):
+            return self.unknown("arguments of templatefile are not known", node, ctx, start)
+        path = to_string(args[0]) if concrete(args[0]) else None
+        if path is None:
+            return self.unknown("the path of templatefile is not known", node, ctx, start)
+        text = self.templates.text(path)
+        if isinstance(text, Unknown):
+            return self.unknown(text.reason, node, ctx, start)
+        if "${" not in text and "%{" not in text:
+            return text
+        value = self.template(text, args[1], node, ctx)
+        if isinstance(value, Partial):
+            where = self.unknown(value.reason, node, ctx, start)
+            return replace(value, source=where.source, references=where.references)
+        if isinstance(value, Unknown):
+            return self.unknown(value.reason, node, ctx, start)
+        return value
 
     # -- Terraform JSON
 

@@ -50,6 +50,7 @@ from opslint.parsers.terraform.json_syntax import (
     read_json,
     yaml_kind,
 )
+from opslint.parsers.terraform.template_files import TemplateFiles
 from opslint.parsers.terraform.values import concrete, to_bool, to_number, to_string
 from opslint.reading import read_regular
 
@@ -59,6 +60,7 @@ def parse_module(
     files: Sequence[str],
     var_files: Sequence[str] = (),
     variables: Sequence[tuple[str, str]] = (),
+    root: str = "",
 ) -> Unit:
     """Parse the Terraform module in ``directory`` into a :class:`Unit`.
 
@@ -67,13 +69,14 @@ def parse_module(
     relative to the working directory with POSIX separators and are used verbatim in the result.
     Only auto-loaded variable files (``terraform.tfvars[.json]``, ``*.auto.tfvars[.json]``) are
     read from ``files``. ``variables`` are ``--var NAME=VALUE`` arguments (applied last);
-    ``TF_VAR_<name>`` environment variables apply first, as in Terraform. A variable left at
+    ``TF_VAR_<name>`` environment variables apply first, as in Terraform. ``templatefile()``
+    reads templates inside ``root`` (the scan root; default: ``directory``). A variable left at
     its ``default = null`` is null in a root module and :class:`Unknown` in a reusable one (a
     caller opslint does not see sets it); a null written in a variable file stays null.
     Never raises: unreadable or malformed files become diagnostics.
     """
     try:
-        parser = _ModuleParser(directory, load_hcl())
+        parser = _ModuleParser(directory, load_hcl(), root=root or directory)
         parser.given = list(variables)
         return parser.parse(files, var_files)
     except Exception as exc:  # the last resort of "never raise": report it, lose the module
@@ -167,16 +170,22 @@ _LABELS = {"resource": 2, "data": 2, "module": 1, "provider": 1, "variable": 1, 
 class _ModuleParser:
     """Parses one module: reads its files, collects declarations, evaluates them into a Unit."""
 
-    def __init__(self, directory: str, hcl: Hcl, caller: Caller | None = None) -> None:
+    def __init__(
+        self, directory: str, hcl: Hcl, caller: Caller | None = None, root: str = ""
+    ) -> None:
         self.directory = directory
         self.caller = caller
         if caller is None:
-            self.session = Session(installed=installed_modules(directory))
+            self.session = Session(
+                installed=installed_modules(directory), templates=TemplateFiles(root or directory)
+            )
         else:
             self.session = caller.session
         self.h: Any = hcl  # node classes: Any, so isinstance() does not narrow node types
         self.diagnostics: list[Diagnostic] = []
         self.ev = Evaluator(hcl, self.diagnostics)
+        self.ev.folder = directory or "."
+        self.ev.templates = self.session.templates
         self.bodies = BodyEvaluator(hcl, self.ev)
         self.read: list[str] = []
         self.blocks: list[_Block] = []
