@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from opslint.model import ABSENT, Choice, Partial, Path, Reference, Span, Unknown
+from opslint.model import ABSENT, Choice, Partial, Path, Provenance, Reference, Span, Unknown
 from opslint.parsers.cloudformation.conditions import Decided
 from opslint.parsers.cloudformation.decoding import (
     child,
@@ -26,6 +26,26 @@ from opslint.parsers.cloudformation.stacks import output_value
 from opslint.partial import compose, piece
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_MAX_MAP_CHOICES = 500
+"""An ``Fn::FindInMap`` with unresolved keys that selects more values than this is unknown."""
+
+
+def _keys(value: Any) -> list[str] | None:
+    """The map keys a resolved key may be (a Choice of known keys: each); None: any."""
+    options = value.options if isinstance(value, Choice) else (value,)
+    keys = [scalar_text(option) for option in options]
+    return None if None in keys else [key for key in keys if key is not None]
+
+
+def _select(node: Any, keys: list[str] | None) -> list[Any]:
+    """The children of a mapping level that ``keys`` select (None: all of them)."""
+    if not isinstance(node, dict):
+        return []
+    if keys is None:
+        return list(node.values())
+    return [found for key in keys if (found := child(node, key)) is not None]
+
+
 _NO_VALUE = "AWS::NoValue"
 
 
@@ -63,6 +83,8 @@ class Intrinsics:
     :meth:`resolve`, the parameter values, the mappings and the resource IDs."""
 
     parameter_values: dict[str, Any]
+    parameter_kinds: dict[str, str]
+    sources: list[Provenance]
     mappings: dict[Any, Any]
     resource_ids: frozenset[str]
     conditions: dict[str, Decided]
@@ -116,13 +138,18 @@ class Intrinsics:
         if name == _NO_VALUE:
             return ABSENT
         if name in self.parameter_values:
-            self.inputs.append(name)
-            return self.parameter_values[name]
+            return self._parameter(name)
         if name.startswith("AWS::"):  # AWS::Region, AWS::AccountId, AWS::StackName, ...
             return Unknown(f"pseudo parameter {name}", f"!Ref {name}")
         # A resource of the template, or one SAM generates (ServerlessRestApi, Fn.Alias): the
         # reference is kept as written; Unit.resolve() finds only the former.
         return Reference(name)
+
+    def _parameter(self, name: str) -> Any:
+        self.inputs.append(name)
+        value = self.parameter_values[name]
+        self.sources.append(Provenance(self.parameter_kinds.get(name, "parameter"), name, value))
+        return value
 
     def _get_att(self, argument: Any, node: Any) -> Any:
         if isinstance(argument, str):
@@ -172,8 +199,7 @@ class Intrinsics:
         if name in variables:
             return self.resolve(variables[name], (), None)
         if name in self.parameter_values:
-            self.inputs.append(name)
-            return self.parameter_values[name]
+            return self._parameter(name)
         if name.startswith("AWS::"):
             return Unknown(f"pseudo parameter {name}", f"${{{name}}}")
         target, dot, attribute = name.partition(".")
@@ -218,18 +244,44 @@ class Intrinsics:
     def _find_in_map(self, argument: Any, node: Any) -> Any:
         if not isinstance(argument, list) or len(argument) not in (3, 4):
             return self._unknown("malformed Fn::FindInMap", node)
-        keys = [scalar_text(self.resolve(part, (), None)) for part in argument[:3]]
+        resolved = [self.resolve(part, (), None) for part in argument[:3]]
+        keys = [scalar_text(value) for value in resolved]
+        if keys[0] is None:
+            return self._unknown("Fn::FindInMap with unresolved keys", node)
+        if None in keys[1:]:
+            return self._map_column(keys[0], _keys(resolved[1]), _keys(resolved[2]), node)
         value: Any = self.mappings
         for key in keys:
-            if key is None:
-                return self._unknown("Fn::FindInMap with unresolved keys", node)
             value = child(value, key)
         if value is not None:
-            return self.resolve(value, (), None)
+            found = self.resolve(value, (), None)
+            self.sources.append(Provenance("mapping", keys[0], found))
+            return found
         default = get(argument[3], "DefaultValue") if len(argument) == 4 else None
         if default is not None:
             return self.resolve(default, (), None)
         return self._unknown("Fn::FindInMap key not in the mapping", node)
+
+    def _map_column(
+        self, name: str, top: list[str] | None, second: list[str] | None, node: Any
+    ) -> Any:
+        """``Fn::FindInMap`` with an unresolved key (``!Ref AWS::Region``): one of the values
+        the keys select (a column of the region table; every value for a key that could be
+        anything), as a :class:`Choice`; a deployment where the key is missing fails, so
+        those rows do not count."""
+        table = child(self.mappings, name)
+        rows = _select(table, top)
+        leaves = [leaf for row in rows for leaf in _select(row, second)]
+        if not leaves or len(leaves) > _MAX_MAP_CHOICES:
+            return self._unknown("Fn::FindInMap with unresolved keys", node)
+        options: list[Any] = []
+        for leaf in leaves:
+            value = self.resolve(leaf, (), None)
+            if value not in options:
+                options.append(value)
+        found = options[0] if len(options) == 1 else Choice(tuple(options), f"Fn::FindInMap {name}")
+        self.sources.append(Provenance("mapping", name, found))
+        return found
 
     # -- references --
 

@@ -15,7 +15,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from opslint.model import ABSENT, Choice, Diagnostic, Partial, Reference, Span, Unknown
+from opslint.model import (
+    ABSENT,
+    Choice,
+    Diagnostic,
+    Partial,
+    Provenance,
+    Reference,
+    Span,
+    Unknown,
+)
 from opslint.parsers.terraform.functions import (
     FUNCTIONS,
     InvalidCall,
@@ -107,6 +116,8 @@ class Evaluator:
         self.diagnostics = diagnostics
         self.refs: list[str] = []
         self.inputs: list[str] = []  # variables read, for where a called module's value came from
+        self.sources: list[Provenance] = []  # values read from elsewhere (variables, locals)
+        self.variable_kinds: dict[str, str] = {}  # variable → where its value came from
         self.variables: dict[str, Any] | None = None  # None: constants only (tfvars, defaults)
         self.locals: dict[str, Expr] = {}
         self.prefix = ""  # the module address of a called module ("module.svc")
@@ -147,6 +158,7 @@ class Evaluator:
         """Forget a failed evaluation's state (after an unexpected exception)."""
         self.refs.clear()
         self.inputs.clear()
+        self.sources.clear()
         self._local_busy.clear()
 
     def evaluate(self, expr: Expr, scope: Mapping[str, Any] | None = None) -> Any:
@@ -509,6 +521,8 @@ class Evaluator:
 
     def _rewrap(self, value: Any, node: Any, ctx: Ctx) -> Any:
         """An Unknown read through a variable or local takes the source as written here."""
+        if isinstance(value, Partial):
+            return replace(value, source=self.source(node, ctx))
         if isinstance(value, Unknown):
             return Unknown(value.reason, self.source(node, ctx), value.references)
         return value
@@ -519,7 +533,10 @@ class Evaluator:
         self.inputs.append(name)
         if name not in self.variables:
             return Unknown(f"variable {name} is not declared", f"var.{name}")
-        return self.variables[name]
+        value = self.variables[name]
+        kind = self.variable_kinds.get(name, "variable default")
+        self.sources.append(Provenance(kind, name, value))
+        return value
 
     def _local(self, name: str) -> Any:
         if self.variables is None:
@@ -528,6 +545,7 @@ class Evaluator:
         if cached is not None:
             self.refs.extend(cached[1])
             self.inputs.extend(cached[2])
+            self.sources.append(Provenance("local", name, cached[0]))
             return cached[0]
         expr = self.locals.get(name)
         if expr is None:
@@ -545,6 +563,7 @@ class Evaluator:
             merge_refs(self.refs[start:]),
             merge_refs(self.inputs[used:]),
         )
+        self.sources.append(Provenance("local", name, value))
         return value
 
     # -- operators

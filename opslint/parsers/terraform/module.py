@@ -384,16 +384,20 @@ class _ModuleParser:
         ordered = [named[n] for n in ("terraform.tfvars", "terraform.tfvars.json") if n in named]
         ordered += sorted((f for f in auto if f not in ordered), key=posixpath.basename)
         assigned: dict[str, Expr] = {}
+        ev = self.ev
+        kinds = ev.variable_kinds  # where each value came from: provenance
         for key, text in sorted(os.environ.items()):
             if key.startswith("TF_VAR_") and key[7:] in self.variables:
                 self._assign_text(assigned, key[7:], text)
+                kinds[key[7:]] = "environment"
         for path in [*ordered, *var_files]:
             for name, expr in self._var_file(path):
                 assigned[name] = expr
+                kinds[name] = "variable file"
         for name, text in self.given:
             if name in self.variables:
                 self._assign_text(assigned, name, text)
-        ev = self.ev
+                kinds[name] = "command line"
         values: dict[str, Any] = {}
         for name, declared in self.variables.items():
             given = assigned.get(name, declared.default)
@@ -420,6 +424,7 @@ class _ModuleParser:
                     )
                 )
         ev.refs.clear()
+        ev.sources.clear()
         ev.variables = values
 
     def _assign_text(self, assigned: dict[str, Expr], name: str, text: str) -> None:
@@ -461,6 +466,7 @@ class _ModuleParser:
         for name, declared in self.variables.items():
             if name in self.caller.arguments:
                 given = self.caller.arguments[name]
+                ev.variable_kinds[name] = "caller argument"
                 try:
                     values[name] = self._convert(given, declared.type)
                 except Exception:  # never raise: keep the value as passed
@@ -475,6 +481,7 @@ class _ModuleParser:
                 ev.reset()
                 values[name] = Unknown(f"variable {name} cannot be evaluated", f"var.{name}")
         ev.refs.clear()
+        ev.sources.clear()
         ev.inputs.clear()
         ev.variables = values
 
@@ -575,6 +582,7 @@ class _ModuleParser:
         settings: dict[str, Any] = {"required_providers": {}}
         for block in self.blocks:
             self.ev.refs.clear()
+            self.ev.sources.clear()
             try:
                 self._evaluate_block(block, resources, order, providers, settings)
             except Exception as exc:  # never raise: a bug or pathological input is a diagnostic
@@ -588,6 +596,7 @@ class _ModuleParser:
                     )
                 )
         self.ev.refs.clear()
+        self.ev.sources.clear()
         terraform = TerraformSettings(
             required_version=settings.get("required_version", ABSENT),
             required_providers=settings["required_providers"],
@@ -664,6 +673,7 @@ class _ModuleParser:
         return Resource(
             module=self.ev.prefix,
             inputs=result.inputs if self.caller is not None else {},
+            provenance=result.provenance,
             framework="terraform",
             type=type_,
             name=name,
@@ -717,14 +727,14 @@ class _ModuleParser:
             return None
         self._following.add(label)
         ev = self.ev
-        saved = (list(ev.refs), list(ev.inputs))
+        saved = (list(ev.refs), list(ev.inputs), list(ev.sources))
         try:
             instance = self._instantiate(label, block)
         except Exception as exc:  # never raise: the call is not followed
             self.not_followed[label] = f"cannot be evaluated ({type(exc).__name__})"
             instance = None
         finally:
-            ev.refs[:], ev.inputs[:] = saved
+            ev.refs[:], ev.inputs[:], ev.sources[:] = saved
             self._following.discard(label)
         self._followed[label] = instance
         return instance
@@ -804,6 +814,7 @@ class _ModuleParser:
             if block.kind != "output" or block.labels[0] in self.outputs:
                 continue
             self.ev.refs.clear()
+            self.ev.sources.clear()
             try:
                 value = self._body(block, frozenset()).attributes.get("value", ABSENT)
             except Exception:  # never raise: an output that cannot be evaluated is unknown
@@ -813,6 +824,7 @@ class _ModuleParser:
                 Unknown("output has no value") if value is ABSENT else value
             )
         self.ev.refs.clear()
+        self.ev.sources.clear()
 
     def _provider(self, block: _Block) -> ProviderConfig:
         result = self._body(block, frozenset())
