@@ -26,9 +26,10 @@ def test_long_sub_body_is_judged_whole() -> None:
         {"template.yaml": template(f"!Sub '{{\"widget\": [{widgets}]}}'")}, BODY_RULE
     ) == ["Dashboard `Dashboard` body has no top-level `widgets` array: fix `DashboardBody`"]
     good = widgets.replace("${Queue}", "${Queue.Arn} in ${Stage}")
-    assert lint_messages(
-        {"template.yaml": template(f"!Sub '{{\"widgets\": [{good}]}}'")}, BODY_RULE
-    ) == []
+    assert (
+        lint_messages({"template.yaml": template(f"!Sub '{{\"widgets\": [{good}]}}'")}, BODY_RULE)
+        == []
+    )
 
 
 def test_join_body_with_unknown_inside_strings_is_judged() -> None:

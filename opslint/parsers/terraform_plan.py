@@ -184,7 +184,7 @@ def _resource(
     if isinstance(tags, dict):
         attributes["tags"] = tags  # provider default_tags merged in
     # a value is written in the configuration when its expression is a constant
-    provenance = {
+    provenance: dict[Path, tuple[Provenance, ...]] = {
         (key,): (Provenance("plan", key, value),)
         for key, value in attributes.items()
         if not (isinstance(configured.get(key), dict) and "constant_value" in configured[key])

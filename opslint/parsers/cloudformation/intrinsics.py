@@ -245,17 +245,17 @@ class Intrinsics:
         if not isinstance(argument, list) or len(argument) not in (3, 4):
             return self._unknown("malformed Fn::FindInMap", node)
         resolved = [self.resolve(part, (), None) for part in argument[:3]]
-        keys = [scalar_text(value) for value in resolved]
-        if keys[0] is None:
+        name, top, second = (scalar_text(value) for value in resolved)
+        if name is None:
             return self._unknown("Fn::FindInMap with unresolved keys", node)
-        if None in keys[1:]:
-            return self._map_column(keys[0], _keys(resolved[1]), _keys(resolved[2]), node)
+        if top is None or second is None:
+            return self._map_column(name, _keys(resolved[1]), _keys(resolved[2]), node)
         value: Any = self.mappings
-        for key in keys:
+        for key in (name, top, second):
             value = child(value, key)
         if value is not None:
             found = self.resolve(value, (), None)
-            self.sources.append(Provenance("mapping", keys[0], found))
+            self.sources.append(Provenance("mapping", name, found))
             return found
         default = get(argument[3], "DefaultValue") if len(argument) == 4 else None
         if default is not None:
