@@ -264,7 +264,8 @@ def test_find_in_map_with_a_region_key_is_a_choice_of_the_column() -> None:
         "Resources:\n  A:\n    Type: X\n    Properties:\n"
         "      Image: !FindInMap [Regions, !Ref AWS::Region, Image]\n"
         "      Size: !FindInMap [Regions, !Ref AWS::Region, Size]\n"
-        "      Nested: !FindInMap [Regions, !Ref AWS::Region, !FindInMap [Arch, !Ref Type, Column]]\n"
+        "      Nested: !FindInMap\n"
+        "        [Regions, !Ref AWS::Region, !FindInMap [Arch, !Ref Type, Column]]\n"
         "      Known: !FindInMap [Regions, us-east-1, Image]\n"
     )
     a = _resource(unit, "A")
