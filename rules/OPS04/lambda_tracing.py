@@ -1,10 +1,17 @@
 """OPS04-BP05/lambda-tracing: Lambda functions have active X-Ray tracing."""
 
-from opslint.model import Severity
-from opslint.rule import Docs, Example, Expect, Rule
+from opslint.aws.deployment_helpers import is_deployment_helper
+from opslint.model import Resource, Severity
+from opslint.rule import Context, Docs, Example, Expect, Rule
 
 MISSING = 'Lambda function {resource} is not traced: set `{attribute}` to "Active"'
 WRONG = 'Lambda function {resource} sets `{attribute}` to {value}: set it to "Active"'
+
+
+def _serves_workload(resource: Resource, ctx: Context) -> bool:
+    """Not a function that only backs custom resources or macros: those run while a stack
+    deploys, and their failures show as failed stack operations, not in traces."""
+    return not is_deployment_helper(resource, ctx.unit)
 
 
 class LambdaTracing(Rule):
@@ -23,6 +30,7 @@ class LambdaTracing(Rule):
         Expect(
             "AWS::Lambda::Function",
             "TracingConfig.Mode",
+            when=_serves_workload,
             one_of=("Active",),
             message=WRONG,
             missing_message=MISSING,
@@ -30,6 +38,7 @@ class LambdaTracing(Rule):
         Expect(
             "AWS::Serverless::Function",
             "Tracing",
+            when=_serves_workload,
             one_of=("Active",),
             message=WRONG,
             missing_message=MISSING,
@@ -54,7 +63,12 @@ class LambdaTracing(Rule):
         ),
         cautions=(
             "Functions traced by OpenTelemetry/ADOT or a vendor layer instead of X-Ray: "
-            "suppress the finding with a reason."
+            "suppress the finding with a reason. CloudFormation and SAM functions that only "
+            "back custom resources (their ARN is the `ServiceToken` of a `Custom::*` or "
+            "`AWS::CloudFormation::CustomResource`, directly, through a version or alias, or "
+            "through another such function) or macros are deployment helpers and are not "
+            "checked: they run while the stack deploys, and a failure fails the stack "
+            "operation."
         ),
         examples=(
             Example(
