@@ -127,8 +127,9 @@ class StatefulResourceProtection(Rule):
             "for secrets a recovery window other than 0, for "
             "backup vaults `force_destroy` not true) or, for any type, "
             "`lifecycle { prevent_destroy = true }`. A resource whose policies keep its data "
-            "(`Retain`, `Snapshot`) but whose deletion protection is off is told that "
-            "protection is missing, not that it loses its data. KMS keys are never deleted at "
+            "(`Retain`, `Snapshot`), or a Terraform database that takes a final snapshot "
+            "(`skip_final_snapshot` not true), but whose deletion protection is off is told "
+            "that protection is missing, not that it loses its data. KMS keys are never deleted at "
             "once: deletion waits for the key's window (`deletion_window_in_days`, "
             "`PendingWindowInDays`: 7 to 30 days, 30 when not set) and can be cancelled until "
             "then, so a key is reported only when that window is shorter than "
@@ -235,7 +236,7 @@ class StatefulResourceProtection(Rule):
         written = resource.has(protection.attribute)
         yield self.violation(
             resource,
-            f"{_kind(resource)} `{resource.name}` can be destroyed with its data: "
+            f"{_kind(resource)} `{resource.name}` {_terraform_loss(resource)}: "
             f"{_describe(protection, 'terraform')}"
             + (" with AWS provider 6.25+" if resource.type == "aws_cloudwatch_log_group" else "")
             + " (or add `lifecycle { prevent_destroy = true }`)",
@@ -331,6 +332,24 @@ class StatefulResourceProtection(Rule):
 
 
 WHEN = {"DeletionPolicy": "deleted", "UpdateReplacePolicy": "replaced"}
+FINAL_SNAPSHOT = frozenset(
+    {"aws_db_instance", "aws_rds_cluster", "aws_docdb_cluster", "aws_neptune_cluster"}
+)
+"""Terraform types that take a final snapshot when destroyed unless `skip_final_snapshot`
+is true (the default is false)."""
+
+
+def _terraform_loss(resource: Resource) -> str:
+    """What destroying the resource costs, for a message: its data, or (when a final
+    snapshot is taken, or may be) only the resource."""
+    if resource.type not in FINAL_SNAPSHOT:
+        return "can be destroyed with its data"
+    skip = resource.get("skip_final_snapshot")
+    if every_alternative(skip, lambda v: v is not ABSENT and as_bool(v) is True):
+        return "can be destroyed with its data (`skip_final_snapshot = true`)"
+    if every_alternative(skip, lambda v: v is ABSENT or as_bool(v) is False):
+        return "has no deletion protection (a final snapshot keeps its data when it is destroyed)"
+    return "has no deletion protection"
 
 
 def _kept(policy: Any, default: str) -> str:
