@@ -25,9 +25,10 @@ LAUNCHERS = ("AWS::EC2::LaunchTemplate", "AWS::AutoScaling::LaunchConfiguration"
 SELF_REMOVAL = (
     "autoscaling:TerminateInstanceInAutoScalingGroup",
     "autoscaling:SetDesiredCapacity",
+    "autoscaling:UpdateAutoScalingGroup",
 )
 """What an instance calls to leave its group for good (with
-``--should-decrement-desired-capacity``, or setting the group's size to 0)."""
+``--should-decrement-desired-capacity``, or setting the group's desired size to 0)."""
 
 
 def _is(value: Any, number: int) -> bool:
@@ -73,8 +74,9 @@ def removes_itself(group: Resource, unit: Unit) -> bool:
     """A CloudFormation one-shot helper group: ``MinSize: 0``, ``MaxSize: 1``, and its
     instances may take themselves out of it for good: the role of the instance profile of
     its launch template or launch configuration allows
-    ``autoscaling:TerminateInstanceInAutoScalingGroup`` or ``autoscaling:SetDesiredCapacity``
-    (an instance that does its work, then terminates itself lowering the desired size)."""
+    ``autoscaling:TerminateInstanceInAutoScalingGroup``, ``autoscaling:SetDesiredCapacity`` or
+    ``autoscaling:UpdateAutoScalingGroup`` (an instance that does its work, then sets the
+    desired size to 0 or terminates itself lowering it)."""
     if not (_is(group.get("MinSize"), 0) and _is(group.get("MaxSize"), 1)):
         return False
     for name in sorted(group.references):
@@ -128,9 +130,10 @@ class AsgInstanceRefresh(Rule):
             "them up and each instance starts from the group's current template or "
             "configuration), and CloudFormation one-shot helpers (`MinSize: 0`, `MaxSize: 1`, "
             "and the role of the instance profile of their launch template or launch "
-            "configuration allows `autoscaling:TerminateInstanceInAutoScalingGroup` or "
-            "`autoscaling:SetDesiredCapacity`: the instance does its work, then removes "
-            "itself). A size or permission opslint cannot resolve does not exempt a group."
+            "configuration allows `autoscaling:TerminateInstanceInAutoScalingGroup`, "
+            "`autoscaling:SetDesiredCapacity` or `autoscaling:UpdateAutoScalingGroup`: the "
+            "instance does its work, then sets the desired size to 0 or terminates itself). A "
+            "size or permission opslint cannot resolve does not exempt a group."
         ),
         examples=(
             Example(
