@@ -8,10 +8,29 @@ MISSING = 'Lambda function {resource} is not traced: set `{attribute}` to "Activ
 WRONG = 'Lambda function {resource} sets `{attribute}` to {value}: set it to "Active"'
 
 
+DISTRIBUTIONS = ("aws_cloudfront_distribution", "AWS::CloudFront::Distribution")
+VERSIONS = ("aws_lambda_alias", "AWS::Lambda::Version", "AWS::Lambda::Alias")
+
+
+def _runs_at_edge(resource: Resource, ctx: Context) -> bool:
+    """A CloudFront distribution of the unit refers to the function, or to a version or
+    alias of it: a Lambda@Edge function, which X-Ray active tracing does not support."""
+    users = list(ctx.unit.referrers(resource))
+    for version in [u for u in users if u.type in VERSIONS]:
+        users.extend(ctx.unit.referrers(version))
+    return any(u.type in DISTRIBUTIONS for u in users)
+
+
+def _traceable(resource: Resource, ctx: Context) -> bool:
+    """Not a Lambda@Edge function (see :func:`_runs_at_edge`)."""
+    return not _runs_at_edge(resource, ctx)
+
+
 def _serves_workload(resource: Resource, ctx: Context) -> bool:
-    """Not a function that only backs custom resources or macros: those run while a stack
-    deploys, and their failures show as failed stack operations, not in traces."""
-    return not is_deployment_helper(resource, ctx.unit)
+    """Not a function that only backs custom resources or macros (those run while a stack
+    deploys, and their failures show as failed stack operations, not in traces), and not a
+    Lambda@Edge function."""
+    return not is_deployment_helper(resource, ctx.unit) and _traceable(resource, ctx)
 
 
 class LambdaTracing(Rule):
@@ -23,6 +42,7 @@ class LambdaTracing(Rule):
         Expect(
             "aws_lambda_function",
             "tracing_config.mode",
+            when=_traceable,
             one_of=("Active",),
             message=WRONG,
             missing_message=MISSING,
@@ -68,7 +88,9 @@ class LambdaTracing(Rule):
             "`AWS::CloudFormation::CustomResource`, directly, through a version or alias, or "
             "through another such function) or macros are deployment helpers and are not "
             "checked: they run while the stack deploys, and a failure fails the stack "
-            "operation."
+            "operation. Lambda@Edge functions (a CloudFront distribution of the same module or "
+            "template names the function, or a version or alias of it) are not checked: X-Ray "
+            "active tracing is not supported at the edge."
         ),
         examples=(
             Example(

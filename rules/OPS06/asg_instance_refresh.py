@@ -133,7 +133,8 @@ class AsgInstanceRefresh(Rule):
             "configuration allows `autoscaling:TerminateInstanceInAutoScalingGroup`, "
             "`autoscaling:SetDesiredCapacity` or `autoscaling:UpdateAutoScalingGroup`: the "
             "instance does its work, then sets the desired size to 0 or terminates itself). A "
-            "size or permission opslint cannot resolve does not exempt a group."
+            "size opslint cannot resolve does not exempt a group; a permission granted under "
+            "a condition (`Fn::If`) counts as granted."
         ),
         examples=(
             Example(
