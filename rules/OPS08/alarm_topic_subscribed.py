@@ -58,9 +58,9 @@ def subscribed(unit: Unit) -> tuple[set[str], bool]:
     # Module calls and nested stacks that receive a topic may subscribe to it, unless they
     # were followed: then their subscriptions are among the unit's resources.
     for resource in unit.resources:
-        if resource.kind == "module" or resource.type in alarms.NESTED_TYPES:
-            if not _followed(unit, resource):
-                found |= set(resource.references)
+        is_call = resource.kind == "module" or resource.type in alarms.NESTED_TYPES
+        if is_call and not _followed(unit, resource):
+            found |= set(resource.references)
     return found, anything
 
 
