@@ -106,9 +106,10 @@ class TerraformVersionsPinned(Rule):
             "on its own) must state the oldest versions it supports, as HashiCorp's module "
             "guidance and tflint's `terraform_required_version` and "
             "`terraform_required_providers` rules ask: a `required_version` and a provider "
-            "`version` that set a minimum (`>=`, `~>` or an exact version). Findings point "
-            "at the `terraform {}` block, or at the first line of the main file when there "
-            "is none."
+            "`version` that set a minimum (`>=`, `~>` or an exact version); such a module "
+            "gets one finding, a `note`, naming everything it leaves without a minimum. "
+            "Findings point at the `terraform {}` block, or at the first line of the main "
+            "file when there is none."
         ),
         why=(
             "OPS05-BP03 asks you to use configuration management systems deliberately: the "
