@@ -251,3 +251,50 @@ def test_units_list_the_resources_they_manage_by_type(tmp_path: Path) -> None:
     assert [r.name for r in unit.by_type("aws_vpc")] == ["aws_vpc.own"]
     assert unit.resolve("data.aws_vpc.shared") is None
     assert unit.by_name("data.aws_vpc.shared") is not None
+
+
+DATA_SOURCES = """\
+data "aws_sns_topic" "oncall" { name = "oncall" }
+data "aws_sqs_queue" "jobs" { name = "jobs" }
+data "aws_vpc" "shared" { id = "vpc-1" }
+data "aws_rds_cluster" "shared" { cluster_identifier = "shared" }
+data "aws_lambda_function" "api" { function_name = "api" }
+data "aws_lb" "public" { name = "public" }
+data "aws_ecs_cluster" "apps" { cluster_name = "apps" }
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name        = "errors"
+  alarm_description = "Runbook: https://runbooks.example.com/errors"
+  alarm_actions     = [data.aws_sns_topic.oncall.arn]
+  dimensions        = { FunctionName = data.aws_lambda_function.api.function_name }
+  tags              = { owner = "platform" }
+}
+resource "aws_rds_cluster_instance" "reader" {
+  cluster_identifier = data.aws_rds_cluster.shared.id
+  instance_class     = "db.r6g.large"
+  engine             = "aurora-postgresql"
+}
+resource "aws_lambda_event_source_mapping" "jobs" {
+  event_source_arn = data.aws_sqs_queue.jobs.arn
+  function_name    = data.aws_lambda_function.api.arn
+}
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = data.aws_lb.public.arn
+  port              = 80
+}
+resource "aws_ecs_service" "web" {
+  name    = "web"
+  cluster = data.aws_ecs_cluster.apps.id
+}
+"""
+
+
+def test_no_rule_judges_what_a_data_source_reads() -> None:
+    found = lint({"main.tf": DATA_SOURCES}).findings
+    assert found, "the managed resources still get their findings"
+    about_data = [
+        (f.rule_id, f.resource, f.message)
+        for f in found
+        if f.resource.startswith("data.") or "`data." in f.message
+    ]
+    assert about_data == []
+    assert not [f for f in found if f.rule_id == "OPS04-BP04/rds-enhanced-observability"]
