@@ -142,6 +142,21 @@ def test_provider_block_versions_pin_roots_and_bound_modules() -> None:
     ]
 
 
+def test_modules_can_be_left_to_their_pinned_roots() -> None:
+    files = {
+        "main.tf": 'terraform {\n  required_version = "~> 1.9"\n  backend "s3" {}\n'
+        '  required_providers {\n    aws = { source = "hashicorp/aws", version = "~> 5.0" }\n'
+        '  }\n}\nmodule "m" {\n  source = "./m"\n}\n',
+        "m/main.tf": 'resource "aws_sqs_queue" "q" {}\n',
+    }
+    found = lint(files, select=[PINNED]).findings
+    assert [(f.rule_id, f.path, f.line, f.resource) for f in found] == [
+        (PINNED, "m/main.tf", 1, "")
+    ]
+    options = {PINNED: {"check_modules": False}}
+    assert lint(files, select=[PINNED], options=options).findings == ()
+
+
 def test_a_module_that_only_calls_modules_or_has_unknown_constraints_is_not_reported() -> None:
     files = {
         "main.tf": 'module "a" {\n  source = "./a"\n}\n',

@@ -9,7 +9,7 @@ from typing import Any
 
 from opslint.model import ABSENT, Repository, Severity, Unit
 from opslint.repo.terraform_roots import SKIP_ROOTS, roots_to_check, settings_location, skipped
-from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
+from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
 
 BUILT_IN_PROVIDERS = frozenset({"terraform"})
 
@@ -92,7 +92,17 @@ class TerraformVersionsPinned(Rule):
     id = "OPS05-BP03/terraform-versions-pinned"
     title = "Terraform modules constrain the Terraform and provider versions they run with"
     severity = Severity.WARNING
-    options = (SKIP_ROOTS,)
+    options = (
+        SKIP_ROOTS,
+        Option(
+            "check_modules",
+            "bool",
+            True,
+            "Also ask modules that are not roots for minimum Terraform and provider versions "
+            "(false: judge root modules only, for module collections that only this "
+            "repository's pinned roots call).",
+        ),
+    )
     docs = Docs(
         what=(
             "For each Terraform root module of the scan (a module no other scanned module "
@@ -147,9 +157,11 @@ class TerraformVersionsPinned(Rule):
         cautions=(
             "A module is a root only when it looks deployed (see above); anything else needs "
             "only minimum versions, which a pinned constraint also satisfies, so a root "
-            "mistaken for a module is never asked for less than it has. A module that only "
-            "calls other modules is not asked to list their providers (each module declares "
-            "its own). Modules with a `terragrunt.hcl` beside them are judged too "
+            "mistaken for a module is never asked for less than it has. Each module "
+            "declares the providers it uses itself: a root is not asked for those of the "
+            "modules it calls, and a module that only calls others is not judged. A collection of modules that only this repository's pinned roots "
+            "call can be left to them with `check_modules: false`. Modules with a "
+            "`terragrunt.hcl` beside them are judged too "
             "(Terragrunt can generate these blocks: suppress with a reason if yours does). "
             "Folders matched by `skip_paths` (examples, samples, tests, fixtures, docs) are "
             "not judged. An unresolvable version expression counts as set."
@@ -164,6 +176,8 @@ class TerraformVersionsPinned(Rule):
         roots = roots_to_check(repo, globs, terragrunt=False)
         for unit in roots:
             yield from self._check_root(repo, unit)
+        if not ctx.option("check_modules"):
+            return
         for unit in repo.units:
             if (
                 unit.framework == "terraform"
