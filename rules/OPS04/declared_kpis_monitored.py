@@ -24,6 +24,7 @@ SLO_TYPES = {
 }
 
 # An Fn::Sub / interpolation value other than a pseudo parameter (${AWS::Region}).
+_CUT = "\u2026"  # how an unresolved value's shortened source ends
 _OPEN_VALUE = re.compile(r"\$\{(?!AWS::)")
 KPI_CONFIG = "kpis:\n  - name: orders placed\n    namespace: Shop\n    metric: OrdersPlaced\n"
 
@@ -93,6 +94,8 @@ def _dashboard_shows(dashboard: Resource, kpi: Kpi) -> bool | None:
         return True
     if not strings or f'"{kpi.metric}"' in text or _OPEN_VALUE.search(text):
         return None
+    if any(s.endswith(_CUT) for s in strings):
+        return None  # the unresolved body is shown shortened: the rest may show it
     return False
 
 
