@@ -400,7 +400,11 @@ class Watched:
 
 
 def watched_metrics(resource: Resource) -> list[Watched]:
-    """The metrics a metric alarm reads, from its single metric or its metric queries."""
+    """The metrics a metric alarm reads, from its single metric or its metric queries; for a
+    log alarm, the Lambda functions whose log groups its query reads (as ``AWS/Lambda``
+    with their ``FunctionName``)."""
+    if resource.type in LOG_ALARM_TYPES:
+        return _log_alarm_functions(resource)
     if resource.type == "aws_cloudwatch_metric_alarm":
         out = []
         if resource.has("metric_name") or resource.has("namespace"):
@@ -458,6 +462,24 @@ def watched_metrics(resource: Resource) -> list[Watched]:
             out.extend(_expression(query.get("Expression")))
         return out
     return []
+
+
+_LAMBDA_LOG_GROUP = re.compile(r"/aws/lambda/([^:/*\s]+)")
+
+
+def _log_alarm_functions(resource: Resource) -> list[Watched]:
+    """A log alarm's query over ``/aws/lambda/<function>`` log groups watches those
+    functions' output: literal names, or the resources an unresolved name refers to."""
+    out: list[Watched] = []
+    groups = resource.get("ScheduledQueryConfiguration.LogGroupIdentifiers")
+    for group in _entries(groups) if groups is not ABSENT else []:
+        if isinstance(group, str):
+            match = _LAMBDA_LOG_GROUP.search(group)
+            if match:
+                out.append(Watched("AWS/Lambda", Unknown("log query"), {"FunctionName": match[1]}))
+        elif isinstance(group, Unknown) and "/aws/lambda/" in group.source and group.references:
+            out.append(Watched("AWS/Lambda", Unknown("log query"), {"FunctionName": group}))
+    return out
 
 
 def _entries(value: Any) -> list[Any]:
