@@ -100,15 +100,16 @@ _CI_ACTION = re.compile(r"\buses:\s*['\"]?\./([\w./-]*)")
 _CI_SCRIPT = re.compile(r"(?<![\w/.:$-])((?:\./)?(?:[\w.-]+/)*[\w.-]+\.sh)\b")
 
 
-def ci_references(text: str) -> list[str]:
+def ci_references(text: str, base: str = "") -> list[str]:
     """Files of the repository a CI definition runs (paths relative to the repository
-    root): shell scripts it calls and the ``action.yml`` of local GitHub actions."""
+    root): shell scripts it calls and the ``action.yml`` of local GitHub actions. ``base``:
+    the folder the commands run in (a Makefile's), relative to the repository root."""
     found: list[str] = []
     for match in _CI_ACTION.finditer(text):
         folder = match.group(1).strip("/")
         for name in ("action.yml", "action.yaml"):
             found.append(posixpath.join(folder, name) if folder else name)
-    found.extend(match.group(1) for match in _CI_SCRIPT.finditer(text))
+    found.extend(posixpath.join(base, match.group(1)) for match in _CI_SCRIPT.finditer(text))
     normalised = (posixpath.normpath(path) for path in found)
     return sorted({path for path in normalised if not path.startswith("..")})
 

@@ -118,9 +118,12 @@ def ci_texts(repo: Repository, skip_paths: Iterable[str] = DEFAULT_SKIPPED) -> d
             if part is None:
                 continue
             parts.append(part)
-            if relative.rsplit("/", 1)[-1] in ("Makefile", "GNUmakefile") or concourse:
-                # the scripts a Makefile target or a Concourse task calls: still one step
-                for script in _run_by(part, concourse, makefiles=False):
+            folder, _, name = relative.rpartition("/")
+            if name in ("Makefile", "GNUmakefile") or concourse:
+                # the scripts a Makefile target (run in the Makefile's folder) or a
+                # Concourse task calls: still one step away
+                base = folder if name in ("Makefile", "GNUmakefile") else ""
+                for script in _run_by(part, concourse, makefiles=False, base=base):
                     if script not in seen and repo.display(script) in repo.contents:
                         seen.add(script)
                         parts.append(repo.contents[repo.display(script)])
@@ -128,11 +131,11 @@ def ci_texts(repo: Repository, skip_paths: Iterable[str] = DEFAULT_SKIPPED) -> d
     return texts
 
 
-def _run_by(text: str, concourse: bool, makefiles: bool = True) -> list[str]:
+def _run_by(text: str, concourse: bool, makefiles: bool = True, base: str = "") -> list[str]:
     """Files of the repository a CI text runs: scripts, local actions and, with
     ``makefiles``, Makefiles. In a Concourse pipeline or task, a path starts with the name
     of the input holding it (``repo/ci/x.sh``): the path without it is tried too."""
-    found = ci_references(text)
+    found = ci_references(text, base)
     if makefiles:
         found.extend(makefiles_run(text))
     if concourse:

@@ -147,10 +147,11 @@ class CodeownersCoverInfrastructure(Rule):
             return
         found = [repo.display(place) for place in PLACES if repo.display(place) in repo.files]
         if not found:
+            place = codeowners_place(repo)
             yield self.file_violation(
-                codeowners_place(repo),
+                place,
                 "No CODEOWNERS file names owners for this repository's infrastructure code: "
-                "add `.github/CODEOWNERS` with a rule such as `/infra/ @org/platform-team`",
+                f"add `{repo.relative(place)}` with a rule such as `/infra/ @org/platform-team`",
                 key="missing",
             )
             return

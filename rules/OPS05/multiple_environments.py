@@ -44,7 +44,7 @@ SYNONYMS = {
 """Words that name an environment, with the name they count as."""
 CONTAINERS = frozenset({"environments", "environment", "envs", "env", "stages", "live"})
 """Folders whose subfolders are environments (``environments/prod``, Terragrunt ``live/``)."""
-TOKEN = re.compile(r"[A-Za-z0-9]+(?:-prod)?")
+TOKEN = re.compile(r"[A-Za-z0-9]+(?:-prod\b)?")
 CI_ENVIRONMENT = re.compile(
     r"^[ \t-]*environment:[ \t]*(?:\n[ \t]*name:[ \t]*)?['\"]?([A-Za-z][\w-]*)", re.MULTILINE
 )
