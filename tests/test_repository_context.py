@@ -11,7 +11,6 @@ from test_report_sarif import schema_errors
 
 from opslint.config import Config
 from opslint.registry import load_registry
-from opslint.report import ReportOptions, render
 from opslint.repo.ci_systems import (
     concourse_job_names,
     concourse_kind,
@@ -19,6 +18,7 @@ from opslint.repo.ci_systems import (
     load_yaml,
     makefiles_run,
 )
+from opslint.report import ReportOptions, render
 from opslint.runner import run
 
 ROOT_MODULE = (
