@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 CONCOURSE_PIPELINE = "ci"
@@ -25,10 +25,12 @@ _MAKE_FILE = re.compile(r"(?:-f\s*|--file[= ]|--makefile[= ])['\"]?([\w./-]+)")
 _CONCOURSE_FILE = re.compile(r"^\s*(?:-\s+)?file:\s*['\"]?([\w./-]+\.ya?ml)\b", re.MULTILINE)
 
 
+@lru_cache(maxsize=64)
 def load_yaml(text: str) -> Any:
-    """The YAML document in ``text``; None when it does not parse (or nests too deeply).
-    An anchor defined again replaces the earlier one, as in YAML 1.2 and the Go parsers
-    of Concourse and Drone (PyYAML refuses it)."""
+    """The YAML document in ``text`` (read-only: cached, shared between callers); None
+    when it does not parse (or nests too deeply). An anchor defined again replaces the
+    earlier one, as in YAML 1.2 and the Go parsers of Concourse and Drone (PyYAML refuses
+    it)."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -40,25 +42,31 @@ def load_yaml(text: str) -> Any:
     except (yaml.YAMLError, RecursionError, ValueError):
         return None
     try:
-        return yaml.load(text, Loader=_redefining_loader())
+        return yaml.load(_unique_anchors(text), Loader=loader)
     except (yaml.YAMLError, RecursionError, ValueError):
         return None
 
 
-@cache
-def _redefining_loader() -> Any:
-    import yaml
+_ANCHOR_OR_ALIAS = re.compile(
+    r"(?P<lead>^[ \t]*|[:\-?][ \t]+|[\[,][ \t]*)(?P<sigil>[&*])(?P<name>[^\s,\[\]{}]+)",
+    re.MULTILINE,
+)
 
-    class RedefiningLoader(yaml.SafeLoader):
-        """A safe loader where a later anchor of the same name wins."""
 
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            if not isinstance(event, yaml.AliasEvent) and getattr(event, "anchor", None):
-                self.anchors.pop(event.anchor, None)
-            return super().compose_node(parent, index)
+def _unique_anchors(text: str) -> str:
+    """``text`` with each anchor defined again renamed (``&a`` … ``&a`` becomes ``&a`` …
+    ``&a--1``) and every alias pointing at the latest definition before it."""
+    seen: dict[str, int] = {}
 
-    return RedefiningLoader
+    def rename(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if match.group("sigil") == "&":
+            seen[name] = seen.get(name, -1) + 1
+        count = seen.get(name, 0)
+        unique = f"{name}--{count}" if count else name
+        return f"{match.group('lead')}{match.group('sigil')}{unique}"
+
+    return _ANCHOR_OR_ALIAS.sub(rename, text)
 
 
 def concourse_kind(text: str) -> str:
@@ -90,7 +98,9 @@ def makefiles_run(text: str) -> list[str]:
     """The Makefiles (paths relative to the repository root) the ``make`` commands of a CI
     definition or script run: ``make target`` the root ``Makefile``, ``make -C dir`` and
     ``cd dir && make`` the one in ``dir``, ``make -f file`` that file."""
-    found = []
+    found: list[str] = []
+    if "make" not in text:
+        return found
     for match in _MAKE.finditer(text):
         args = match.group("args")
         if not re.match(r"\s+[\w-]", args):

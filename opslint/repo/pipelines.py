@@ -14,6 +14,7 @@ scripts that Makefile calls, and a Concourse pipeline's task files of the reposi
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -94,9 +95,23 @@ SKIP_IAC = Option(
 """The ``skip_paths`` option of the rules that look for CI validation and deployment."""
 
 
+_CI_TEXTS: weakref.WeakKeyDictionary[Repository, dict[tuple[str, ...], dict[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def ci_texts(repo: Repository, skip_paths: Iterable[str] = DEFAULT_SKIPPED) -> dict[str, str]:
     """Each CI definition's text (outside ``skip_paths``), followed by what it runs one step
-    away (see the module's documentation)."""
+    away (see the module's documentation). Computed once per repository view and skip
+    list: read it, do not change it."""
+    skip = tuple(skip_paths)
+    cached = _CI_TEXTS.setdefault(repo, {})
+    if skip not in cached:
+        cached[skip] = _ci_texts(repo, skip)
+    return cached[skip]
+
+
+def _ci_texts(repo: Repository, skip_paths: tuple[str, ...]) -> dict[str, str]:
     excluder = Excluder([glob.removesuffix("/**") for glob in skip_paths])
     texts = {}
     for path in repo.files_of_kind("ci"):
