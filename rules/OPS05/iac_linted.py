@@ -137,6 +137,8 @@ class IacLinted(Rule):
                 for path, text in sorted(texts.items())
                 if any(p.search(text) for p in VALIDATORS[flavour])
             ]
+            if not texts:
+                continue  # validated by Terraform Cloud runs: their checks are out of sight
             where = validating[0] if validating else ci_place(repo, skip, [flavour])
             line = _line_of(repo.contents.get(where, ""), VALIDATORS[flavour])
             yield self.file_violation(
