@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
 from opslint.catalog import load_catalog
+from opslint.colocated import merge_colocated
 from opslint.config import Config, is_known_selector, is_selected
 from opslint.discover import Discovery, discover, display_path
 from opslint.engine_rules import engine_finding, select_engine_findings
@@ -317,6 +318,7 @@ def run(
     if whole is not found or found.explicit_files is not None:
         findings = [f for f in findings if _in_scope(f, found, scanned_paths, top)]
         suppressed = [f for f in suppressed if _in_scope(f, found, scanned_paths, top)]
+    findings = merge_colocated(findings)
     baselined: list[Finding] = []
     stale: list[BaselineEntry] = []
     if baseline is not None:
