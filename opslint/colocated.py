@@ -65,5 +65,7 @@ def merge_colocated(findings: Iterable[Finding]) -> list[Finding]:
             merged.extend(group)
             continue
         named = f"`{first.resource}` (also {_names(others)}, from the same setting)"
-        merged.append(replace(first, message=first.message.replace(f"`{first.resource}`", named, 1)))
+        merged.append(
+            replace(first, message=first.message.replace(f"`{first.resource}`", named, 1))
+        )
     return merged

@@ -65,6 +65,8 @@ CI_FILES = frozenset(
         "amplify.yml",
     }
 )
+SCRIPT_FOLDERS = frozenset({"bin", "scripts", "tools"})
+"""Folders whose files without an extension are read as scripts (deploy commands)."""
 CODEOWNERS_PLACES = frozenset({"CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"})
 
 
@@ -89,8 +91,9 @@ def repository_kind(path: str) -> str | None:
     """What a repository-level rule reads in the file at ``path`` (relative to the scan
     root): ``ci``, ``codeowners``, ``tfvars``, or its own name for the other repository files
     (``.gitignore``, ``.terraform.lock.hcl``, ``samconfig.toml``, ...), ``parameters`` for
-    JSON/YAML files with "param" in their path (CloudFormation parameter files); None for
-    the rest."""
+    JSON/YAML files with "param" in their path (CloudFormation parameter files), ``script``
+    for shell scripts, Makefile includes and extensionless files in ``bin/``, ``scripts/``
+    or ``tools/`` (read for deploy commands); None for the rest."""
     name = path.rsplit("/", 1)[-1]
     folder = path.rsplit("/", 1)[0] if "/" in path else ""
     if path in CODEOWNERS_PLACES:
@@ -107,6 +110,10 @@ def repository_kind(path: str) -> str | None:
         return "parameters"
     if name in REPOSITORY_FILES:
         return name
+    if name.endswith((".sh", ".mk")) or (
+        "." not in name and folder.rsplit("/", 1)[-1] in SCRIPT_FOLDERS
+    ):
+        return "script"
     return None
 
 

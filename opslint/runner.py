@@ -6,6 +6,7 @@ import datetime
 import os
 import posixpath
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
@@ -262,6 +263,13 @@ def run(
         from opslint.parsers.terraform_plan import attach_plans
 
         parsed = attach_plans(parsed)
+    repository = None
+    if repo_rules or any(u.framework == "cloudformation" for u in parsed):
+        from opslint.aws.stack_tags import with_stack_tags
+
+        repository = build_repository(whole, parsed, top)
+        parsed = with_stack_tags(parsed, repository)
+        repository = replace(repository, units=tuple(parsed))
     scanned = {*found.modules, *found.templates, *(s.template for s in found.cdk_stacks)}
     units = [u for u in parsed if u.path in scanned]
     # a part of a repository is judged as in the whole: a module scanned here and called from
@@ -273,7 +281,7 @@ def run(
     called = {folder for unit in judged for folder in unit.called}
     findings, applied = run_rules(judged, selected, config, root, today, undecided, anchor=top)
     if repo_rules:
-        repository = build_repository(whole, parsed, top)
+        repository = repository or build_repository(whole, parsed, top)
         more, repo_applied = run_repository_rules(
             repository, repo_rules, config, root, today, anchor=top
         )

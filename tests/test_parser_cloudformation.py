@@ -839,7 +839,10 @@ def test_a_repeated_logical_id_keeps_the_last_resource_in_the_first_place() -> N
 
 
 def test_a_repeated_key_in_json_is_one_diagnostic() -> None:
-    text = '{\n  "Resources": {\n    "A": {"Type": "AWS::SQS::Queue"},\n    "A": {"Type": "X"}\n  }\n}\n'
+    text = (
+        '{\n  "Resources": {\n    "A": {"Type": "AWS::SQS::Queue"},\n'
+        '    "A": {"Type": "X"}\n  }\n}\n'
+    )
     unit = _parse(text, "t.json")
     assert [(r.name, r.type) for r in unit.resources] == [("A", "X")]
     assert [(d.line, d.code) for d in unit.diagnostics] == [(4, "duplicate-key")]
