@@ -196,7 +196,6 @@ class RequiredTags(Rule):
         for key in required:
             if key in adopted or len(known) < 2:
                 continue
-            ctx.check(known[0].resource)
             yield self._unadopted(unit, key, known, len(entries) - len(known), match)
         for entry in known:
             ctx.check(entry.resource)
@@ -212,7 +211,8 @@ class RequiredTags(Rule):
         self, unit: Unit, key: str, known: list[_Entry], unreadable: int, match: _Match
     ) -> Violation:
         where = "template" if unit.framework == "cloudformation" else "module"
-        first = known[0]
+        # on a resource that exists whatever the parameters, where there is one
+        first = next((e for e in known if not e.resource.assumption()), known[0])
         notes = []
         variants = Counter(v for e in known for v in match.variants(e.keys, key))
         for variant, count in sorted(variants.items()):
