@@ -336,6 +336,11 @@ def _unit_hint(unit: Unit, first: _Entry, key: str) -> str:
             f"set `{key}` once in the provider's `default_tags` (Auto Scaling groups need a "
             "`tag` block), or in each resource's `tags`"
         )
+    if first.resource.construct:
+        return (
+            f'tag the stack in the CDK app (`Tags.of(stack).add("{key}", ...)`), which the CDK '
+            "applies to every resource"
+        )
     stack = f"tag the stack at deploy time (`--tags {key}=...`"
     stack += ", `tags` in `samconfig.toml`)" if unit.is_sam else ")"
     globals_ = " or SAM `Globals`" if unit.is_sam else ""
