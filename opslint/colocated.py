@@ -31,14 +31,17 @@ def _names(names: list[str]) -> str:
     return ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def merge_colocated(findings: Iterable[Finding]) -> list[Finding]:
-    """``findings`` with each group of same-rule, same-severity findings on the same lines of
-    the same file, about different resources and with the same message but for the resource's
-    name, replaced by one finding naming every resource of the group."""
+def merge_colocated(findings: Iterable[tuple[Finding, bool]]) -> list[Finding]:
+    """The findings (each with whether it is located outside its own resource, on a value
+    the resource inherits), with each group of inherited same-rule, same-severity findings
+    on the same lines of the same file, about different resources and with the same message
+    but for the resource's name, replaced by one finding naming every resource of the
+    group. Findings inside their resource are never merged: resources written on one line
+    (or a plan located at its first line) are not sharing a value."""
     groups: dict[tuple[str, str, int, int, str, str], list[Finding]] = {}
     out: list[Finding | tuple[str, str, int, int, str, str]] = []
-    for finding in findings:
-        if not finding.resource or f"`{finding.resource}`" not in finding.message:
+    for finding, inherited in findings:
+        if not inherited or not finding.resource or f"`{finding.resource}`" not in finding.message:
             out.append(finding)
             continue
         key = (

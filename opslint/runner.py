@@ -16,7 +16,16 @@ from opslint.config import Config, is_known_selector, is_selected
 from opslint.discover import Discovery, discover, display_path
 from opslint.engine_rules import engine_finding, select_engine_findings
 from opslint.instances import SharedFindings, locate
-from opslint.model import Finding, Repository, Severity, Unit, fingerprint, relative_to, to_path
+from opslint.model import (
+    Finding,
+    Repository,
+    Resource,
+    Severity,
+    Unit,
+    fingerprint,
+    relative_to,
+    to_path,
+)
 from opslint.parse import build_tasks, parse_all
 from opslint.registry import Registry
 from opslint.repository import build_repository, repository_root, scan_root
@@ -137,6 +146,7 @@ def run_rules(
                     )
                 )
                 continue
+            own: list[tuple[Finding, bool]] = []
             for violation in violations:
                 finding = _to_finding(cls, violation, severity, anchor)
                 if violation.resource is not None and finding.resource == (
@@ -144,9 +154,19 @@ def run_rules(
                 ):
                     shared.add(finding, violation.resource, unit)
                 else:
-                    findings.append(finding)
+                    own.append((finding, _inherited(finding, violation.resource)))
+            findings.extend(merge_colocated(own))
     findings.extend(shared.findings())
     return findings, applied
+
+
+def _inherited(finding: Finding, resource: Resource | None) -> bool:
+    """Whether the finding sits outside its resource, on a value the resource inherits
+    (SAM ``Globals``)."""
+    if resource is None or finding.path != resource.path:
+        return False
+    span = resource.span
+    return finding.line < span.line or finding.line > span.end_line
 
 
 def _severity_and_options(
@@ -326,7 +346,6 @@ def run(
     if whole is not found or found.explicit_files is not None:
         findings = [f for f in findings if _in_scope(f, found, scanned_paths, top)]
         suppressed = [f for f in suppressed if _in_scope(f, found, scanned_paths, top)]
-    findings = merge_colocated(findings)
     baselined: list[Finding] = []
     stale: list[BaselineEntry] = []
     if baseline is not None:

@@ -23,7 +23,9 @@ def finding(resource: str, line: int = 4, *, severity: Severity = Severity.WARNI
 
 
 def test_findings_on_one_location_become_one_naming_every_resource() -> None:
-    merged = merge_colocated([finding("A"), finding("B"), finding("C"), finding("D", line=9)])
+    merged = merge_colocated(
+        [(finding("A"), True), (finding("B"), True), (finding("C"), True), (finding("D", 9), True)]
+    )
     assert [(f.resource, f.line, f.fingerprint, f.message) for f in merged] == [
         (
             "A",
@@ -50,4 +52,10 @@ def test_findings_that_differ_stay_apart() -> None:
     note = finding("C", severity=Severity.NOTE)
     unnamed = Finding(RULE, "OPS04-BP05", Severity.WARNING, "template.yaml", 4, 4, "no name")
     kept = [finding("A"), other_rule, note, unnamed]
-    assert merge_colocated(kept) == kept
+    assert merge_colocated((f, True) for f in kept) == kept
+
+
+def test_findings_inside_their_own_resource_are_never_merged() -> None:
+    # resources written on one line, or all located at a plan's first line
+    kept = [finding("A"), finding("B")]
+    assert merge_colocated((f, False) for f in kept) == kept
