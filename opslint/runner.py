@@ -109,10 +109,12 @@ def run_rules(
     today: datetime.date | None = None,
     undecided: list[Undecided] | None = None,
     anchor: str = ".",
+    inherited: set[Finding] | None = None,
 ) -> tuple[list[Finding], dict[str, list[str]]]:
     """Every rule on every unit it applies to. Returns the findings and, per rule ID, the
     units that had something in its scope (for the scorecard and test reports); the checks
-    that could not decide are added to ``undecided``."""
+    that could not decide are added to ``undecided``, the findings located on a value their
+    resource inherits (outside the resource) to ``inherited``."""
     findings: list[Finding] = []
     applied: dict[str, list[str]] = {}
     instances = [(cls, cls()) for cls in rules]
@@ -146,7 +148,6 @@ def run_rules(
                     )
                 )
                 continue
-            own: list[tuple[Finding, bool]] = []
             for violation in violations:
                 finding = _to_finding(cls, violation, severity, anchor)
                 if violation.resource is not None and finding.resource == (
@@ -154,8 +155,9 @@ def run_rules(
                 ):
                     shared.add(finding, violation.resource, unit)
                 else:
-                    own.append((finding, _inherited(finding, violation.resource)))
-            findings.extend(merge_colocated(own))
+                    findings.append(finding)
+                    if inherited is not None and _inherited(finding, violation.resource):
+                        inherited.add(finding)
     findings.extend(shared.findings())
     return findings, applied
 
@@ -299,7 +301,10 @@ def run(
     today = today or datetime.date.today()
     undecided: list[Undecided] = []
     called = {folder for unit in judged for folder in unit.called}
-    findings, applied = run_rules(judged, selected, config, root, today, undecided, anchor=top)
+    inherited: set[Finding] = set()
+    findings, applied = run_rules(
+        judged, selected, config, root, today, undecided, anchor=top, inherited=inherited
+    )
     if repo_rules:
         repository = repository or build_repository(whole, parsed, top)
         more, repo_applied = run_repository_rules(
@@ -346,6 +351,8 @@ def run(
     if whole is not found or found.explicit_files is not None:
         findings = [f for f in findings if _in_scope(f, found, scanned_paths, top)]
         suppressed = [f for f in suppressed if _in_scope(f, found, scanned_paths, top)]
+    # after suppressions: a suppression on one of the resources still takes its finding out
+    findings = merge_colocated((f, f in inherited) for f in findings)
     baselined: list[Finding] = []
     stale: list[BaselineEntry] = []
     if baseline is not None:
