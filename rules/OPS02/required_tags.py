@@ -12,6 +12,7 @@ from opslint.aws.tagging import (
     cloudformation_tag_properties,
     nested_tag_keys,
     tag_keys,
+    tags_of,
     terraform_taggable,
 )
 from opslint.model import ABSENT, Reference, Resource, Severity, Unit, Unknown, lookup
@@ -290,12 +291,12 @@ def _terraform_entries(unit: Unit) -> Iterator[_Entry]:
         if resource.kind != "resource" or resource.type not in taggable:
             continue
         if resource.type in TERRAFORM_TAG_BLOCKS:
-            own = tag_keys(resource.attributes.get("tag", ABSENT))
-            keys = _union(own, added.get(resource.name, frozenset()))
+            tags = tags_of(resource)  # `tag` blocks or the legacy `tags` list
+            keys = _union(tags.keys(), added.get(resource.name, frozenset()))
             yield _Entry(
                 resource,
                 keys,
-                "tag",
+                tags.attribute,
                 "add a `tag` block for each (provider `default_tags` do not apply to "
                 "Auto Scaling groups)",
             )
