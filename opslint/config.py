@@ -58,7 +58,8 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    fail_on: Severity = Severity.WARNING
+    fail_on: Severity | None = Severity.WARNING
+    """The lowest severity that fails the run; None (``none``): findings never do."""
     var_files: tuple[str, ...] = ()
     variables: tuple[tuple[str, str], ...] = ()
     """``--var NAME=VALUE`` for Terraform root modules (command line only)."""
@@ -104,10 +105,10 @@ def parse_config(data: Any, source: str) -> Config:
         raise ConfigError(
             f"{source}: unknown key `{unknown[0]}` (known: {', '.join(TOP_LEVEL_KEYS)})"
         )
-    fail_on = Severity.WARNING
+    fail_on: Severity | None = Severity.WARNING
     if "fail-on" in data:
         try:
-            fail_on = Severity.parse(str(data["fail-on"]))
+            fail_on = parse_fail_on(str(data["fail-on"]))
         except ValueError as exc:
             raise ConfigError(f"{source}: `fail-on`: {exc}") from None
     rules: dict[str, RuleSettings] = {}
@@ -133,6 +134,18 @@ def parse_config(data: Any, source: str) -> Config:
         rules=rules,
         source=source,
     )
+
+
+def parse_fail_on(text: str) -> Severity | None:
+    """A ``fail-on`` value: a severity, or ``none`` (None: findings never fail the run)."""
+    if text.lower() == "none":
+        return None
+    try:
+        return Severity.parse(text)
+    except ValueError:
+        raise ValueError(
+            f"unknown value {text!r} (expected one of: error, warning, note, none)"
+        ) from None
 
 
 def _bool(data: dict[str, Any], key: str, default: bool, source: str) -> bool:
