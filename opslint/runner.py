@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
@@ -15,7 +15,7 @@ from opslint.discover import Discovery, discover, display_path
 from opslint.engine_rules import engine_finding, select_engine_findings
 from opslint.instances import SharedFindings, locate
 from opslint.model import Finding, Repository, Severity, Unit, fingerprint, relative_to, to_path
-from opslint.parse import build_tasks, parse_all
+from opslint.parse import build_tasks, context_tasks, parse_all
 from opslint.registry import Registry
 from opslint.repository import build_repository, repository_root, scan_root
 from opslint.result import PracticeResult, Result, scorecard
@@ -193,14 +193,23 @@ def run_repository_rules(
     return findings, applied
 
 
-def _in_scope(finding: Finding, found: Discovery, scanned: Sequence[str], top: str) -> bool:
-    """Whether a finding is about what was scanned: a named file, or a path in a scanned
-    folder. With files named (pre-commit), the engine's own failures on the module folder
-    holding one of them (a parser or rule error) count too, and those of a repository rule
-    on the repository root ``top``."""
+def _in_scope(
+    finding: Finding,
+    found: Discovery,
+    scanned: Sequence[str],
+    top: str,
+    sources: Collection[str] = (),
+) -> bool:
+    """Whether a finding is about what was scanned: a named file, a path in a scanned
+    folder, or (folders scanned) one of ``sources``, the app source files of the CDK stacks
+    scanned, where their resources are placed. With files named (pre-commit), the engine's
+    own failures on the module folder holding one of them (a parser or rule error) count
+    too, and those of a repository rule on the repository root ``top``."""
     path = finding.path
     named = found.explicit_files or set()
     if path in named or any(_inside(path, given) for given in scanned):
+        return True
+    if found.explicit_files is None and path in sources:
         return True
     if finding.practice_id:
         return False
@@ -245,27 +254,31 @@ def run(
     folders = [p for p in scanned_paths if os.path.isdir(p)]
     selected = select_rules(registry, config)
     repo_rules = [rule for rule in selected if _checks_repository(rule)]
-    top = repository_root(paths, config, cwd) if repo_rules else scan_root(paths, cwd)
+    top = repository_root(paths, config, cwd)
     whole = found
-    if repo_rules and top not in folders:
-        # repository rules see the whole repository, whatever part of it is scanned
-        # (files named on the command line are read even where git ignores them)
+    if top not in folders:
+        # a part of a repository is judged as in the whole, whatever rules are selected:
+        # repository rules see the whole repository, and a module scanned here and called
+        # from elsewhere in the work tree is judged through its callers (files named on the
+        # command line are read even where git ignores them)
         whole = discover(
             [top, *sorted(found.explicit_files or ())],
             config.exclude,
             base=base,
             max_file_size=config.max_file_size,
         )
-    parsed = parse_all(build_tasks(whole, config), jobs or os.cpu_count() or 1)
+    scanned = {*found.modules, *found.templates, *(s.template for s in found.cdk_stacks)}
+    tasks = build_tasks(whole, config)
+    if whole is not found and not repo_rules:
+        # repository rules read every unit; else only what may call the scanned ones counts
+        tasks = context_tasks(tasks, scanned, {posixpath.normpath(m) for m in found.modules})
+    parsed = parse_all(tasks, jobs or os.cpu_count() or 1)
     if any(u.path.endswith(".json") and u.framework == "terraform" for u in parsed):
         from opslint.parsers.terraform_plan import attach_plans
 
         parsed = attach_plans(parsed)
-    scanned = {*found.modules, *found.templates, *(s.template for s in found.cdk_stacks)}
     units = [u for u in parsed if u.path in scanned]
-    # a part of a repository is judged as in the whole: a module scanned here and called from
-    # elsewhere in the work tree is judged through its callers, and the findings outside the
-    # scanned paths are dropped below (_in_scope)
+    # the findings outside the scanned paths are dropped below (_in_scope)
     judged = parsed if whole is not found else units
     today = today or datetime.date.today()
     undecided: list[Undecided] = []
@@ -315,8 +328,10 @@ def run(
     findings = select_engine_findings(findings, config)
     suppressed = select_engine_findings(suppressed, config)
     if whole is not found or found.explicit_files is not None:
-        findings = [f for f in findings if _in_scope(f, found, scanned_paths, top)]
-        suppressed = [f for f in suppressed if _in_scope(f, found, scanned_paths, top)]
+        stacks = {s.template for s in found.cdk_stacks}
+        sources = {f for u in units if u.path in stacks for f in u.files}
+        findings = [f for f in findings if _in_scope(f, found, scanned_paths, top, sources)]
+        suppressed = [f for f in suppressed if _in_scope(f, found, scanned_paths, top, sources)]
     baselined: list[Finding] = []
     stale: list[BaselineEntry] = []
     if baseline is not None:

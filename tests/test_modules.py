@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -346,3 +347,28 @@ def test_registry_modules_are_followed_after_terraform_init(
         ("live/main.tf", 1, forever, message(forever, "module.lambda")),
         ("live/main.tf", 4, this, message(this, "module.lambda")),
     ]
+
+
+@pytest.mark.parametrize(
+    "paths", [("modules/logs",), ("modules/logs/main.tf",), ("live", "modules/logs")]
+)
+def test_findings_do_not_depend_on_which_other_rules_run(paths: tuple[str, ...]) -> None:
+    """A module scanned as part of a git work tree is judged through its callers elsewhere
+    in the work tree whether or not a repository rule is selected: a rule's findings are
+    the same alone and among others."""
+    from opslint.api import lint
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    files = {
+        "live/main.tf": 'module "audit" {\n  source    = "../modules/logs"\n  retention = 30\n}\n',
+        "modules/logs/main.tf": 'variable "retention" {\n  default = 0\n}\n'
+        + LOGS.split("\n", 3)[3],
+    }
+    lock = "OPS05-BP03/terraform-lock-file"  # a repository rule
+    alone = lint(files, select=[RETENTION], paths=paths, git=True)
+    among = lint(files, select=[RETENTION, lock, TRACING], paths=paths, git=True)
+    assert [f for f in among.findings if f.rule_id == RETENTION] == list(alone.findings) == []
+    # outside a work tree the scanned folder is the repository: the module stands alone
+    scanned_alone = lint(files, select=[RETENTION], paths=("modules/logs",))
+    assert [(f.path, f.line) for f in scanned_alone.findings] == [("modules/logs/main.tf", 7)]
