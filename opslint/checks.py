@@ -159,9 +159,9 @@ class Expect:
 
     Messages are templates with ``{resource}`` (the resource's name in backticks),
     ``{name}`` (without them), ``{attribute}``, ``{value}``, ``{expected}``, the rule's
-    options by name and the fields ``details`` gives for the resource (a noun for its type,
-    advice that depends on another attribute); ``expected`` overrides how a good value is
-    described.
+    options by name and the fields ``details`` gives for the resource in its context (a noun
+    for its type, advice that depends on another attribute, an option or the unit's other
+    resources); ``expected`` overrides how a good value is described.
     """
 
     resource_type: str | tuple[str, ...]
@@ -174,7 +174,7 @@ class Expect:
     at_most: Bound | None = None
     bad: Callable[[Any], bool | None] | None = None
     when: Callable[[Resource, Context], bool] | None = None
-    details: Callable[[Resource], Mapping[str, str]] | None = None
+    details: Callable[[Resource, Context], Mapping[str, str]] | None = None
     message: str = "{resource} sets `{attribute}` to {value}; expected {expected}"
     missing_message: str = "{resource} does not set `{attribute}`; set it to {expected}"
     expected: str = ""
@@ -241,7 +241,7 @@ class Expect:
         path = resource.path_of(self.attribute)
         text = template.format(
             **ctx.options,
-            **(self.details(resource) if self.details else {}),
+            **(self.details(resource, ctx) if self.details else {}),
             resource=resource_label(resource),
             name=resource.name,
             attribute=".".join(str(step) for step in path),
