@@ -156,6 +156,8 @@ class Expect:
     ``required=False`` lets a missing attribute pass (only present values are judged);
     ``default`` is the value the provider uses when it is missing (judged like a set value).
     ``when`` is a guard: only resources for which it returns True are judged.
+    ``whole_resource`` places the finding on the resource rather than on the attribute (for
+    a verdict about the resource as a whole, such as "engages nobody").
 
     Messages are templates with ``{resource}`` (the resource's name in backticks),
     ``{name}`` (without them), ``{attribute}``, ``{value}``, ``{expected}``, the rule's
@@ -174,6 +176,7 @@ class Expect:
     at_most: Bound | None = None
     bad: Callable[[Any], bool | None] | None = None
     when: Callable[[Resource, Context], bool] | None = None
+    whole_resource: bool = False
     details: Callable[[Resource, Context], Mapping[str, str]] | None = None
     message: str = "{resource} sets `{attribute}` to {value}; expected {expected}"
     missing_message: str = "{resource} does not set `{attribute}`; set it to {expected}"
@@ -248,7 +251,7 @@ class Expect:
             value=" / ".join(describe(v) for v in shown) or "not set",
             expected=self._expected(ctx),
         )
-        return make_violation(resource, text, attribute=path)
+        return make_violation(resource, text, attribute=() if self.whole_resource else path)
 
 
 def framework_of(resource_type: str) -> Framework:
