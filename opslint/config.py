@@ -80,10 +80,17 @@ class Config:
     it."""
     repository_root: str | None = None
     """The folder repository rules look at, when not the enclosing git work tree."""
+    explicit: bool = False
+    """Read from ``--config FILE``: no other configuration file counts."""
+    selection: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``select``/``ignore`` given on the command line, which win over every configuration
+    file (the nested ones too)."""
 
     def merged(self, **overrides: Any) -> Config:
         """Command-line values win; ``None`` means "not given"."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        given = {k: v for k, v in overrides.items() if v is not None}
+        selection = tuple((k, tuple(v)) for k, v in given.items() if k in ("select", "ignore"))
+        return replace(self, **given, selection=(*self.selection, *selection))
 
 
 def _strings(value: Any, key: str, source: str) -> tuple[str, ...]:
@@ -282,19 +289,69 @@ def load_config(explicit: str | None, start: Path, stop: Path | None = None) -> 
         if not path.is_file():
             raise ConfigError(f"{explicit}: configuration file not found")
         data = _read_pyproject(path) if path.name == "pyproject.toml" else _read_yaml(path)
-        return _anchor(parse_config(data, explicit), path.parent)
+        return replace(_anchor(parse_config(data, explicit), path.parent), explicit=True)
     for folder in _upwards(start, stop):
-        # read through the path as messages show it, so errors name the file that way
-        candidate = Path(_shown(folder / CONFIG_FILE))
-        if candidate.is_file():
-            return _anchor(parse_config(_read_yaml(candidate), str(candidate)), folder)
-        pyproject = Path(_shown(folder / "pyproject.toml"))
-        if pyproject.is_file():
-            data = _read_pyproject(pyproject)
-            if data is not None:
-                source = f"{pyproject} [tool.opslint]"
-                return _anchor(parse_config(data, source), folder)
+        found = _config_in(folder)
+        if found is not None:
+            return found
     return Config()
+
+
+def _config_in(folder: Path) -> Config | None:
+    """The configuration file of ``folder`` (``.opslint.yaml``, else a ``pyproject.toml``
+    with a ``[tool.opslint]`` table), if it has one."""
+    # read through the path as messages show it, so errors name the file that way
+    candidate = Path(_shown(folder / CONFIG_FILE))
+    if candidate.is_file():
+        return _anchor(parse_config(_read_yaml(candidate), str(candidate)), folder)
+    pyproject = Path(_shown(folder / "pyproject.toml"))
+    if pyproject.is_file():
+        data = _read_pyproject(pyproject)
+        if data is not None:
+            return _anchor(parse_config(data, f"{pyproject} [tool.opslint]"), folder)
+    return None
+
+
+class NestedConfigs:
+    """The configuration governing each unit's rules: the nearest configuration file
+    between the unit's folder and the run's configuration (exclusive), else the run's.
+    A nested file decides which rules run on the units below it and their severity and
+    options (``select``, ``ignore``, ``rules``); the command line's ``--select`` and
+    ``--ignore`` still win. Everything else (excludes, exceptions, baseline, ``fail-on``,
+    repository rules) comes from the run's configuration. With ``--config FILE`` no other
+    file counts."""
+
+    def __init__(self, run: Config, top: str) -> None:
+        self.run = run
+        self.stop = Path(os.path.abspath(run.folder if run.folder else top))
+        self._by_folder: dict[Path, Config] = {}
+
+    def found(self) -> list[Config]:
+        """The nested configurations read so far."""
+        return [c for c in dict.fromkeys(self._by_folder.values()) if c is not self.run]
+
+    def governing(self, folder: str) -> Config:
+        """The configuration governing the unit rules of the units in ``folder``."""
+        start = Path(os.path.abspath(folder))
+        if self.run.explicit or (start != self.stop and self.stop not in start.parents):
+            return self.run
+        walked = []
+        config = self.run
+        for current in [start, *start.parents]:
+            if current == self.stop:
+                break
+            known = self._by_folder.get(current)
+            if known is not None:
+                config = known
+                break
+            walked.append(current)
+            nested = _config_in(current)
+            if nested is not None:
+                config = nested.merged(**dict(self.run.selection))
+                break
+        for current in walked:
+            self._by_folder[current] = config
+        return config
 
 
 def _upwards(start: Path, stop: Path | None) -> list[Path]:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import datetime
 import os
 import posixpath
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
 from opslint.catalog import load_catalog
-from opslint.config import Config, is_known_selector, is_selected
+from opslint.config import (
+    Config,
+    NestedConfigs,
+    is_known_selector,
+    is_selected,
+    validate_against_rules,
+)
 from opslint.discover import Discovery, discover, display_path
 from opslint.engine_rules import engine_finding, select_engine_findings
 from opslint.instances import SharedFindings, locate
@@ -98,10 +104,13 @@ def run_rules(
     today: datetime.date | None = None,
     undecided: list[Undecided] | None = None,
     anchor: str = ".",
+    governing: Mapping[str, tuple[Config, Collection[type[Rule]]]] | None = None,
 ) -> tuple[list[Finding], dict[str, list[str]]]:
     """Every rule on every unit it applies to. Returns the findings and, per rule ID, the
     units that had something in its scope (for the scorecard and test reports); the checks
-    that could not decide are added to ``undecided``."""
+    that could not decide are added to ``undecided``. ``governing`` gives, per unit path,
+    the configuration of a nested configuration file and the rules it selects, when that
+    is not ``config`` and ``rules``."""
     findings: list[Finding] = []
     applied: dict[str, list[str]] = {}
     instances = [(cls, cls()) for cls in rules]
@@ -110,8 +119,11 @@ def run_rules(
     for unit in units:
         if posixpath.normpath(unit.path) in called:
             continue  # judged where it is called, with its callers' arguments
+        unit_config, unit_rules = (governing or {}).get(unit.path, (config, rules))
         for cls, rule in instances:
-            severity, options = _severity_and_options(cls, config)
+            if cls not in unit_rules:
+                continue
+            severity, options = _severity_and_options(cls, unit_config)
             ctx = Context(
                 unit=unit, options=options, root=root, today=today or datetime.date.today()
             )
@@ -225,6 +237,33 @@ def _inside(path: str, folder: str) -> bool:
     return relative != ".." and not relative.startswith("../")
 
 
+def _nested_configs(
+    units: Sequence[Unit], registry: Registry, config: Config, top: str, practices: set[str]
+) -> dict[str, tuple[Config, list[type[Rule]]]]:
+    """Per unit below a nested configuration file: that configuration and the rules it
+    selects (see :class:`opslint.config.NestedConfigs`). A nested file with an unknown rule
+    or option is a configuration error, as the run's is."""
+    nested = NestedConfigs(config, top)
+    governing: dict[str, tuple[Config, list[type[Rule]]]] = {}
+    selections: dict[int, list[type[Rule]]] = {}
+    for unit in units:
+        folder = unit.path if unit.framework == "terraform" else posixpath.dirname(unit.path)
+        unit_config = nested.governing(folder or ".")
+        if unit_config is config:
+            continue
+        if id(unit_config) not in selections:
+            validate_against_rules(unit_config, list(registry), practices)
+            selections[id(unit_config)] = select_rules(registry, unit_config)
+        governing[unit.path] = (unit_config, selections[id(unit_config)])
+    return governing
+
+
+def _ordered(registry: Registry, selections: Sequence[Sequence[type[Rule]]]) -> list[type[Rule]]:
+    """The rules of any of ``selections``, in the registry's order."""
+    chosen = {rule for selection in selections for rule in selection}
+    return [rule for rule in registry if rule in chosen]
+
+
 def _checks_repository(rule: type[Rule]) -> bool:
     return rule.check_repository is not Rule.check_repository
 
@@ -283,7 +322,11 @@ def run(
     today = today or datetime.date.today()
     undecided: list[Undecided] = []
     called = {folder for unit in judged for folder in unit.called}
-    findings, applied = run_rules(judged, selected, config, root, today, undecided, anchor=top)
+    governing = _nested_configs(judged, registry, config, top, {p.id for p in catalog})
+    selected = _ordered(registry, [selected, *(r for _, r in governing.values())])
+    findings, applied = run_rules(
+        judged, selected, config, root, today, undecided, anchor=top, governing=governing
+    )
     if repo_rules:
         repository = build_repository(whole, parsed, top)
         more, repo_applied = run_repository_rules(
