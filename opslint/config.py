@@ -316,10 +316,10 @@ class NestedConfigs:
     """The configuration governing each unit's rules: the nearest configuration file
     between the unit's folder and the run's configuration (exclusive), else the run's.
     A nested file decides which rules run on the units below it and their severity and
-    options (``select``, ``ignore``, ``rules``); the command line's ``--select`` and
-    ``--ignore`` still win. Everything else (excludes, exceptions, baseline, ``fail-on``,
-    repository rules) comes from the run's configuration. With ``--config FILE`` no other
-    file counts."""
+    options (``select``, ``ignore``, ``rules``) and leaves out more files (``exclude``,
+    added to the run's); the command line's ``--select`` and ``--ignore`` still win.
+    Everything else (exceptions, baseline, ``fail-on``, repository rules) comes from the
+    run's configuration. With ``--config FILE`` no other file counts."""
 
     def __init__(self, run: Config, top: str) -> None:
         self.run = run

@@ -17,7 +17,7 @@ from opslint.config import (
     is_selected,
     validate_against_rules,
 )
-from opslint.discover import Discovery, discover, display_path
+from opslint.discover import Discovery, Excluder, discover, display_path
 from opslint.engine_rules import engine_finding, select_engine_findings
 from opslint.instances import SharedFindings, locate
 from opslint.model import Finding, Repository, Severity, Unit, fingerprint, relative_to, to_path
@@ -237,13 +237,38 @@ def _inside(path: str, folder: str) -> bool:
     return relative != ".." and not relative.startswith("../")
 
 
+def _apply_nested_excludes(found: Discovery, nested: NestedConfigs, cwd: str) -> None:
+    """Leave out of ``found`` the files a nested configuration file excludes (its patterns
+    relative to its folder, on top of the run's, which discovery applied)."""
+
+    def excluder(folder: str) -> Excluder | None:
+        governing = nested.governing(folder or ".")
+        if governing is nested.run or not governing.exclude or governing.folder is None:
+            return None
+        return Excluder(governing.exclude, display_path(governing.folder, cwd))
+
+    for folder, files in list(found.modules.items()):
+        rules = excluder(folder)
+        if rules is not None:
+            kept = [f for f in files if not rules.excluded(f)]
+            if kept:
+                found.modules[folder] = kept
+            else:
+                del found.modules[folder]
+    found.templates = [
+        path
+        for path in found.templates
+        if (rules := excluder(posixpath.dirname(path))) is None or not rules.excluded(path)
+    ]
+
+
 def _nested_configs(
-    units: Sequence[Unit], registry: Registry, config: Config, top: str, practices: set[str]
+    units: Sequence[Unit], registry: Registry, nested: NestedConfigs, practices: set[str]
 ) -> dict[str, tuple[Config, list[type[Rule]]]]:
     """Per unit below a nested configuration file: that configuration and the rules it
     selects (see :class:`opslint.config.NestedConfigs`). A nested file with an unknown rule
     or option is a configuration error, as the run's is."""
-    nested = NestedConfigs(config, top)
+    config = nested.run
     governing: dict[str, tuple[Config, list[type[Rule]]]] = {}
     selections: dict[int, list[type[Rule]]] = {}
     for unit in units:
@@ -306,6 +331,9 @@ def run(
             base=base,
             max_file_size=config.max_file_size,
         )
+    nested = NestedConfigs(config, top)
+    for discovery in {id(found): found, id(whole): whole}.values():
+        _apply_nested_excludes(discovery, nested, cwd)
     scanned = {*found.modules, *found.templates, *(s.template for s in found.cdk_stacks)}
     tasks = build_tasks(whole, config)
     if whole is not found and not repo_rules:
@@ -322,7 +350,7 @@ def run(
     today = today or datetime.date.today()
     undecided: list[Undecided] = []
     called = {folder for unit in judged for folder in unit.called}
-    governing = _nested_configs(judged, registry, config, top, {p.id for p in catalog})
+    governing = _nested_configs(judged, registry, nested, {p.id for p in catalog})
     selected = _ordered(registry, [selected, *(r for _, r in governing.values())])
     findings, applied = run_rules(
         judged, selected, config, root, today, undecided, anchor=top, governing=governing

@@ -86,3 +86,26 @@ def test_a_nested_file_with_an_unknown_rule_is_a_configuration_error() -> None:
     files = {**FILES, "legacy/.opslint.yaml": "ignore: [OPS08-BP02/log-retention]\n"}
     with pytest.raises(ConfigError, match=r"legacy/\.opslint\.yaml: `ignore`: .*log-retention"):
         lint(files)
+
+
+def test_a_nested_file_leaves_out_more_files_below_it() -> None:
+    files = {
+        ".opslint.yaml": "select: [OPS08-BP02]\n",
+        "old/main.tf": group("top_level_old"),
+        "infra/.opslint.yaml": "select: [OPS08-BP02]\nexclude: [old/, '*.generated.yaml']\n",
+        "infra/old/main.tf": group("old"),
+        "infra/app/main.tf": group("app") + group("kept", 30),
+        "infra/app/extra.tf": group("extra"),
+        "infra/stacks/api.generated.yaml": "Resources:\n  G:\n    Type: AWS::Logs::LogGroup\n",
+        "infra/stacks/api.yaml": "Resources:\n  H:\n    Type: AWS::Logs::LogGroup\n",
+    }
+    expected = [
+        ("infra/app/extra.tf", 1),
+        ("infra/app/main.tf", 1),
+        ("infra/stacks/api.yaml", 2),
+    ]
+    every = [(f.path, f.line) for f in lint(files).findings]
+    assert every == [*expected, ("old/main.tf", 1)]  # the top's `old/` is not infra's
+    assert [(f.path, f.line) for f in lint(files, paths=("infra",)).findings] == expected
+    files["infra/.opslint.yaml"] = "select: [OPS08-BP02]\nexclude: ['extra.tf']\n"
+    assert [f.path for f in lint(files, paths=("infra/app",)).findings] == ["infra/app/main.tf"]
