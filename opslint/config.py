@@ -4,7 +4,7 @@ root, or ``--config FILE``; command-line flags win over the file."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -315,16 +315,25 @@ def _config_in(folder: Path) -> Config | None:
 class NestedConfigs:
     """The configuration governing each unit's rules: the nearest configuration file
     between the unit's folder and the run's configuration (exclusive), else the run's.
-    A nested file decides which rules run on the units below it and their severity and
+    An invalid nested file is reported (``opslint/config-error``, :attr:`errors`) and the
+    run's configuration governs its units. A nested file decides which rules run on the
+    units below it and their severity and
     options (``select``, ``ignore``, ``rules``) and leaves out more files (``exclude``,
     added to the run's); the command line's ``--select`` and ``--ignore`` still win.
     Everything else (exceptions, baseline, ``fail-on``, repository rules) comes from the
     run's configuration. With ``--config FILE`` no other file counts."""
 
-    def __init__(self, run: Config, top: str) -> None:
+    def __init__(
+        self, run: Config, top: str, validate: Callable[[Config], None] | None = None
+    ) -> None:
         self.run = run
         self.stop = Path(os.path.abspath(run.folder if run.folder else top))
+        self.validate = validate
+        """Checks a nested file's rule IDs and options (raises :class:`ConfigError`)."""
         self._by_folder: dict[Path, Config] = {}
+        self.errors: dict[str, str] = {}
+        """Invalid nested files (as messages show them) → the problem; the units below one
+        are governed by the run's configuration."""
 
     def found(self) -> list[Config]:
         """The nested configurations read so far."""
@@ -345,7 +354,13 @@ class NestedConfigs:
                 config = known
                 break
             walked.append(current)
-            nested = _config_in(current)
+            try:
+                nested = _config_in(current)
+                if nested is not None and self.validate is not None:
+                    self.validate(nested)
+            except ConfigError as problem:
+                self.errors[_shown(current / CONFIG_FILE)] = str(problem)
+                break  # the run's configuration governs instead
             if nested is not None:
                 config = nested.merged(**dict(self.run.selection))
                 break

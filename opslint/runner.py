@@ -263,11 +263,10 @@ def _apply_nested_excludes(found: Discovery, nested: NestedConfigs, cwd: str) ->
 
 
 def _nested_configs(
-    units: Sequence[Unit], registry: Registry, nested: NestedConfigs, practices: set[str]
+    units: Sequence[Unit], registry: Registry, nested: NestedConfigs
 ) -> dict[str, tuple[Config, list[type[Rule]]]]:
     """Per unit below a nested configuration file: that configuration and the rules it
-    selects (see :class:`opslint.config.NestedConfigs`). A nested file with an unknown rule
-    or option is a configuration error, as the run's is."""
+    selects (see :class:`opslint.config.NestedConfigs`)."""
     config = nested.run
     governing: dict[str, tuple[Config, list[type[Rule]]]] = {}
     selections: dict[int, list[type[Rule]]] = {}
@@ -277,7 +276,6 @@ def _nested_configs(
         if unit_config is config:
             continue
         if id(unit_config) not in selections:
-            validate_against_rules(unit_config, list(registry), practices)
             selections[id(unit_config)] = select_rules(registry, unit_config)
         governing[unit.path] = (unit_config, selections[id(unit_config)])
     return governing
@@ -331,7 +329,10 @@ def run(
             base=base,
             max_file_size=config.max_file_size,
         )
-    nested = NestedConfigs(config, top)
+    practice_ids = {p.id for p in catalog}
+    nested = NestedConfigs(
+        config, top, lambda c: validate_against_rules(c, list(registry), practice_ids)
+    )
     for discovery in {id(found): found, id(whole): whole}.values():
         _apply_nested_excludes(discovery, nested, cwd)
     scanned = {*found.modules, *found.templates, *(s.template for s in found.cdk_stacks)}
@@ -350,7 +351,7 @@ def run(
     today = today or datetime.date.today()
     undecided: list[Undecided] = []
     called = {folder for unit in judged for folder in unit.called}
-    governing = _nested_configs(judged, registry, nested, {p.id for p in catalog})
+    governing = _nested_configs(judged, registry, nested)
     selected = _ordered(registry, [selected, *(r for _, r in governing.values())])
     findings, applied = run_rules(
         judged, selected, config, root, today, undecided, anchor=top, governing=governing
@@ -368,6 +369,8 @@ def run(
         findings.extend(external.findings)
         for rule_id, where in external.applied.items():
             applied.setdefault(rule_id, []).extend(w for w in where if w not in applied[rule_id])
+    for path, problem in sorted(nested.errors.items()):
+        findings.append(engine_finding("config-error", path, problem))
     diagnostics = {
         *found.diagnostics,
         *whole.diagnostics,
@@ -377,7 +380,6 @@ def run(
         findings.append(
             engine_finding(diagnostic.code, diagnostic.path, diagnostic.message, diagnostic.line)
         )
-    practice_ids = {p.id for p in catalog}
     rule_ids = set(registry.ids())
 
     def is_known_id(selector: str) -> bool:

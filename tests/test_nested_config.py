@@ -82,10 +82,32 @@ def test_the_command_line_selection_wins_over_nested_files() -> None:
     ]
 
 
-def test_a_nested_file_with_an_unknown_rule_is_a_configuration_error() -> None:
-    files = {**FILES, "legacy/.opslint.yaml": "ignore: [OPS08-BP02/log-retention]\n"}
-    with pytest.raises(ConfigError, match=r"legacy/\.opslint\.yaml: `ignore`: .*log-retention"):
-        lint(files)
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "ignore: [OPS08-BP02/log-retention]\n",
+            "legacy/.opslint.yaml: `ignore`: 'OPS08-BP02/log-retention' is not a rule ID, "
+            "practice ID or group (did you mean OPS08-BP02/log-group-retention?)",
+        ),
+        ("select: [\n", "legacy/.opslint.yaml:2: invalid YAML: "),
+    ],
+)
+def test_an_invalid_nested_file_is_reported_and_hides_nothing(text: str, problem: str) -> None:
+    """Its units are checked with the run's configuration; other folders are unaffected."""
+    files = {**FILES, "legacy/.opslint.yaml": text}
+    found = [(f.rule_id, f.path, f.message) for f in lint(files).findings]
+    assert [(rule, path) for rule, path, _ in found] == [
+        (RETENTION, "app/main.tf"),
+        (RETENTION, "audit/main.tf"),
+        (RETENTION, "audit/stacks/template.yaml"),
+        ("opslint/config-error", "legacy/.opslint.yaml"),
+        (RETENTION, "legacy/main.tf"),  # with the run's configuration
+    ]
+    assert found[3][2].startswith(problem)
+    # the run's own configuration stops the run, as on the command line
+    with pytest.raises(ConfigError, match="log-retention"):
+        lint({**FILES, ".opslint.yaml": "ignore: [OPS08-BP02/log-retention]\n"})
 
 
 def test_a_nested_file_leaves_out_more_files_below_it() -> None:
