@@ -41,7 +41,11 @@ def select_rules(registry: Registry, config: Config) -> list[type[Rule]]:
         settings = config.rules.get(rule.id)
         if settings is not None and settings.enabled is False:
             continue
-        opted_in = (settings is not None and settings.enabled) or rule.id in config.select
+        opted_in = (
+            (settings is not None and settings.enabled)
+            or rule.id in config.select
+            or bool(rule.enabled_by and config.declares(rule.enabled_by))
+        )
         if not rule.enabled_by_default and not opted_in:
             continue
         if is_selected(rule.id, config.select, config.ignore):
@@ -187,7 +191,9 @@ def run_repository_rules(
     for cls in rules:
         rule = cls()
         severity, options = _severity_and_options(cls, config)
-        ctx = RepositoryContext(options=options, root=root, today=today or datetime.date.today())
+        ctx = RepositoryContext(
+            options=options, root=root, today=today or datetime.date.today(), kpis=config.kpis
+        )
         try:
             if rule.applies_to_repository(repo):
                 applied.setdefault(cls.id, []).append(repo.root)
@@ -336,7 +342,7 @@ def run(
     for discovery in {id(found): found, id(whole): whole}.values():
         _apply_nested_excludes(discovery, nested, cwd)
     scanned = {*found.modules, *found.templates, *(s.template for s in found.cdk_stacks)}
-    tasks = build_tasks(whole, config)
+    tasks = build_tasks(whole, config, top)
     if whole is not found and not repo_rules:
         # repository rules read every unit; else only what may call the scanned ones counts
         tasks = context_tasks(tasks, scanned, {posixpath.normpath(m) for m in found.modules})
