@@ -21,7 +21,7 @@ import functools
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -45,7 +45,8 @@ def lint(
     options: Mapping[str, Mapping[str, Any]] | None = None,
     as_of: datetime.date | str | None = None,
     registry: Registry | Iterable[type[Rule]] | None = None,
-    git: bool = False,
+    git: bool | Collection[str] = False,
+    paths: Sequence[str] = (".",),
 ) -> Result:
     """Run opslint on ``files`` (relative path → text).
 
@@ -54,8 +55,11 @@ def lint(
     {"min_days": 30}}``); ``as_of`` fixes the date rules judge dates by (``--as-of``);
     ``registry`` replaces the built-in rules and entry points. A bad selector or option
     raises :class:`~opslint.config.ConfigError`, as the command line exits 2. With
-    ``git``, the files are a git repository's, every one tracked (``git`` must be installed),
-    for the rules about what a repository tracks.
+    ``git``, the files are a git repository's (``git`` must be installed), for the rules
+    about what a repository tracks: ``True`` tracks every file, a collection of names only
+    those. ``paths`` are what is scanned, as on the command line (default: every file); a
+    folder or a named file scans part of the repository as ``opslint check infra/`` or a
+    pre-commit run would.
     """
     from opslint.catalog import load_catalog
     from opslint.runner import run
@@ -73,8 +77,8 @@ def lint(
             path = root.joinpath(*relative.parts)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        if git:
-            _track(root)
+        if git is not False:
+            _track(root, ["-A"] if git is True else ["--", *sorted(git)])
         with contextlib.chdir(root):
             config = load_config(None, Path("."))
             settings = dict(config.rules)
@@ -85,7 +89,7 @@ def lint(
                 select=tuple(select) or None, ignore=tuple(ignore) or None, rules=settings
             )
             validate_against_rules(config, list(rules), {p.id for p in load_catalog()})
-            return run(["."], rules, config, jobs=1, root=".", today=today)
+            return run(list(paths), rules, config, jobs=1, today=today)
 
 
 @functools.cache
@@ -94,9 +98,9 @@ def _builtin_rules() -> Registry:
     return load_registry(entry_points=False)
 
 
-def _track(root: Path) -> None:
-    """Make ``root`` a git repository that tracks every file in it."""
-    for command in (["init", "-q"], ["add", "-A"]):
+def _track(root: Path, what: Sequence[str]) -> None:
+    """Make ``root`` a git repository that tracks ``what`` (``git add`` arguments)."""
+    for command in (["init", "-q"], ["add", *what]):
         subprocess.run(
             ["git", "-c", "core.fsmonitor=false", "-C", str(root), *command],
             check=True,

@@ -168,12 +168,14 @@ class Expect:
     ``required=False`` lets a missing attribute pass (only present values are judged);
     ``default`` is the value the provider uses when it is missing (judged like a set value).
     ``when`` is a guard: only resources for which it returns True are judged.
+    ``whole_resource`` places the finding on the resource rather than on the attribute (for
+    a verdict about the resource as a whole, such as "engages nobody").
 
     Messages are templates with ``{resource}`` (the resource's name in backticks),
     ``{name}`` (without them), ``{attribute}``, ``{value}``, ``{expected}``, the rule's
-    options by name and the fields ``details`` gives for the resource (a noun for its type,
-    advice that depends on another attribute); ``expected`` overrides how a good value is
-    described.
+    options by name and the fields ``details`` gives for the resource in its context (a noun
+    for its type, advice that depends on another attribute, an option or the unit's other
+    resources); ``expected`` overrides how a good value is described.
     """
 
     resource_type: str | tuple[str, ...]
@@ -186,7 +188,8 @@ class Expect:
     at_most: Bound | None = None
     bad: Callable[[Any], bool | None] | None = None
     when: Callable[[Resource, Context], bool] | None = None
-    details: Callable[[Resource], Mapping[str, str]] | None = None
+    whole_resource: bool = False
+    details: Callable[[Resource, Context], Mapping[str, str]] | None = None
     message: str = "{resource} sets `{attribute}` to {value}; expected {expected}"
     missing_message: str = "{resource} does not set `{attribute}`; set it to {expected}"
     expected: str = ""
@@ -253,14 +256,14 @@ class Expect:
         path = resource.path_of(self.attribute)
         text = template.format(
             **ctx.options,
-            **(self.details(resource) if self.details else {}),
+            **(self.details(resource, ctx) if self.details else {}),
             resource=resource_label(resource),
             name=resource.name,
             attribute=".".join(str(step) for step in path),
             value=" / ".join(describe(v) for v in shown) or "not set",
             expected=self._expected(ctx),
         )
-        return make_violation(resource, text, attribute=path)
+        return make_violation(resource, text, attribute=() if self.whole_resource else path)
 
 
 def framework_of(resource_type: str) -> Framework:

@@ -303,7 +303,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 quiet=args.quiet,
             )
             _emit(render(result, fmt, options), path)
-    if args.exit_zero or args.fail_on == "none":
+    if args.exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if result.failed() else EXIT_OK
 
@@ -335,6 +335,8 @@ def _scan(args: argparse.Namespace) -> Result:
         baseline=args.baseline,
         max_file_size=args.max_file_size,
     )
+    if args.fail_on == "none":
+        config = replace(config, fail_on=None)  # findings never fail the run
     if args.write_baseline:
         config = replace(config, baseline=None)  # record everything that is found now
     today = None

@@ -4,7 +4,7 @@ root, or ``--config FILE``; command-line flags win over the file."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,8 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    fail_on: Severity = Severity.WARNING
+    fail_on: Severity | None = Severity.WARNING
+    """The lowest severity that fails the run; None (``none``): findings never do."""
     var_files: tuple[str, ...] = ()
     variables: tuple[tuple[str, str], ...] = ()
     """``--var NAME=VALUE`` for Terraform root modules (command line only)."""
@@ -81,6 +82,11 @@ class Config:
     it."""
     repository_root: str | None = None
     """The folder repository rules look at, when not the enclosing git work tree."""
+    explicit: bool = False
+    """Read from ``--config FILE``: no other configuration file counts."""
+    selection: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``select``/``ignore`` given on the command line, which win over every configuration
+    file (the nested ones too)."""
     kpis: tuple[Kpi, ...] = ()
     """Key performance indicators the team declares (``kpis``), checked by
     ``OPS04-BP01/declared-kpis-monitored``."""
@@ -92,7 +98,9 @@ class Config:
 
     def merged(self, **overrides: Any) -> Config:
         """Command-line values win; ``None`` means "not given"."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        given = {k: v for k, v in overrides.items() if v is not None}
+        selection = tuple((k, tuple(v)) for k, v in given.items() if k in ("select", "ignore"))
+        return replace(self, **given, selection=(*self.selection, *selection))
 
 
 def _strings(value: Any, key: str, source: str) -> tuple[str, ...]:
@@ -115,10 +123,10 @@ def parse_config(data: Any, source: str, lines: Sequence[int] = ()) -> Config:
         raise ConfigError(
             f"{source}: unknown key `{unknown[0]}` (known: {', '.join(TOP_LEVEL_KEYS)})"
         )
-    fail_on = Severity.WARNING
+    fail_on: Severity | None = Severity.WARNING
     if "fail-on" in data:
         try:
-            fail_on = Severity.parse(str(data["fail-on"]))
+            fail_on = parse_fail_on(str(data["fail-on"]))
         except ValueError as exc:
             raise ConfigError(f"{source}: `fail-on`: {exc}") from None
     rules: dict[str, RuleSettings] = {}
@@ -145,6 +153,18 @@ def parse_config(data: Any, source: str, lines: Sequence[int] = ()) -> Config:
         source=source,
         kpis=_kpis(data["kpis"], source, lines) if "kpis" in data else (),
     )
+
+
+def parse_fail_on(text: str) -> Severity | None:
+    """A ``fail-on`` value: a severity, or ``none`` (None: findings never fail the run)."""
+    if text.lower() == "none":
+        return None
+    try:
+        return Severity.parse(text)
+    except ValueError:
+        raise ValueError(
+            f"unknown value {text!r} (expected one of: error, warning, note, none)"
+        ) from None
 
 
 def _bool(data: dict[str, Any], key: str, default: bool, source: str) -> bool:
@@ -355,18 +375,84 @@ def load_config(explicit: str | None, start: Path, stop: Path | None = None) -> 
         if not path.is_file():
             raise ConfigError(f"{explicit}: configuration file not found")
         config = _parse_file(path, explicit)
-        return _anchor(config or parse_config(None, explicit), path.parent)
+        return replace(_anchor(config or parse_config(None, explicit), path.parent), explicit=True)
     for folder in _upwards(start, stop):
-        # read through the path as messages show it, so errors name the file that way
-        candidate = Path(_shown(folder / CONFIG_FILE))
-        if candidate.is_file():
-            return _anchor(_parse_file(candidate, str(candidate)) or Config(), folder)
-        pyproject = Path(_shown(folder / "pyproject.toml"))
-        if pyproject.is_file():
-            found = _parse_file(pyproject, f"{pyproject} [tool.opslint]")
-            if found is not None:
-                return _anchor(found, folder)
+        found = _config_in(folder)
+        if found is not None:
+            return found
     return Config()
+
+
+def _config_in(folder: Path) -> Config | None:
+    """The configuration file of ``folder`` (``.opslint.yaml``, else a ``pyproject.toml``
+    with a ``[tool.opslint]`` table), if it has one."""
+    # read through the path as messages show it, so errors name the file that way
+    candidate = Path(_shown(folder / CONFIG_FILE))
+    if candidate.is_file():
+        return _anchor(_parse_file(candidate, str(candidate)) or Config(), folder)
+    pyproject = Path(_shown(folder / "pyproject.toml"))
+    if pyproject.is_file():
+        found = _parse_file(pyproject, f"{pyproject} [tool.opslint]")
+        if found is not None:
+            return _anchor(found, folder)
+    return None
+
+
+class NestedConfigs:
+    """The configuration governing each unit's rules: the nearest configuration file
+    between the unit's folder and the run's configuration (exclusive), else the run's.
+    An invalid nested file is reported (``opslint/config-error``, :attr:`errors`) and the
+    run's configuration governs its units. A nested file decides which rules run on the
+    units below it and their severity and
+    options (``select``, ``ignore``, ``rules``) and leaves out more files (``exclude``,
+    added to the run's); the command line's ``--select`` and ``--ignore`` still win.
+    Everything else (exceptions, baseline, ``fail-on``, repository rules) comes from the
+    run's configuration. With ``--config FILE`` no other file counts."""
+
+    def __init__(
+        self, run: Config, top: str, validate: Callable[[Config], None] | None = None
+    ) -> None:
+        self.run = run
+        self.stop = Path(os.path.abspath(run.folder if run.folder else top))
+        self.validate = validate
+        """Checks a nested file's rule IDs and options (raises :class:`ConfigError`)."""
+        self._by_folder: dict[Path, Config] = {}
+        self.errors: dict[str, str] = {}
+        """Invalid nested files (as messages show them) → the problem; the units below one
+        are governed by the run's configuration."""
+
+    def found(self) -> list[Config]:
+        """The nested configurations read so far."""
+        return [c for c in dict.fromkeys(self._by_folder.values()) if c is not self.run]
+
+    def governing(self, folder: str) -> Config:
+        """The configuration governing the unit rules of the units in ``folder``."""
+        start = Path(os.path.abspath(folder))
+        if self.run.explicit or (start != self.stop and self.stop not in start.parents):
+            return self.run
+        walked = []
+        config = self.run
+        for current in [start, *start.parents]:
+            if current == self.stop:
+                break
+            known = self._by_folder.get(current)
+            if known is not None:
+                config = known
+                break
+            walked.append(current)
+            try:
+                nested = _config_in(current)
+                if nested is not None and self.validate is not None:
+                    self.validate(nested)
+            except ConfigError as problem:
+                self.errors[_shown(current / CONFIG_FILE)] = str(problem)
+                break  # the run's configuration governs instead
+            if nested is not None:
+                config = nested.merged(**dict(self.run.selection))
+                break
+        for current in walked:
+            self._by_folder[current] = config
+        return config
 
 
 def _upwards(start: Path, stop: Path | None) -> list[Path]:

@@ -81,6 +81,17 @@ ENGINE_RULES: dict[str, EngineRule] = {
             "Remove or rename one of the two occurrences.",
         ),
         EngineRule(
+            "opslint/config-error",
+            Severity.ERROR,
+            "A configuration file below the run's is invalid",
+            "A `.opslint.yaml` (or `[tool.opslint]` table) deeper in the tree, which would "
+            "govern the modules and templates below it, cannot be read or is invalid, so they "
+            "were checked with the run's configuration instead. The message names the key or "
+            "line.",
+            "Correct the file (`opslint check` in its folder reports the same problem as a "
+            "configuration error), or remove it.",
+        ),
+        EngineRule(
             "opslint/rule-error",
             Severity.ERROR,
             "A rule failed while checking a unit",

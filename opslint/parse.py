@@ -4,7 +4,9 @@ unit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import posixpath
+import re
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -106,6 +108,77 @@ def parse_all(tasks: Sequence[ParseTask], jobs: int) -> list[Unit]:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(parse_task, tasks, chunksize=chunk))
     return [u for u in results if u is not None]
+
+
+# A local module source (`source = "../x"` in HCL, `"source": "./x"` in JSON). Module sources
+# are literal strings, so a module that calls a folder of the work tree names it in its text
+# (another block's `source` argument only adds a needless parse).
+_LOCAL_SOURCE = re.compile(rb'''\bsource"?\s*[=:]\s*"(\.\.?(?:/[^"]*)?)"''')
+# A nested stack or SAM application, and where its template is.
+_NESTED_STACK = re.compile(rb"AWS::(?:CloudFormation::Stack|Serverless::Application)\b")
+_TEMPLATE_LOCATION = re.compile(rb"""["']?(?:TemplateURL|Location)["']?[ \t]*:[ \t]*([^\r\n]*)""")
+
+
+def _called(task: ParseTask) -> set[str] | None:
+    """What ``task``'s unit may instantiate, read from its text: the folders a Terraform
+    module calls through a local ``source``, the local templates of a template's nested
+    stacks (normalised display paths). None when the text cannot tell (an unreadable file,
+    a template location worked out by an intrinsic function)."""
+    called: set[str] = set()
+    if task.framework == "cdk":
+        return called  # an assembly's nested stacks are assets, never local templates
+    folder = task.path if task.framework == "terraform" else posixpath.dirname(task.path)
+    for path in task.files if task.framework == "terraform" else (task.path,):
+        if path.endswith(".tfvars"):
+            continue
+        try:
+            text = read_regular(path, task.max_file_size)
+        except OSError:
+            return None
+        if task.framework == "terraform":
+            sources = [m.group(1) for m in _LOCAL_SOURCE.finditer(text)]
+        elif _NESTED_STACK.search(text):
+            sources = []
+            for match in _TEMPLATE_LOCATION.finditer(text):
+                value = match.group(1).strip().rstrip(b",").strip().strip(b"\"'")
+                if value.startswith((b"!", b"{", b"[")):
+                    return None
+                if value and b"://" not in value:
+                    sources.append(value)
+        else:
+            sources = []
+        for source in sources:
+            local = source.decode("utf-8", errors="replace").rstrip("/") or "."
+            called.add(posixpath.normpath(posixpath.join(folder, local)))
+    return called
+
+
+def context_tasks(
+    tasks: Sequence[ParseTask], scanned: Collection[str], modules: Collection[str]
+) -> list[ParseTask]:
+    """Of the parse tasks of a whole work tree, those a run over part of it needs to judge
+    that part as in the whole (``scanned``: the unit paths scanned; ``modules``: the scanned
+    Terraform module folders): the scanned units, the units that may instantiate one (a
+    local module ``source``, a nested stack's local template), directly or through others,
+    and the plans beside scanned modules."""
+    calls = {task.path: _called(task) for task in tasks if task.path not in scanned}
+    needed = {posixpath.normpath(path) for path in scanned}
+    while True:
+        callers = {
+            posixpath.normpath(path)
+            for path, called in calls.items()
+            if posixpath.normpath(path) not in needed and (called is None or called & needed)
+        }
+        if not callers:
+            break
+        needed |= callers
+    folders = {posixpath.normpath(folder) for folder in modules}
+    return [
+        task
+        for task in tasks
+        if posixpath.normpath(task.path) in needed
+        or (task.path.endswith(".json") and (posixpath.dirname(task.path) or ".") in folders)
+    ]
 
 
 def build_tasks(found: Discovery, config: Config, root: str = ".") -> list[ParseTask]:

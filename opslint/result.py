@@ -57,7 +57,8 @@ class Result:
     """The rules that ran."""
     files: int
     units: int
-    fail_on: Severity = Severity.WARNING
+    fail_on: Severity | None = Severity.WARNING
+    """The lowest severity that fails the run; None (``fail-on: none``): nothing does."""
     version: str = __version__
     suppressed: tuple[Finding, ...] = ()
     """Findings silenced by a suppression, each with its ``suppression``."""
@@ -81,7 +82,12 @@ class Result:
         return {s.value: counter.get(s.value, 0) for s in Severity}
 
     def failed(self) -> bool:
-        return any(f.severity.rank >= self.fail_on.rank for f in self.findings)
+        return any(fails(f.severity, self.fail_on) for f in self.findings)
+
+    @property
+    def fail_on_name(self) -> str:
+        """``fail-on`` as configured: a severity or ``none``."""
+        return "none" if self.fail_on is None else self.fail_on.value
 
     def summary(self) -> dict[str, Any]:
         by_practice = Counter(f.practice_id for f in self.findings if f.practice_id)
@@ -108,7 +114,7 @@ class Result:
             "stale_baseline_entries": len(self.stale_baseline),
             "undecided": len(self.undecided),
             "module_calls_not_followed": len(self.not_followed),
-            "fail_on": self.fail_on.value,
+            "fail_on": self.fail_on_name,
             "failed": self.failed(),
         }
 
@@ -126,6 +132,11 @@ class Result:
             "undecided": [u.to_dict() for u in self.undecided],
             "summary": self.summary(),
         }
+
+
+def fails(severity: Severity, fail_on: Severity | None) -> bool:
+    """Whether a finding of ``severity`` fails a run with ``fail_on`` (None: never)."""
+    return fail_on is not None and severity.rank >= fail_on.rank
 
 
 def scorecard(

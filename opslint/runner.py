@@ -5,15 +5,21 @@ from __future__ import annotations
 import datetime
 import os
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
 from opslint.catalog import load_catalog
 from opslint.colocated import merge_colocated
-from opslint.config import Config, is_known_selector, is_selected
-from opslint.discover import Discovery, discover, display_path
+from opslint.config import (
+    Config,
+    NestedConfigs,
+    is_known_selector,
+    is_selected,
+    validate_against_rules,
+)
+from opslint.discover import Discovery, Excluder, discover, display_path
 from opslint.engine_rules import engine_finding, select_engine_findings
 from opslint.instances import SharedFindings, locate
 from opslint.model import (
@@ -26,7 +32,7 @@ from opslint.model import (
     relative_to,
     to_path,
 )
-from opslint.parse import build_tasks, parse_all
+from opslint.parse import build_tasks, context_tasks, parse_all
 from opslint.registry import Registry
 from opslint.repository import build_repository, repository_root, scan_root
 from opslint.result import PracticeResult, Result, scorecard
@@ -114,11 +120,14 @@ def run_rules(
     undecided: list[Undecided] | None = None,
     anchor: str = ".",
     inherited: set[Finding] | None = None,
+    governing: Mapping[str, tuple[Config, Collection[type[Rule]]]] | None = None,
 ) -> tuple[list[Finding], dict[str, list[str]]]:
     """Every rule on every unit it applies to. Returns the findings and, per rule ID, the
     units that had something in its scope (for the scorecard and test reports); the checks
     that could not decide are added to ``undecided``, the findings located on a value their
-    resource inherits (outside the resource) to ``inherited``."""
+    resource inherits (outside the resource) to ``inherited``. ``governing`` gives, per unit
+    path, the configuration of a nested configuration file and the rules it selects, when
+    that is not ``config`` and ``rules``."""
     findings: list[Finding] = []
     applied: dict[str, list[str]] = {}
     instances = [(cls, cls()) for cls in rules]
@@ -127,8 +136,11 @@ def run_rules(
     for unit in units:
         if posixpath.normpath(unit.path) in called:
             continue  # judged where it is called, with its callers' arguments
+        unit_config, unit_rules = (governing or {}).get(unit.path, (config, rules))
         for cls, rule in instances:
-            severity, options = _severity_and_options(cls, config)
+            if cls not in unit_rules:
+                continue
+            severity, options = _severity_and_options(cls, unit_config)
             ctx = Context(
                 unit=unit, options=options, root=root, today=today or datetime.date.today()
             )
@@ -223,14 +235,23 @@ def run_repository_rules(
     return findings, applied
 
 
-def _in_scope(finding: Finding, found: Discovery, scanned: Sequence[str], top: str) -> bool:
-    """Whether a finding is about what was scanned: a named file, or a path in a scanned
-    folder. With files named (pre-commit), the engine's own failures on the module folder
-    holding one of them (a parser or rule error) count too, and those of a repository rule
-    on the repository root ``top``."""
+def _in_scope(
+    finding: Finding,
+    found: Discovery,
+    scanned: Sequence[str],
+    top: str,
+    sources: Collection[str] = (),
+) -> bool:
+    """Whether a finding is about what was scanned: a named file, a path in a scanned
+    folder, or (folders scanned) one of ``sources``, the app source files of the CDK stacks
+    scanned, where their resources are placed. With files named (pre-commit), the engine's
+    own failures on the module folder holding one of them (a parser or rule error) count
+    too, and those of a repository rule on the repository root ``top``."""
     path = finding.path
     named = found.explicit_files or set()
     if path in named or any(_inside(path, given) for given in scanned):
+        return True
+    if found.explicit_files is None and path in sources:
         return True
     if finding.practice_id:
         return False
@@ -244,6 +265,56 @@ def _inside(path: str, folder: str) -> bool:
     """Whether display path ``path`` is ``folder`` or below it."""
     relative = relative_to(path, folder)
     return relative != ".." and not relative.startswith("../")
+
+
+def _apply_nested_excludes(found: Discovery, nested: NestedConfigs, cwd: str) -> None:
+    """Leave out of ``found`` the files a nested configuration file excludes (its patterns
+    relative to its folder, on top of the run's, which discovery applied)."""
+
+    def excluder(folder: str) -> Excluder | None:
+        governing = nested.governing(folder or ".")
+        if governing is nested.run or not governing.exclude or governing.folder is None:
+            return None
+        return Excluder(governing.exclude, display_path(governing.folder, cwd))
+
+    for folder, files in list(found.modules.items()):
+        rules = excluder(folder)
+        if rules is not None:
+            kept = [f for f in files if not rules.excluded(f)]
+            if kept:
+                found.modules[folder] = kept
+            else:
+                del found.modules[folder]
+    found.templates = [
+        path
+        for path in found.templates
+        if (rules := excluder(posixpath.dirname(path))) is None or not rules.excluded(path)
+    ]
+
+
+def _nested_configs(
+    units: Sequence[Unit], registry: Registry, nested: NestedConfigs
+) -> dict[str, tuple[Config, list[type[Rule]]]]:
+    """Per unit below a nested configuration file: that configuration and the rules it
+    selects (see :class:`opslint.config.NestedConfigs`)."""
+    config = nested.run
+    governing: dict[str, tuple[Config, list[type[Rule]]]] = {}
+    selections: dict[int, list[type[Rule]]] = {}
+    for unit in units:
+        folder = unit.path if unit.framework == "terraform" else posixpath.dirname(unit.path)
+        unit_config = nested.governing(folder or ".")
+        if unit_config is config:
+            continue
+        if id(unit_config) not in selections:
+            selections[id(unit_config)] = select_rules(registry, unit_config)
+        governing[unit.path] = (unit_config, selections[id(unit_config)])
+    return governing
+
+
+def _ordered(registry: Registry, selections: Sequence[Sequence[type[Rule]]]) -> list[type[Rule]]:
+    """The rules of any of ``selections``, in the registry's order."""
+    chosen = {rule for selection in selections for rule in selection}
+    return [rule for rule in registry if rule in chosen]
 
 
 def _checks_repository(rule: type[Rule]) -> bool:
@@ -275,18 +346,31 @@ def run(
     folders = [p for p in scanned_paths if os.path.isdir(p)]
     selected = select_rules(registry, config)
     repo_rules = [rule for rule in selected if _checks_repository(rule)]
-    top = repository_root(paths, config, cwd) if repo_rules else scan_root(paths, cwd)
+    top = repository_root(paths, config, cwd)
     whole = found
-    if repo_rules and top not in folders:
-        # repository rules see the whole repository, whatever part of it is scanned
-        # (files named on the command line are read even where git ignores them)
+    if top not in folders:
+        # a part of a repository is judged as in the whole, whatever rules are selected:
+        # repository rules see the whole repository, and a module scanned here and called
+        # from elsewhere in the work tree is judged through its callers (files named on the
+        # command line are read even where git ignores them)
         whole = discover(
             [top, *sorted(found.explicit_files or ())],
             config.exclude,
             base=base,
             max_file_size=config.max_file_size,
         )
-    parsed = parse_all(build_tasks(whole, config, top), jobs or os.cpu_count() or 1)
+    practice_ids = {p.id for p in catalog}
+    nested = NestedConfigs(
+        config, top, lambda c: validate_against_rules(c, list(registry), practice_ids)
+    )
+    for discovery in {id(found): found, id(whole): whole}.values():
+        _apply_nested_excludes(discovery, nested, cwd)
+    scanned = {*found.modules, *found.templates, *(s.template for s in found.cdk_stacks)}
+    tasks = build_tasks(whole, config, top)
+    if whole is not found and not repo_rules:
+        # repository rules read every unit; else only what may call the scanned ones counts
+        tasks = context_tasks(tasks, scanned, {posixpath.normpath(m) for m in found.modules})
+    parsed = parse_all(tasks, jobs or os.cpu_count() or 1)
     if any(u.path.endswith(".json") and u.framework == "terraform" for u in parsed):
         from opslint.parsers.terraform_plan import attach_plans
 
@@ -298,18 +382,25 @@ def run(
         repository = build_repository(whole, parsed, top)
         parsed = with_stack_tags(parsed, repository)
         repository = replace(repository, units=tuple(parsed))
-    scanned = {*found.modules, *found.templates, *(s.template for s in found.cdk_stacks)}
     units = [u for u in parsed if u.path in scanned]
-    # a part of a repository is judged as in the whole: a module scanned here and called from
-    # elsewhere in the work tree is judged through its callers, and the findings outside the
-    # scanned paths are dropped below (_in_scope)
+    # the findings outside the scanned paths are dropped below (_in_scope)
     judged = parsed if whole is not found else units
     today = today or datetime.date.today()
     undecided: list[Undecided] = []
     called = {folder for unit in judged for folder in unit.called}
     inherited: set[Finding] = set()
+    governing = _nested_configs(judged, registry, nested)
+    selected = _ordered(registry, [selected, *(r for _, r in governing.values())])
     findings, applied = run_rules(
-        judged, selected, config, root, today, undecided, anchor=top, inherited=inherited
+        judged,
+        selected,
+        config,
+        root,
+        today,
+        undecided,
+        anchor=top,
+        inherited=inherited,
+        governing=governing,
     )
     if repo_rules:
         repository = repository or build_repository(whole, parsed, top)
@@ -324,6 +415,8 @@ def run(
         findings.extend(external.findings)
         for rule_id, where in external.applied.items():
             applied.setdefault(rule_id, []).extend(w for w in where if w not in applied[rule_id])
+    for path, problem in sorted(nested.errors.items()):
+        findings.append(engine_finding("config-error", path, problem))
     diagnostics = {
         *found.diagnostics,
         *whole.diagnostics,
@@ -333,7 +426,6 @@ def run(
         findings.append(
             engine_finding(diagnostic.code, diagnostic.path, diagnostic.message, diagnostic.line)
         )
-    practice_ids = {p.id for p in catalog}
     rule_ids = set(registry.ids())
 
     def is_known_id(selector: str) -> bool:
@@ -355,8 +447,10 @@ def run(
     findings = select_engine_findings(findings, config)
     suppressed = select_engine_findings(suppressed, config)
     if whole is not found or found.explicit_files is not None:
-        findings = [f for f in findings if _in_scope(f, found, scanned_paths, top)]
-        suppressed = [f for f in suppressed if _in_scope(f, found, scanned_paths, top)]
+        stacks = {s.template for s in found.cdk_stacks}
+        sources = {f for u in units if u.path in stacks for f in u.files}
+        findings = [f for f in findings if _in_scope(f, found, scanned_paths, top, sources)]
+        suppressed = [f for f in suppressed if _in_scope(f, found, scanned_paths, top, sources)]
     # after suppressions: a suppression on one of the resources still takes its finding out
     findings = merge_colocated((f, f in inherited) for f in findings)
     baselined: list[Finding] = []

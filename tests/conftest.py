@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from opslint.model import Finding
+from opslint.result import Result
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -56,16 +57,37 @@ def node_tool_or_skip(name: str) -> str:
     pytest.skip(f"{name} is not installed (npm ci --prefix .ci; see README, Contributing)")
 
 
+def lint_result(
+    files: dict[str, str],
+    rule: str,
+    *,
+    as_of: str | None = None,
+    paths: tuple[str, ...] = (".",),
+    tracked: bool | tuple[str, ...] = False,
+    options: dict[str, Any] | None = None,
+) -> Result:
+    """The one harness for rule tests: ``files`` (path → text) linted in memory with only
+    ``rule`` selected (engine findings such as parse errors still come through) and its
+    ``options``; ``as_of`` fixes the date, ``paths`` are the scanned part (a folder, files
+    named as by pre-commit) and ``tracked`` the files git tracks (True: all; default: no git
+    repository)."""
+    from opslint.api import lint
+
+    return lint(
+        files,
+        select=[rule],
+        options={rule: options or {}},
+        as_of=as_of,
+        paths=paths,
+        git=tracked,
+    )
+
+
 def lint_findings(
     files: dict[str, str], rule: str, *, as_of: str | None = None, **options: Any
 ) -> list[Finding]:
-    """The one harness for rule tests: ``files`` (path → text) linted in memory with only
-    ``rule`` selected (engine findings such as parse errors still come through) and its
-    ``options``; ``as_of`` fixes the date."""
-    from opslint.api import lint
-
-    result = lint(files, select=[rule], options={rule: options}, as_of=as_of)
-    return list(result.findings)
+    """The findings of :func:`lint_result` with ``options`` as keywords."""
+    return list(lint_result(files, rule, as_of=as_of, options=options).findings)
 
 
 def lint_messages(files: dict[str, str], rule: str, **options: Any) -> list[str]:

@@ -65,6 +65,49 @@ def test_quiet_exit_zero_and_short_flags(
     assert code == 0
 
 
+@pytest.mark.parametrize(
+    ("configured", "flag", "code", "summary"),
+    [
+        ("none", (), 0, ("none", False)),
+        ("none", ("--fail-on", "warning"), 1, ("warning", True)),
+        ("error", ("--fail-on", "none"), 0, ("none", False)),
+        ("error", (), 0, ("error", False)),
+        ("note", (), 1, ("note", True)),
+    ],
+)
+def test_fail_on_in_the_configuration_file(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    configured: str,
+    flag: tuple[str, ...],
+    code: int,
+    summary: tuple[str, bool],
+) -> None:
+    """Every `fail-on` value works in `.opslint.yaml` as on the command line (which wins);
+    the reports say what decided the exit code."""
+    monkeypatch.chdir(tmp_path)
+    Path(".opslint.yaml").write_text(f"fail-on: {configured}\n", encoding="utf-8")
+    Path("main.tf").write_text('resource "aws_cloudwatch_log_group" "a" {}\n', encoding="utf-8")
+    found, out, err = run_main(capsys, "check", "--select", "OPS08-BP02", "-f", "json", *flag)
+    assert (found, err) == (code, "")
+    report = json.loads(out)
+    assert [f["severity"] for f in report["findings"]] == ["warning"]
+    assert (report["summary"]["fail_on"], report["summary"]["failed"]) == summary
+
+
+def test_fail_on_none_passes_in_every_report(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path(".opslint.yaml").write_text("fail-on: none\n", encoding="utf-8")
+    Path("main.tf").write_text('resource "aws_cloudwatch_log_group" "a" {}\n', encoding="utf-8")
+    _, markdown, _ = run_main(capsys, "check", "--select", "OPS08-BP02", "-f", "markdown")
+    assert "✅ **Passed**: `fail-on` is `none`." in markdown
+    _, junit, _ = run_main(capsys, "check", "--select", "OPS08-BP02", "-f", "junit")
+    assert "<failure" not in junit and "log-group-retention" in junit
+
+
 def test_unknown_flag_shows_the_check_usage(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["check", "--no-such-flag"])

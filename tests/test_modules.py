@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import lint_result
 
 from opslint.cli import main
-from opslint.config import load_config
 from opslint.model import Choice, Reference
 from opslint.parsers.terraform import module as module_parser
 from opslint.parsers.terraform import parse_module
-from opslint.registry import load_registry
-from opslint.runner import run
 
 RETENTION = "OPS08-BP02/log-group-retention"
 TRACING = "OPS04-BP05/lambda-tracing"
@@ -47,9 +46,9 @@ def write(files: dict[str, str]) -> None:
         Path(name).write_text(text, encoding="utf-8")
 
 
-def findings(paths: list[str], *rules: str) -> list[tuple[str, int, str, str]]:
-    config = load_config(None, Path.cwd()).merged(select=rules or (RETENTION,), ignore=())
-    result = run(paths, load_registry(entry_points=False), config, jobs=1)
+def findings(files: dict[str, str], *paths: str) -> list[tuple[str, int, str, str]]:
+    """The log-group-retention findings of a scan of ``paths`` in ``files``."""
+    result = lint_result(files, RETENTION, paths=paths)
     return [(f.path, f.line, f.resource, f.message) for f in result.findings]
 
 
@@ -59,115 +58,100 @@ def message(address: str, via: str = "") -> str:
 
 
 def test_the_callers_argument_is_where_the_finding_goes() -> None:
-    write(
-        {
-            "live/main.tf": (
-                'module "audit" {\n  source    = "../modules/logs"\n  retention = 0\n}\n'
-            ),
-            "modules/logs/main.tf": LOGS,
-        }
-    )
+    files = {
+        "live/main.tf": ('module "audit" {\n  source    = "../modules/logs"\n  retention = 0\n}\n'),
+        "modules/logs/main.tf": LOGS,
+    }
     address = "module.audit.aws_cloudwatch_log_group.this"
     expected = [("live/main.tf", 3, address, message(address, "module.audit"))]
-    assert findings(["."]) == expected
-    assert findings(["live"]) == expected
-    assert findings(["modules/logs"]) == []  # scanned alone: the input is unknown
+    assert findings(files, ".") == expected
+    assert findings(files, "live") == expected
+    assert findings(files, "modules/logs") == []  # scanned alone: the input is unknown
 
 
 def test_nested_calls_report_on_the_outermost_argument_that_decided() -> None:
-    write(
-        {
-            "main.tf": (
-                'module "svc" {\n  source = "./svc"\n  days   = 0\n}\n'
-                'module "fixed" {\n  source = "./fixed"\n}\n'
-            ),
-            "svc/main.tf": (
-                'variable "days" {\n  type = number\n}\n'
-                'module "logs" {\n  source    = "../modules/logs"\n  retention = var.days\n}\n'
-            ),
-            "fixed/main.tf": (
-                'module "logs" {\n  source    = "../modules/logs"\n  retention = 0\n}\n'
-            ),
-            "modules/logs/main.tf": LOGS,
-        }
-    )
+    files = {
+        "main.tf": (
+            'module "svc" {\n  source = "./svc"\n  days   = 0\n}\n'
+            'module "fixed" {\n  source = "./fixed"\n}\n'
+        ),
+        "svc/main.tf": (
+            'variable "days" {\n  type = number\n}\n'
+            'module "logs" {\n  source    = "../modules/logs"\n  retention = var.days\n}\n'
+        ),
+        "fixed/main.tf": ('module "logs" {\n  source    = "../modules/logs"\n  retention = 0\n}\n'),
+        "modules/logs/main.tf": LOGS,
+    }
     svc = "module.svc.module.logs.aws_cloudwatch_log_group.this"
     fixed = "module.fixed.module.logs.aws_cloudwatch_log_group.this"
-    assert findings(["."]) == [
+    assert findings(files, ".") == [
         ("fixed/main.tf", 3, fixed, message(fixed, "module.fixed → module.logs")),
         ("main.tf", 3, svc, message(svc, "module.svc → module.logs")),
     ]
 
 
 def test_a_finding_no_argument_decided_is_reported_once_on_the_child() -> None:
-    write(
-        {
-            "main.tf": (
-                'module "a" {\n  source = "./logs"\n  name   = "a"\n}\n'
-                'module "b" {\n  source = "./logs"\n  name   = "b"\n  count  = 2\n}\n'
-            ),
-            "logs/main.tf": (
-                'variable "name" {\n  type = string\n}\n'
-                'resource "aws_cloudwatch_log_group" "this" {\n  name = var.name\n}\n'
-            ),
-        }
-    )
+    files = {
+        "main.tf": (
+            'module "a" {\n  source = "./logs"\n  name   = "a"\n}\n'
+            'module "b" {\n  source = "./logs"\n  name   = "b"\n  count  = 2\n}\n'
+        ),
+        "logs/main.tf": (
+            'variable "name" {\n  type = string\n}\n'
+            'resource "aws_cloudwatch_log_group" "this" {\n  name = var.name\n}\n'
+        ),
+    }
     local = "aws_cloudwatch_log_group.this"
-    assert findings(["."]) == [("logs/main.tf", 4, local, message(local))]
+    assert findings(files, ".") == [("logs/main.tf", 4, local, message(local))]
 
 
 def test_suppressions_work_above_the_call_and_in_the_child() -> None:
-    write(
-        {
-            "main.tf": (
-                "# opslint:ignore OPS08-BP02 -- audit logs: retention set by the archive job\n"
-                'module "audit" {\n  source    = "./logs"\n  retention = 0\n}\n'
-                'module "app" {\n  source    = "./logs"\n'
-                "  retention = 0 # opslint:ignore OPS08-BP02 -- on the argument's line\n}\n"
-                'module "plain" {\n  source    = "./logs"\n  retention = 0\n}\n'
-            ),
-            "logs/main.tf": LOGS,
-            "other/main.tf": 'module "o" {\n  source = "./logs"\n}\n',
-            "other/logs/main.tf": (
-                "# opslint:ignore OPS08-BP02 -- kept forever by design\n"
-                'resource "aws_cloudwatch_log_group" "this" {\n  name = "x"\n}\n'
-            ),
-        }
-    )
+    files = {
+        "main.tf": (
+            "# opslint:ignore OPS08-BP02 -- audit logs: retention set by the archive job\n"
+            'module "audit" {\n  source    = "./logs"\n  retention = 0\n}\n'
+            'module "app" {\n  source    = "./logs"\n'
+            "  retention = 0 # opslint:ignore OPS08-BP02 -- on the argument's line\n}\n"
+            'module "plain" {\n  source    = "./logs"\n  retention = 0\n}\n'
+        ),
+        "logs/main.tf": LOGS,
+        "other/main.tf": 'module "o" {\n  source = "./logs"\n}\n',
+        "other/logs/main.tf": (
+            "# opslint:ignore OPS08-BP02 -- kept forever by design\n"
+            'resource "aws_cloudwatch_log_group" "this" {\n  name = "x"\n}\n'
+        ),
+    }
     address = "module.plain.aws_cloudwatch_log_group.this"
-    assert findings(["."]) == [("main.tf", 12, address, message(address, "module.plain"))]
+    assert findings(files, ".") == [("main.tf", 12, address, message(address, "module.plain"))]
 
 
 def test_count_zero_and_empty_for_each_deploy_nothing() -> None:
-    write(
-        {
-            "main.tf": (
-                'variable "enabled" {\n  default = false\n}\n'
-                'module "off" {\n  source    = "./logs"\n  count     = 0\n  retention = 0\n}\n'
-                'module "none" {\n  source    = "./logs"\n  for_each  = {}\n  retention = 0\n}\n'
-                'resource "aws_cloudwatch_log_group" "maybe" {\n'
-                '  count = var.enabled ? 1 : 0\n  name  = "m"\n}\n'
-            ),
-            "logs/main.tf": LOGS,
-        }
-    )
-    assert findings(["."]) == []
+    files = {
+        "main.tf": (
+            'variable "enabled" {\n  default = false\n}\n'
+            'module "off" {\n  source    = "./logs"\n  count     = 0\n  retention = 0\n}\n'
+            'module "none" {\n  source    = "./logs"\n  for_each  = {}\n  retention = 0\n}\n'
+            'resource "aws_cloudwatch_log_group" "maybe" {\n'
+            '  count = var.enabled ? 1 : 0\n  name  = "m"\n}\n'
+        ),
+        "logs/main.tf": LOGS,
+    }
+    assert findings(files, ".") == []
 
 
 def test_for_each_instances_stand_for_all() -> None:
-    write(
-        {
-            "main.tf": (
-                'module "bad" {\n  source    = "./logs"\n  for_each  = { a = 0, b = 0 }\n'
-                "  retention = each.value\n}\n"
-                'module "mixed" {\n  source    = "./logs"\n  for_each  = { a = 0, b = 30 }\n'
-                "  retention = each.value\n}\n"
-            ),
-            "logs/main.tf": LOGS,
-        }
-    )
+    files = {
+        "main.tf": (
+            'module "bad" {\n  source    = "./logs"\n  for_each  = { a = 0, b = 0 }\n'
+            "  retention = each.value\n}\n"
+            'module "mixed" {\n  source    = "./logs"\n  for_each  = { a = 0, b = 30 }\n'
+            "  retention = each.value\n}\n"
+        ),
+        "logs/main.tf": LOGS,
+    }
+    write(files)
     address = "module.bad.aws_cloudwatch_log_group.this"
-    assert findings(["."]) == [("main.tf", 4, address, message(address, "module.bad"))]
+    assert findings(files, ".") == [("main.tf", 4, address, message(address, "module.bad"))]
     unit = parse_module(".", ["main.tf"])
     mixed = unit.by_name("module.mixed.aws_cloudwatch_log_group.this")
     assert mixed is not None
@@ -175,19 +159,17 @@ def test_for_each_instances_stand_for_all() -> None:
 
 
 def test_null_default_of_a_called_module_is_null_when_the_caller_does_not_set_it() -> None:
-    write(
-        {
-            "main.tf": 'module "logs" {\n  source = "./logs"\n}\n',
-            "logs/main.tf": (
-                'variable "retention" {\n  type    = number\n  default = null\n}\n'
-                'resource "aws_cloudwatch_log_group" "this" {\n'
-                '  name              = "x"\n  retention_in_days = var.retention\n}\n'
-            ),
-        }
-    )
+    files = {
+        "main.tf": 'module "logs" {\n  source = "./logs"\n}\n',
+        "logs/main.tf": (
+            'variable "retention" {\n  type    = number\n  default = null\n}\n'
+            'resource "aws_cloudwatch_log_group" "this" {\n'
+            '  name              = "x"\n  retention_in_days = var.retention\n}\n'
+        ),
+    }
     local = "aws_cloudwatch_log_group.this"
-    assert findings(["."]) == [("logs/main.tf", 7, local, message(local))]
-    assert findings(["logs"]) == []  # scanned alone, its caller decides
+    assert findings(files, ".") == [("logs/main.tf", 7, local, message(local))]
+    assert findings(files, "logs") == []  # scanned alone, its caller decides
 
 
 def test_outputs_resolve_through_the_child_and_addresses_are_terraforms() -> None:
@@ -329,20 +311,44 @@ def test_registry_modules_are_followed_after_terraform_init(
         "1 module call not followed: run `terraform init` to let opslint follow it "
         "(registry or remote sources)" in out
     )
-    write(
-        {
-            "live/.terraform/modules/lambda/main.tf": installed,
-            "live/.terraform/modules/modules.json": (
-                '{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"lambda","Source":'
-                '"registry.terraform.io/terraform-aws-modules/lambda/aws","Version":"7.0.0",'
-                '"Dir":".terraform/modules/lambda"}]}'
-            ),
-        }
-    )
+    files = {
+        "live/main.tf": root,
+        "live/.terraform/modules/lambda/main.tf": installed,
+        "live/.terraform/modules/modules.json": (
+            '{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"lambda","Source":'
+            '"registry.terraform.io/terraform-aws-modules/lambda/aws","Version":"7.0.0",'
+            '"Dir":".terraform/modules/lambda"}]}'
+        ),
+    }
     this = "module.lambda.aws_cloudwatch_log_group.this"
     forever = "module.lambda.aws_cloudwatch_log_group.forever"
     # nothing is reported inside .terraform/: a finding no argument decided goes to the call
-    assert findings(["live"]) == [
+    assert findings(files, "live") == [
         ("live/main.tf", 1, forever, message(forever, "module.lambda")),
         ("live/main.tf", 4, this, message(this, "module.lambda")),
     ]
+
+
+@pytest.mark.parametrize(
+    "paths", [("modules/logs",), ("modules/logs/main.tf",), ("live", "modules/logs")]
+)
+def test_findings_do_not_depend_on_which_other_rules_run(paths: tuple[str, ...]) -> None:
+    """A module scanned as part of a git work tree is judged through its callers elsewhere
+    in the work tree whether or not a repository rule is selected: a rule's findings are
+    the same alone and among others."""
+    from opslint.api import lint
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    files = {
+        "live/main.tf": 'module "audit" {\n  source    = "../modules/logs"\n  retention = 30\n}\n',
+        "modules/logs/main.tf": 'variable "retention" {\n  default = 0\n}\n'
+        + LOGS.split("\n", 3)[3],
+    }
+    lock = "OPS05-BP03/terraform-lock-file"  # a repository rule
+    alone = lint(files, select=[RETENTION], paths=paths, git=True)
+    among = lint(files, select=[RETENTION, lock, TRACING], paths=paths, git=True)
+    assert [f for f in among.findings if f.rule_id == RETENTION] == list(alone.findings) == []
+    # outside a work tree the scanned folder is the repository: the module stands alone
+    scanned_alone = lint(files, select=[RETENTION], paths=("modules/logs",))
+    assert [(f.path, f.line) for f in scanned_alone.findings] == [("modules/logs/main.tf", 7)]

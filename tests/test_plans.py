@@ -12,11 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO, provider_mirror_or_skip, terraform_or_skip
-
-from opslint.config import load_config
-from opslint.registry import load_registry
-from opslint.runner import run
+from conftest import REPO, lint_result, provider_mirror_or_skip, terraform_or_skip
 
 CASE = REPO / "tests" / "data" / "plans" / "module-and-var"
 RETENTION = "OPS08-BP02/log-group-retention"
@@ -37,9 +33,17 @@ def _in_tmp(tmp_path: Path) -> Iterator[None]:
     os.chdir(cwd)
 
 
-def findings(paths: list[str]) -> list[tuple[str, int, str, str]]:
-    config = load_config(None, Path.cwd()).merged(select=(RETENTION,), ignore=())
-    result = run(paths, load_registry(entry_points=False), config, jobs=1)
+def tree(folder: Path, under: str) -> dict[str, str]:
+    """The files below ``folder``, named as if they were in ``under``."""
+    return {
+        f"{under}/{path.relative_to(folder).as_posix()}": path.read_text(encoding="utf-8")
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def findings(files: dict[str, str], scanned: str) -> list[tuple[str, int, str, str]]:
+    result = lint_result(files, RETENTION, paths=(scanned,))
     return [(f.path, f.line, f.resource, f.message) for f in result.findings]
 
 
@@ -51,17 +55,16 @@ BESIDE = [
 
 
 def test_a_plan_beside_its_root_module_gives_values_and_the_tf_files_locations() -> None:
-    shutil.copytree(CASE, "live")
-    assert findings(["live"]) == BESIDE
-    os.remove("live/tfplan.json")
+    files = tree(CASE, "live")
+    assert findings(files, "live") == BESIDE
+    del files["live/tfplan.json"]
     # without the plan, the default (30) passes
-    assert findings(["live"]) == [("live/main.tf", 31, AUDIT, message(AUDIT, "module.audit"))]
+    assert findings(files, "live") == [("live/main.tf", 31, AUDIT, message(AUDIT, "module.audit"))]
 
 
 def test_a_plan_on_its_own_is_located_in_the_plan_whatever_its_name() -> None:
-    Path("plans").mkdir()
-    shutil.copy(CASE / "tfplan.json", "plans/plan-prod.json")
-    assert findings(["plans"]) == [
+    files = {"plans/plan-prod.json": (CASE / "tfplan.json").read_text(encoding="utf-8")}
+    assert findings(files, "plans") == [
         ("plans/plan-prod.json", 1, APP, message(APP)),
         ("plans/plan-prod.json", 1, AUDIT, message(AUDIT)),
     ]
@@ -79,7 +82,7 @@ def test_a_plan_made_by_terraform(tmp_path: Path) -> None:
     shutil.copytree(CASE, "live", ignore=shutil.ignore_patterns("tfplan.json"))
     text = script.make_plan(Path("live"), script.CASES["module-and-var"], terraform)
     Path("live/tfplan.json").write_text(text, encoding="utf-8")
-    assert findings(["live"]) == BESIDE
+    assert findings(tree(Path("live"), "live"), "live") == BESIDE
 
 
 def test_variables_given_as_terraform_would_take_them(
@@ -92,9 +95,9 @@ def test_variables_given_as_terraform_would_take_them(
     audit = ("live/main.tf", 31, AUDIT, message(AUDIT, "module.audit"))
     app = ("live/main.tf", 26, APP, message(APP))
     monkeypatch.setenv("TF_VAR_days", "0")
-    assert findings(["live"]) == [app, audit]
+    assert findings(tree(Path("live"), "live"), "live") == [app, audit]
     Path("live/terraform.tfvars").write_text("days = 14\n", encoding="utf-8")
-    assert findings(["live"]) == [audit]
+    assert findings(tree(Path("live"), "live"), "live") == [audit]
     assert main(["check", "live", "--select", RETENTION, "--var", "days=0"]) == 1
     assert "live/main.tf:26:" in capsys.readouterr().out
     assert main(["check", "live", "--var", "days"]) == 2

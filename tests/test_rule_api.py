@@ -119,6 +119,41 @@ def test_predicate_guard_and_optional_attribute() -> None:
     ]
 
 
+class UnkeptGroups(Rule):
+    """Details from the run's context (an option, the unit) and a finding on the resource."""
+
+    id = "OPS08-BP02/unkept-groups"
+    title = "t"
+    options = (Option("owner_tag", "str", "team", "Tag naming the owner."),)
+    checks = (
+        Expect(
+            ("aws_cloudwatch_log_group", "AWS::Logs::LogGroup"),
+            RETENTION,
+            bad=lambda days: days == 0,
+            details=lambda resource, ctx: {
+                "others": str(len(ctx.unit.resources) - 1),
+                "tag": ctx.option("owner_tag"),
+            },
+            whole_resource=True,
+            message="{name} ({others} others): {value}; ask `{tag}`",
+            missing_message="{name} ({others} others): unset; ask `{tag}`",
+        ),
+    )
+    docs = DOCS
+
+
+def test_details_see_the_context_and_findings_may_cover_the_whole_resource() -> None:
+    files = {
+        "main.tf": 'resource "aws_cloudwatch_log_group" "zero" {\n  name = "a"\n'
+        "  retention_in_days = 0\n}\n"
+        'resource "aws_cloudwatch_log_group" "kept" {\n  retention_in_days = 30\n}\n'
+    }
+    expected = [("main.tf", "1", "aws_cloudwatch_log_group.zero")]
+    message = "aws_cloudwatch_log_group.zero (1 others): 0; ask `%s`"
+    assert brief(files, UnkeptGroups) == [(*expected[0], message % "team")]
+    assert brief(files, UnkeptGroups, owner_tag="owner") == [(*expected[0], message % "owner")]
+
+
 class Crashes(Rule):
     id = "OPS08-BP02/crashes-on-one"
     title = "t"

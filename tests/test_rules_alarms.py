@@ -3,14 +3,10 @@ repository root, runbook link extraction)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import lint_result
 
 from opslint.aws.alarms import repository_paths, urls
-from opslint.config import load_config
-from opslint.registry import load_registry
-from opslint.runner import run
 
 RULE = "OPS07-BP03/runbook-link-resolves"
 
@@ -30,41 +26,32 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
 """
 
 
-def findings(repo: Path, scan: Path, root: Path) -> list[str]:
-    config = load_config(None, repo).merged(select=(RULE,), ignore=())
-    result = run([str(scan)], load_registry(entry_points=False), config, jobs=1, root=str(root))
+MODULE = "infra/modules/api"
+RUNBOOK = {"docs/runbooks/api-errors.md": "# API errors\n"}
+
+
+def findings(link: str, scanned: str) -> list[str]:
+    """Messages for an alarm in ``MODULE`` linking ``link``, the folder ``scanned`` scanned
+    in a git repository that holds the runbook."""
+    files = {**RUNBOOK, f"{MODULE}/main.tf": ALARM % link}
+    result = lint_result(files, RULE, paths=(scanned,), tracked=True)
     return [f.message for f in result.findings]
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "docs" / "runbooks").mkdir(parents=True)
-    (tmp_path / "docs" / "runbooks" / "api-errors.md").write_text("# API errors\n")
-    (tmp_path / "infra" / "modules" / "api").mkdir(parents=True)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def test_link_relative_to_repository_root_resolves_when_scanning_a_subfolder() -> None:
+    assert findings("docs/runbooks/api-errors.md", "infra") == []
 
 
-def write_alarm(repo: Path, link: str) -> Path:
-    module = repo / "infra" / "modules" / "api"
-    (module / "main.tf").write_text(ALARM % link, encoding="utf-8")
-    return module
+def test_link_relative_to_the_file_resolves() -> None:
+    assert findings("../../../docs/runbooks/api-errors.md", MODULE) == []
 
 
-def test_link_relative_to_repository_root_resolves_when_scanning_a_subfolder(repo: Path) -> None:
-    write_alarm(repo, "docs/runbooks/api-errors.md")
-    assert findings(repo, Path("infra"), Path("infra")) == []
-
-
-def test_link_relative_to_the_file_resolves(repo: Path) -> None:
-    module = write_alarm(repo, "../../../docs/runbooks/api-errors.md")
-    assert findings(repo, module.relative_to(repo), Path(".")) == []
-
-
-def test_dangling_link_is_reported(repo: Path) -> None:
-    write_alarm(repo, "docs/runbooks/api-erors.md")
-    assert findings(repo, Path("."), Path(".")) == [
+def test_dangling_link_is_reported() -> None:
+    assert findings("docs/runbooks/api-erors.md", ".") == [
+        "Alarm `aws_cloudwatch_metric_alarm.errors` links `docs/runbooks/api-erors.md`, which "
+        "does not exist in the repository: correct the path or add the runbook there"
+    ]
+    assert findings("docs/runbooks/api-erors.md", "infra") == [
         "Alarm `aws_cloudwatch_metric_alarm.errors` links `docs/runbooks/api-erors.md`, which "
         "does not exist in the repository: correct the path or add the runbook there"
     ]

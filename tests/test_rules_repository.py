@@ -4,52 +4,36 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-from functools import cache
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import lint_findings, lint_result
 
-from opslint.config import Config, RuleSettings
 from opslint.model import Finding
-from opslint.registry import Registry, load_registry
-from opslint.runner import run
+from opslint.result import Result
 
 
-@cache
-def registry() -> Registry:
-    return load_registry(entry_points=False)
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-
-
-def committed(root: Path, files: dict[str, str], untracked: dict[str, str] | None = None) -> None:
+def in_git(
+    rule: str,
+    files: dict[str, str],
+    untracked: dict[str, str] | None = None,
+    *,
+    paths: tuple[str, ...] = (".",),
+    options: dict[str, Any] | None = None,
+) -> Result:
+    """``files`` tracked by git and ``untracked`` beside them, linted with ``rule``."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    write(root, files)
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "init")
-    write(root, untracked or {})
+    every = {**files, **(untracked or {})}
+    return lint_result(every, rule, paths=paths, tracked=tuple(files), options=options)
 
 
-def check(root: Path, rule: str, monkeypatch: pytest.MonkeyPatch) -> list[Finding]:
-    monkeypatch.chdir(root)
-    return list(run(["."], registry(), Config(select=(rule,)), jobs=1).findings)
+def check(
+    rule: str, files: dict[str, str], untracked: dict[str, str] | None = None
+) -> list[Finding]:
+    return list(in_git(rule, files, untracked).findings)
 
 
 STATE = "OPS05-BP01/terraform-state-not-committed"
@@ -59,11 +43,9 @@ BACKEND = "OPS05-BP01/terraform-remote-backend"
 MAIN = 'terraform {\n  backend "s3" {}\n}\n\nresource "aws_sns_topic" "t" {}\n'
 
 
-def test_tracked_state_plans_and_working_folders_are_reported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    committed(
-        tmp_path,
+def test_tracked_state_plans_and_working_folders_are_reported() -> None:
+    findings = check(
+        STATE,
         {
             "infra/main.tf": MAIN,
             "infra/terraform.tfstate": "{}",
@@ -76,7 +58,6 @@ def test_tracked_state_plans_and_working_folders_are_reported(
         },
         untracked={"other/terraform.tfstate": "{}"},
     )
-    findings = check(tmp_path, STATE, monkeypatch)
     assert [(f.path, f.line, f.resource) for f in findings] == [
         ("infra/.terraform", 1, ""),
         ("infra/crash.log", 1, ""),
@@ -92,43 +73,30 @@ def test_tracked_state_plans_and_working_folders_are_reported(
 
 
 def test_state_rule_does_not_apply_outside_a_git_work_tree(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    write(tmp_path, {"main.tf": MAIN, "terraform.tfstate": "{}"})
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
-    monkeypatch.chdir(tmp_path)
-    result = run(["."], registry(), Config(select=(STATE,)), jobs=1)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(Path(tempfile.gettempdir()).resolve()))
+    result = lint_result({"main.tf": MAIN, "terraform.tfstate": "{}"}, STATE)
     assert result.findings == ()
     status = {p.id: p.status for p in result.practices}
     assert status["OPS05-BP01"] == "not applicable"
 
 
-def test_state_rule_names_paths_relative_to_the_repository(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    committed(tmp_path, {"repo/main.tf": MAIN, "repo/prod.tfstate": "{}"})
-    monkeypatch.chdir(tmp_path)
-    result = run(["repo"], registry(), Config(select=(STATE,)), jobs=1)
+def test_state_rule_names_paths_relative_to_the_repository() -> None:
+    result = in_git(STATE, {"repo/main.tf": MAIN, "repo/prod.tfstate": "{}"}, paths=("repo",))
     assert [(f.path, f.message.split(" ", 1)[0]) for f in result.findings] == [
         ("repo/prod.tfstate", "`repo/prod.tfstate`")
     ]
 
 
-def test_extra_patterns_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    committed(tmp_path, {"main.tf": MAIN, "secrets/prod.auto.tfvars": "x = 1"})
-    monkeypatch.chdir(tmp_path)
-    config = Config(
-        select=(STATE,), rules={STATE: RuleSettings(options={"extra_patterns": ["secrets/*"]})}
-    )
-    findings = run(["."], registry(), config, jobs=1).findings
+def test_extra_patterns_option() -> None:
+    files = {"main.tf": MAIN, "secrets/prod.auto.tfvars": "x = 1"}
+    findings = in_git(STATE, files, options={"extra_patterns": ["secrets/*"]}).findings
     assert [f.path for f in findings] == ["secrets/prod.auto.tfvars"]
 
 
-def test_lock_file_must_be_tracked_when_the_module_is(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    committed(tmp_path, {"main.tf": MAIN}, untracked={".terraform.lock.hcl": "# lock\n"})
-    findings = check(tmp_path, LOCK, monkeypatch)
+def test_lock_file_must_be_tracked_when_the_module_is() -> None:
+    findings = check(LOCK, {"main.tf": MAIN}, untracked={".terraform.lock.hcl": "# lock\n"})
     assert [(f.path, f.line, f.message) for f in findings] == [
         (
             "main.tf",
@@ -139,11 +107,9 @@ def test_lock_file_must_be_tracked_when_the_module_is(
     ]
 
 
-def test_ignoring_lock_files_is_reported_once_on_the_gitignore(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    committed(
-        tmp_path,
+def test_ignoring_lock_files_is_reported_once_on_the_gitignore() -> None:
+    findings = check(
+        LOCK,
         {
             "live/dev/main.tf": MAIN,
             "live/prod/main.tf": MAIN,
@@ -151,7 +117,6 @@ def test_ignoring_lock_files_is_reported_once_on_the_gitignore(
         },
         untracked={"live/dev/.terraform.lock.hcl": "# lock\n"},
     )
-    findings = check(tmp_path, LOCK, monkeypatch)
     assert [(f.path, f.line, f.message) for f in findings] == [
         (
             ".gitignore",
@@ -163,13 +128,11 @@ def test_ignoring_lock_files_is_reported_once_on_the_gitignore(
     ]
 
 
-def test_git_decides_what_ignores_the_lock_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_git_decides_what_ignores_the_lock_file() -> None:
     """A nested `.gitignore` counts and a negation brings the file back: git answers, not
     a reading of the root file."""
-    committed(
-        tmp_path,
+    findings = check(
+        LOCK,
         {
             "live/dev/main.tf": MAIN,
             "live/prod/main.tf": MAIN,
@@ -177,7 +140,6 @@ def test_git_decides_what_ignores_the_lock_file(
         },
         untracked={"live/prod/.terraform.lock.hcl": "# lock\n"},
     )
-    findings = check(tmp_path, LOCK, monkeypatch)
     assert [(f.path, f.line, f.message.split(",")[0]) for f in findings] == [
         ("live/.gitignore", 1, "`live/.gitignore` ignores `.terraform.lock.hcl`"),
         (
@@ -189,29 +151,21 @@ def test_git_decides_what_ignores_the_lock_file(
     ]
 
 
-def test_lock_file_of_an_uncommitted_module_is_not_judged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    committed(tmp_path, {"README.md": "x"}, untracked={"main.tf": MAIN, ".terraform.lock.hcl": ""})
-    assert check(tmp_path, LOCK, monkeypatch) == []
+def test_lock_file_of_an_uncommitted_module_is_not_judged() -> None:
+    untracked = {"main.tf": MAIN, ".terraform.lock.hcl": ""}
+    assert check(LOCK, {"README.md": "x"}, untracked=untracked) == []
 
 
-def test_tracked_lock_file_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    committed(tmp_path, {"main.tf": MAIN, ".terraform.lock.hcl": "# lock\n"})
-    assert check(tmp_path, LOCK, monkeypatch) == []
+def test_tracked_lock_file_passes() -> None:
+    assert check(LOCK, {"main.tf": MAIN, ".terraform.lock.hcl": "# lock\n"}) == []
 
 
-def test_cloud_block_counts_as_a_remote_backend(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    write(
-        tmp_path,
-        {
-            "main.tf": 'terraform {\n  cloud {\n    organization = "example"\n  }\n}\n\n'
-            'resource "aws_sns_topic" "t" {}\n'
-        },
+def test_cloud_block_counts_as_a_remote_backend() -> None:
+    main = (
+        'terraform {\n  cloud {\n    organization = "example"\n  }\n}\n\n'
+        'resource "aws_sns_topic" "t" {}\n'
     )
-    assert check(tmp_path, BACKEND, monkeypatch) == []
+    assert lint_findings({"main.tf": main}, BACKEND) == []
 
 
 MODULE_CALLS = """\
@@ -263,9 +217,9 @@ module "version_from_variable" {
 """
 
 
-def test_module_versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(tmp_path, {"main.tf": MODULE_CALLS, "modules/x/main.tf": ""})
-    findings = check(tmp_path, MODULES, monkeypatch)
+def test_module_versions() -> None:
+    result = lint_result({"main.tf": MODULE_CALLS, "modules/x/main.tf": ""}, MODULES)
+    findings = result.findings
     assert [(f.resource, f.line, f.end_line, f.message) for f in findings] == [
         (
             "module.registry_unpinned",
@@ -296,5 +250,4 @@ def test_module_versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
             "`?ref=v1.2.3`",
         ),
     ]
-    result = run(["."], registry(), Config(select=(MODULES,)), jobs=1)
     assert {p.id: p.status for p in result.practices}["OPS05-BP03"] == "failing"

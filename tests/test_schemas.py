@@ -28,6 +28,9 @@ def schema(name: str) -> dict[str, Any]:
 CONFIGS = [
     "select: [OPS08]\nignore: OPS08-BP02/log-group-retention\n",
     "exclude: [legacy/, '*.generated.yaml']\nfail-on: error\nbaseline: b.json\n",
+    "fail-on: none\n",
+    "fail-on: note\n",
+    "fail-on: warning\n",
     "inline-suppressions: false\nrequire-reason: true\nrepository-root: .\n",
     "var-files: [a.tfvars]\nrules-dirs: rules\n",
     "exceptions:\n  - {path: legacy/, rule: OPS08, reason: r, until: 2027-09-30}\n",

@@ -3,6 +3,7 @@ from the scanned paths, and repository rules see the enclosing git work tree."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -55,8 +56,8 @@ def findings(
     capsys: pytest.CaptureFixture[str], where: Path, *args: str
 ) -> list[tuple[str, str, int]]:
     """(rule, path relative to the repository, line) of a run in folder ``where``."""
-    os.chdir(where)
-    main(["check", *args, "--format", "json"])
+    with contextlib.chdir(where):
+        main(["check", *args, "--format", "json"])
     report: dict[str, Any] = json.loads(capsys.readouterr().out)
     top = where
     while not (top / ".git").exists() and top != top.parent:

@@ -153,10 +153,13 @@ def _header(result: Result, undecided: list[dict[str, Any]]) -> list[str]:
     failed = result.failed()
     verdict = (
         f'<p class="verdict fail"><strong>✗ Failed</strong>: findings at or above '
-        f"<code>{text(result.fail_on.value)}</code>.</p>"
+        f"<code>{text(result.fail_on_name)}</code>.</p>"
         if failed
+        else '<p class="verdict pass"><strong>✓ Passed</strong>: <code>fail-on</code> is '
+        "<code>none</code>.</p>"
+        if result.fail_on is None
         else f'<p class="verdict pass"><strong>✓ Passed</strong>: no finding at or above '
-        f"<code>{text(result.fail_on.value)}</code>.</p>"
+        f"<code>{text(result.fail_on_name)}</code>.</p>"
     )
     tiles = [
         _tile(counts[s.value], s.value, f"sev-{s.value}", f"{SEVERITY_SYMBOLS[s]} ")

@@ -23,7 +23,7 @@ import xml.etree.ElementTree as ET
 from opslint import sanitize
 from opslint.model import Finding, Severity
 from opslint.report import ReportOptions
-from opslint.result import Result
+from opslint.result import Result, fails
 
 ENGINE_SUITE = "opslint"
 SKIPPED_NAME = "nothing in scope"
@@ -76,7 +76,7 @@ def render(result: Result, options: ReportOptions) -> str:
 
 
 def _testcase(
-    suite: ET.Element, rule_id: str, unit: str, findings: list[Finding], fail_on: Severity
+    suite: ET.Element, rule_id: str, unit: str, findings: list[Finding], fail_on: Severity | None
 ) -> None:
     """A passing case, or one failing with the findings; findings below ``fail_on`` do not
     fail the run, so their case passes and lists them in ``system-out``."""
@@ -102,7 +102,7 @@ def _testcase(
             for f in findings
         )
     )
-    if worst.rank < fail_on.rank:
+    if not fails(worst, fail_on):
         ET.SubElement(case, "system-out").text = listing
         return
     outcome = ET.SubElement(

@@ -156,9 +156,11 @@ def _title(result: Result) -> list[str]:
     total = len(result.findings)
     parts = ", ".join(f"{counts[s.value]} {s.value}" for s in Severity)
     outcome = (
-        f"❌ **Failed**: findings at or above `{result.fail_on.value}`."
+        f"❌ **Failed**: findings at or above `{result.fail_on_name}`."
         if result.failed()
-        else f"✅ **Passed**: no finding at or above `{result.fail_on.value}`."
+        else "✅ **Passed**: `fail-on` is `none`."
+        if result.fail_on is None
+        else f"✅ **Passed**: no finding at or above `{result.fail_on_name}`."
     )
     scanned = (
         f"Scanned {_count(result.files, 'file')} ({_count(result.units, 'unit')}) "

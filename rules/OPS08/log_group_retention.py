@@ -1,12 +1,11 @@
 """OPS08-BP02/log-group-retention: CloudWatch log groups set a retention period."""
 
-from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
 from opslint.aws.tagging import tags_of
 from opslint.coerce import as_number
 from opslint.model import ABSENT, Attr, Choice, Reference, Resource, Severity, Unknown, alternatives
-from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_alternative
+from opslint.rule import Context, Docs, Example, Expect, Option, Rule, every_alternative
 
 RETENTION = Attr(terraform="retention_in_days", cloudformation="RetentionInDays")
 NAME = Attr(terraform="name", cloudformation="LogGroupName")
@@ -14,6 +13,7 @@ FOREVER = "forever"
 LOG_RETENTION = "Custom::LogRetention"
 """The CDK's custom resource that sets a log group's retention (a function's
 ``logRetention``, ``new logs.LogRetention(...)``): it names the group in ``LogGroupName``."""
+TYPES = ("aws_cloudwatch_log_group", "AWS::Logs::LogGroup", LOG_RETENTION)
 
 
 def _retained_by_custom_resource(resource: Resource, ctx: Context) -> bool:
@@ -31,14 +31,77 @@ def _retained_by_custom_resource(resource: Resource, ctx: Context) -> bool:
     return False
 
 
+def _kept_forever(resource: Resource, ctx: Context) -> bool | None:
+    """True when the group is allow-listed, False when it is not, None when opslint cannot
+    tell (an unresolved name or tag)."""
+    verdict: bool | None = False
+    tag_key: str = ctx.option("keep_forever_tag")
+    if tag_key:
+        for value in alternatives(tags_of(resource).get(tag_key)):
+            if isinstance(value, (Unknown, Reference, Choice)):
+                verdict = None
+            elif isinstance(value, str) and value.strip().lower() == FOREVER:
+                return True
+    globs: list[str] = ctx.option("keep_forever")
+    if globs:
+        for name in alternatives(resource.get(NAME)):
+            if isinstance(name, str):
+                if any(fnmatchcase(name, glob) for glob in globs):
+                    return True
+            elif name is not ABSENT:
+                verdict = None
+    return verdict
+
+
+def _never_expires(value: object) -> bool | None:
+    """0 days means "never expire" to CloudWatch Logs."""
+    return as_number(value) == 0
+
+
+def _meant_to_expire(resource: Resource, ctx: Context) -> bool:
+    """Not kept forever on purpose, and not given a retention by a CDK custom resource."""
+    return _kept_forever(resource, ctx) is False and not _retained_by_custom_resource(resource, ctx)
+
+
+def _may_expire(resource: Resource, ctx: Context) -> bool:
+    """A minimum is configured and the group may expire (one that never does is reported
+    as such)."""
+    return ctx.option("min_days") > 1 and not every_alternative(
+        resource.get(RETENTION), lambda v: v is ABSENT or _never_expires(v)
+    )
+
+
+def _example(resource: Resource, ctx: Context) -> dict[str, str]:
+    return {"example": str(max(30, ctx.option("min_days")))}
+
+
+NEVER_EXPIRES = "Log group `{name}` never expires: set `{attribute}` (e.g. {example})"
+
+
 class LogGroupRetention(Rule):
     id = "OPS08-BP02/log-group-retention"
     title = "CloudWatch log groups set a retention period"
     severity = Severity.WARNING
-    resource_types = {
-        "terraform": ("aws_cloudwatch_log_group",),
-        "cloudformation": ("AWS::Logs::LogGroup", LOG_RETENTION),
-    }
+    checks = (
+        Expect(
+            TYPES,
+            RETENTION,
+            bad=_never_expires,
+            when=_meant_to_expire,
+            details=_example,
+            message=NEVER_EXPIRES,
+            missing_message=NEVER_EXPIRES,
+        ),
+        Expect(
+            TYPES,
+            RETENTION,
+            required=False,
+            at_least="min_days",
+            when=_may_expire,
+            message="Log group `{name}` keeps logs for less than {min_days} days: raise "
+            "`{attribute}` to at least {min_days}",
+        ),
+    )
     options = (
         Option(
             "min_days",
@@ -116,58 +179,3 @@ class LogGroupRetention(Rule):
             ),
         ),
     )
-
-    def _kept_forever(self, resource: Resource, ctx: Context) -> bool | None:
-        """True when the group is allow-listed, False when it is not, None when opslint
-        cannot tell (an unresolved name or tag)."""
-        verdict: bool | None = False
-        tag_key: str = ctx.option("keep_forever_tag")
-        if tag_key:
-            for value in alternatives(tags_of(resource).get(tag_key)):
-                if isinstance(value, (Unknown, Reference, Choice)):
-                    verdict = None
-                elif isinstance(value, str) and value.strip().lower() == FOREVER:
-                    return True
-        globs: list[str] = ctx.option("keep_forever")
-        if globs:
-            for name in alternatives(resource.get(NAME)):
-                if isinstance(name, str):
-                    if any(fnmatchcase(name, glob) for glob in globs):
-                        return True
-                elif name is not ABSENT:
-                    verdict = None
-        return verdict
-
-    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        value = resource.get(RETENTION)
-        attribute = RETENTION.name(resource.framework)
-        min_days: int = ctx.option("min_days")
-
-        def never_expires(v: object) -> bool | None:
-            return v is ABSENT or as_number(v) == 0
-
-        if every_alternative(value, never_expires):
-            if self._kept_forever(resource, ctx) is False and not _retained_by_custom_resource(
-                resource, ctx
-            ):
-                yield self.violation(
-                    resource,
-                    f"Log group `{resource.name}` never expires: set `{attribute}` "
-                    f"(e.g. {max(30, min_days)})",
-                    attribute=RETENTION,
-                )
-            return
-
-        def too_short(v: object) -> bool | None:
-            days = as_number(v)
-            if days is None:
-                return None
-            return days == 0 or days < min_days
-
-        if min_days > 1 and every_alternative(value, too_short):
-            yield self.violation(
-                resource,
-                f"Log group `{resource.name}` keeps logs for less than {min_days} days: "
-                f"raise `{attribute}` to at least {min_days}",
-                attribute=RETENTION,
-            )

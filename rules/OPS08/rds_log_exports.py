@@ -55,7 +55,7 @@ def _exports_nothing(value: Any) -> bool | None:
     return not value if isinstance(value, list) else None
 
 
-def _details(resource: Resource) -> dict[str, str]:
+def _details(resource: Resource, ctx: Context) -> dict[str, str]:
     engine = next((e for e in alternatives(resource.get(ENGINE)) if isinstance(e, str)), None)
     return {"kind": KIND[resource.type], "suggestion": _suggestion(engine)}
 

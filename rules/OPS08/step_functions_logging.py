@@ -1,10 +1,10 @@
 """OPS08-BP02/step-functions-logging: Express state machines log their executions."""
 
-from collections.abc import Iterator
+import functools
 from typing import Any
 
 from opslint.model import ABSENT, Resource, Severity, alternatives
-from opslint.rule import Context, Docs, Example, Option, Rule, Violation, every_alternative
+from opslint.rule import Context, Docs, Example, Expect, Option, Rule, every_alternative
 
 # framework/type → (logging block, level key, destination key, workflow type attribute)
 SHAPE = {
@@ -34,6 +34,35 @@ def _not_logging(config: Any, level_key: str, destination_key: str) -> bool | No
     return None if not isinstance(level, str) else False
 
 
+def _express(resource: Resource) -> bool:
+    return every_alternative(resource.get(SHAPE[resource.type][3]), lambda v: v == "EXPRESS")
+
+
+def _judged(resource: Resource, ctx: Context) -> bool:
+    """Express state machines, and standard ones when the option says so."""
+    return bool(ctx.option("standard_workflows")) or _express(resource)
+
+
+def _advice(resource: Resource, ctx: Context) -> dict[str, str]:
+    """What kind of state machine it is, and what to set to make it log."""
+    block, level_key, destination_key, _ = SHAPE[resource.type]
+    written = [c for c in alternatives(resource.get(block)) if isinstance(c, dict)]
+    if not written:
+        how = f'add `{block}` with `{level_key}` (e.g. "ERROR") and `{destination_key}`'
+    else:
+        fixes = []
+        if any(c.get(level_key, "OFF") == "OFF" for c in written):
+            fixes.append(f"set `{block}.{level_key}` to ERROR or ALL")
+        if any(c.get(destination_key, []) in (ABSENT, []) for c in written):
+            fixes.append(f"set `{block}.{destination_key}`")
+        how = " and ".join(fixes) or f"set `{block}.{level_key}` and `{destination_key}`"
+    kind = "Express state machine" if _express(resource) else "State machine"
+    return {"kind": kind, "how": how}
+
+
+NOT_LOGGING = "{kind} `{name}` does not log its executions: {how}"
+
+
 class StepFunctionsLogging(Rule):
     id = "OPS08-BP02/step-functions-logging"
     title = "Express state machines log their executions to CloudWatch Logs"
@@ -42,6 +71,18 @@ class StepFunctionsLogging(Rule):
         "terraform": ("aws_sfn_state_machine",),
         "cloudformation": ("AWS::StepFunctions::StateMachine", "AWS::Serverless::StateMachine"),
     }
+    checks = tuple(
+        Expect(
+            resource_type,
+            block,
+            bad=functools.partial(_not_logging, level_key=level, destination_key=destination),
+            when=_judged,
+            details=_advice,
+            message=NOT_LOGGING,
+            missing_message=NOT_LOGGING,
+        )
+        for resource_type, (block, level, destination, _) in SHAPE.items()
+    )
     options = (
         Option(
             "standard_workflows",
@@ -121,29 +162,3 @@ class StepFunctionsLogging(Rule):
             ),
         ),
     )
-
-    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        block, level_key, destination_key, type_key = SHAPE[resource.type]
-        workflow = resource.get(type_key)
-        express = every_alternative(workflow, lambda v: v == "EXPRESS")
-        if not express and not ctx.option("standard_workflows"):
-            return
-        config = resource.get(block)
-        if not every_alternative(config, lambda c: _not_logging(c, level_key, destination_key)):
-            return
-        kind = "Express state machine" if express else "State machine"
-        written = [c for c in alternatives(config) if isinstance(c, dict)]
-        if not written:
-            how = f'add `{block}` with `{level_key}` (e.g. "ERROR") and `{destination_key}`'
-        else:
-            fixes = []
-            if any(c.get(level_key, "OFF") == "OFF" for c in written):
-                fixes.append(f"set `{block}.{level_key}` to ERROR or ALL")
-            if any(c.get(destination_key, []) in (ABSENT, []) for c in written):
-                fixes.append(f"set `{block}.{destination_key}`")
-            how = " and ".join(fixes) or f"set `{block}.{level_key}` and `{destination_key}`"
-        yield self.violation(
-            resource,
-            f"{kind} `{resource.name}` does not log its executions: {how}",
-            attribute=block,
-        )

@@ -1,16 +1,13 @@
 """OPS09-BP07/ec2-auto-recovery-not-disabled: standalone EC2 instances keep simplified
 automatic recovery."""
 
-from collections.abc import Iterator
+from opslint.model import Attr, Resource, Severity
+from opslint.rule import Context, Docs, Example, Expect, Rule
 
-from opslint.model import Resource, Severity
-from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
-
-PATHS = {
-    "aws_instance": "maintenance_options.auto_recovery",
-    "aws_launch_template": "maintenance_options.auto_recovery",
-    "AWS::EC2::LaunchTemplate": "LaunchTemplateData.MaintenanceOptions.AutoRecovery",
-}
+RECOVERY = "maintenance_options.auto_recovery"
+TEMPLATE_RECOVERY = Attr(
+    terraform=RECOVERY, cloudformation="LaunchTemplateData.MaintenanceOptions.AutoRecovery"
+)
 INSTANCE_TYPES = frozenset({"aws_instance", "AWS::EC2::Instance"})
 
 
@@ -18,14 +15,41 @@ def _disabled(value: object) -> bool | None:
     return isinstance(value, str) and value.strip().lower() == "disabled"
 
 
+def _only_standalone_instances(template: Resource, ctx: Context) -> bool:
+    """A launch template used, and used only, by standalone instances (an Auto Scaling
+    group replaces an instance instead of recovering it)."""
+    users = list(ctx.unit.referrers(template))
+    return bool(users) and all(u.type in INSTANCE_TYPES for u in users)
+
+
+def _instances(template: Resource, ctx: Context) -> dict[str, str]:
+    return {"instances": ", ".join(f"`{u.name}`" for u in ctx.unit.referrers(template))}
+
+
 class Ec2AutoRecoveryNotDisabled(Rule):
     id = "OPS09-BP07/ec2-auto-recovery-not-disabled"
     title = "Standalone EC2 instances keep automatic recovery"
     severity = Severity.NOTE
-    resource_types = {
-        "terraform": ("aws_instance", "aws_launch_template"),
-        "cloudformation": ("AWS::EC2::LaunchTemplate",),
-    }
+    checks = (
+        Expect(
+            "aws_instance",
+            RECOVERY,
+            required=False,
+            bad=_disabled,
+            message="Instance `{name}` disables automatic recovery: remove "
+            '`auto_recovery = "disabled"` so a host failure recovers it automatically',
+        ),
+        Expect(
+            ("aws_launch_template", "AWS::EC2::LaunchTemplate"),
+            TEMPLATE_RECOVERY,
+            required=False,
+            bad=_disabled,
+            when=_only_standalone_instances,
+            details=_instances,
+            message="Launch template `{name}` disables automatic recovery for the standalone "
+            "instances {instances}: remove the setting so a host failure recovers them",
+        ),
+    )
     docs = Docs(
         what=(
             "Checks that automatic recovery is not switched off for standalone EC2 instances: "
@@ -79,32 +103,3 @@ class Ec2AutoRecoveryNotDisabled(Rule):
             ),
         ),
     )
-
-    def _check(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        path = PATHS[resource.type]
-        if not every_alternative(resource.get(path), _disabled):
-            return
-        if resource.type == "aws_instance":
-            yield self.violation(
-                resource,
-                f"Instance `{resource.name}` disables automatic recovery: remove "
-                '`auto_recovery = "disabled"` so a host failure recovers it automatically',
-                path,
-            )
-            return
-        users = list(ctx.unit.referrers(resource))
-        if not users or any(u.type not in INSTANCE_TYPES for u in users):
-            return
-        shown = ", ".join(f"`{u.name}`" for u in users)
-        yield self.violation(
-            resource,
-            f"Launch template `{resource.name}` disables automatic recovery for the standalone "
-            f"instances {shown}: remove the setting so a host failure recovers them",
-            path,
-        )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        yield from self._check(resource, ctx)
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        yield from self._check(resource, ctx)

@@ -1,15 +1,13 @@
 """OPS09-BP04/response-plan-engages: Incident Manager response plans engage someone."""
 
-from collections.abc import Iterator
 from typing import Any
 
-from opslint.model import ABSENT, Resource, Severity, Unknown, alternatives
-from opslint.rule import Context, Docs, Example, Rule, Violation
+from opslint.model import ABSENT, Attr, Resource, Severity, Unknown, alternatives
+from opslint.rule import Context, Docs, Example, Expect, Rule
 
-FIELDS = {
-    "terraform": ("engagements", "integration", "integration.pagerduty"),
-    "cloudformation": ("Engagements", "Integrations", "Integrations"),
-}
+ENGAGEMENTS = Attr(terraform="engagements", cloudformation="Engagements")
+INTEGRATIONS = Attr(terraform="integration", cloudformation="Integrations")
+PAGERDUTY = Attr(terraform="integration.pagerduty", cloudformation="Integrations")
 
 
 def _empty(value: Any) -> bool | None:
@@ -27,14 +25,37 @@ def _empty(value: Any) -> bool | None:
     return verdict
 
 
+def _no_paging(resource: Resource, ctx: Context) -> bool:
+    return _empty(resource.get(PAGERDUTY)) is True
+
+
+def _integrations(resource: Resource, ctx: Context) -> dict[str, str]:
+    return {"integrations": INTEGRATIONS.name(resource.framework)}
+
+
+ENGAGES_NOBODY = (
+    "Response plan `{name}` engages nobody: incidents it opens page no contact; set "
+    "`{attribute}` to the on-call contacts or escalation plan, or add a PagerDuty "
+    "`{integrations}`"
+)
+
+
 class ResponsePlanEngages(Rule):
     id = "OPS09-BP04/response-plan-engages"
     title = "Incident Manager response plans engage contacts or a paging integration"
     severity = Severity.WARNING
-    resource_types = {
-        "terraform": ("aws_ssmincidents_response_plan",),
-        "cloudformation": ("AWS::SSMIncidents::ResponsePlan",),
-    }
+    checks = (
+        Expect(
+            ("aws_ssmincidents_response_plan", "AWS::SSMIncidents::ResponsePlan"),
+            ENGAGEMENTS,
+            bad=_empty,
+            when=_no_paging,
+            details=_integrations,
+            whole_resource=True,
+            message=ENGAGES_NOBODY,
+            missing_message=ENGAGES_NOBODY,
+        ),
+    )
     docs = Docs(
         what=(
             "Checks that each AWS Systems Manager Incident Manager response plan engages "
@@ -86,21 +107,3 @@ class ResponsePlanEngages(Rule):
             ),
         ),
     )
-
-    def _check(self, resource: Resource, framework: str) -> Iterator[Violation]:
-        engagements, integrations, pagerduty = FIELDS[framework]
-        verdicts = [_empty(resource.get(engagements)), _empty(resource.get(pagerduty))]
-        if not all(v is True for v in verdicts):
-            return
-        yield self.violation(
-            resource,
-            f"Response plan `{resource.name}` engages nobody: incidents it opens page no "
-            f"contact; set `{engagements}` to the on-call contacts or escalation plan, or add "
-            f"a PagerDuty `{integrations}`",
-        )
-
-    def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        yield from self._check(resource, "terraform")
-
-    def check_cloudformation(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
-        yield from self._check(resource, "cloudformation")
