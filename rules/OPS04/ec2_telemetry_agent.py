@@ -40,7 +40,14 @@ GRANTING_POLICIES = re.compile(
     r"|AdministratorAccess|PowerUserAccess)\b"
 )
 """AWS managed policies that allow ``cloudwatch:PutMetricData`` or ``logs:PutLogEvents``."""
-AWS_MANAGED = re.compile(r":iam::aws:policy/")
+SILENT_POLICIES = re.compile(
+    r":iam::aws:policy/(?:AmazonSSMManagedInstanceCore|AmazonSSMManagedEC2InstanceDefaultPolicy"
+    r"|AmazonSSMPatchAssociation|AmazonSSMDirectoryServiceAccess"
+    r"|AmazonEC2ContainerRegistry(?:ReadOnly|PowerUser)|AmazonS3(?:ReadOnly|Full)Access"
+    r"|AmazonEC2ReadOnlyAccess|AmazonElasticFileSystemClient(?:ReadOnly|ReadWrite)Access)\b"
+)
+"""AWS managed policies known to allow neither action. Any other AWS managed policy may
+(many broad ones allow ``cloudwatch:*`` or ``logs:*``): it leaves the verdict unknown."""
 TELEMETRY_ACTIONS = ("cloudwatch:putmetricdata", "logs:putlogevents")
 SSM_AGENT_DOCUMENTS = ("AmazonCloudWatch-ManageAgent",)
 MANAGED_CAPACITY = (
@@ -121,8 +128,8 @@ def _policy_arn_grants(value: Any, unit: Unit) -> bool:
             text = option.source
         if GRANTING_POLICIES.search(text):
             return True
-        if AWS_MANAGED.search(text):
-            continue  # an AWS managed policy that grants neither action
+        if SILENT_POLICIES.search(text):
+            continue
         if not isinstance(option, Reference):
             raise Unresolved
         policy = unit.by_name(option.address)
