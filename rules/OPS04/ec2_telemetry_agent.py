@@ -112,6 +112,8 @@ def _allows_telemetry(document: Any, unit: Unit) -> bool:
     for statement in _statements(document, unit):
         if not isinstance(statement, dict) or statement.get("Effect", "Allow") != "Allow":
             continue
+        if "NotAction" in statement:
+            raise Unresolved  # allows everything but a list: may include both actions
         for action in as_list(statement.get("Action", [])):
             if not isinstance(action, str):
                 raise Unresolved
@@ -212,7 +214,7 @@ def _text_of(value: Any) -> str:
             raise Unresolved
         return source
     if isinstance(value, dict):  # CloudFormation intrinsic functions left as they are
-        return json.dumps(value)
+        return json.dumps(value, default=str)
     raise Unresolved
 
 
