@@ -60,6 +60,7 @@ MANAGED_CAPACITY = (
 )
 """Resources whose instances are run by ECS, EKS or Batch (directly or through an Auto
 Scaling group): those services bring their own telemetry path."""
+PROFILE_TYPES = ("aws_iam_instance_profile", "AWS::IAM::InstanceProfile")
 GROUP_TYPES = ("aws_autoscaling_group", "AWS::AutoScaling::AutoScalingGroup")
 _CFN_INIT_RESOURCE = re.compile(r"cfn-init\b[^\n]*?(?:--resource|-r)\s+(\w+)")
 
@@ -191,6 +192,10 @@ def _attached_grants(unit: Unit, other: Resource, role: Resource) -> bool:
         return any(_policy_arn_grants(arn, unit) for arn in arns)
     if other.type == "aws_iam_role_policy":
         return _points_at(other.get("role"), role) and _allows_telemetry(other.get("policy"), unit)
+    if other.type == "AWS::IAM::RolePolicy":
+        return _points_at(other.get("RoleName"), role) and _allows_telemetry(
+            other.get("PolicyDocument"), unit
+        )
     if other.type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
         roles = other.get("Roles")
         if isinstance(roles, (Unknown, Choice)):
@@ -198,6 +203,9 @@ def _attached_grants(unit: Unit, other: Resource, role: Resource) -> bool:
         return any(_points_at(r, role) for r in as_list(roles)) and _allows_telemetry(
             other.get("PolicyDocument"), unit
         )
+    attaches = other.kind == "resource" and other.type.startswith(("aws_iam_", "AWS::IAM::"))
+    if attaches and role.name in other.references and other.type not in PROFILE_TYPES:
+        raise Unresolved  # gives the role something in a way not read here
     return False
 
 
