@@ -3,6 +3,7 @@ they fail to deliver."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +14,12 @@ RULE_TYPES = ("aws_cloudwatch_event_rule", "AWS::Events::Rule")
 FUNCTION_TYPES = ("aws_lambda_function", "AWS::Lambda::Function", "AWS::Serverless::Function")
 INVOKE_CONFIG_TYPES = ("aws_lambda_function_event_invoke_config", "AWS::Lambda::EventInvokeConfig")
 SAM_EVENT_TYPES = frozenset({"EventBridgeRule", "CloudWatchEvent"})
+DELIVERY = ("codepipeline", "codebuild")
+"""Services of targets that start a build or a release (a push triggers a pipeline): a lost
+trigger shows in the pipeline's history, it is not an operational response."""
 AUTOMATION = ("lambda", "ssm", "states")
 """ARN services of targets that run automation (option ``only_automation_targets``)."""
+_ARN_SERVICE = re.compile(r"\barn:(?:\$\{[^}]*\}|[^:\s'\"$]*):([a-z0-9-]+):")
 
 
 def _set(value: Any) -> bool | None:
@@ -72,11 +77,18 @@ def _target_function(unit: Unit, arn: Any) -> Resource | None:
 def _service(unit: Unit, arn: Any) -> str | None:
     """The AWS service of a target ARN (``lambda``, ``sqs``...), None when unknown."""
     for option in alternatives(arn):
-        if isinstance(option, str) and option.startswith("arn:"):
-            parts = option.split(":")
-            return parts[2] if len(parts) > 2 else None
+        text = option if isinstance(option, str) else ""
+        if isinstance(option, Unknown):
+            text = option.source
+        match = _ARN_SERVICE.search(text)
+        if match:
+            return match.group(1)
         if isinstance(option, Reference):
             target = unit.by_name(option.address)
+            if target is not None:
+                return _type_service(target.type)
+        if isinstance(option, Unknown) and len(option.references) == 1:
+            target = unit.by_name(option.references[0])
             if target is not None:
                 return _type_service(target.type)
     return None
@@ -143,7 +155,8 @@ class EventFailureHandling(Rule):
             "function target, an on-failure destination for asynchronous invocations "
             "(`aws_lambda_function_event_invoke_config`, `AWS::Lambda::EventInvokeConfig`, "
             "SAM `EventInvokeConfig`). Scheduled rules are not judged unless "
-            "`include_schedules` is set."
+            "`include_schedules` is set, nor targets that start a build or release "
+            "(CodePipeline, CodeBuild): a lost trigger shows in the pipeline's history."
         ),
         why=(
             "OPS09-BP07 asks you to automate responses to events. When a target cannot be "
@@ -218,9 +231,10 @@ class EventFailureHandling(Rule):
     )
 
     def _skipped(self, unit: Unit, arn: Any, ctx: Context) -> bool:
-        if not ctx.option("only_automation_targets"):
-            return False
-        return _service(unit, arn) not in AUTOMATION
+        service = _service(unit, arn)
+        if service in DELIVERY:
+            return True
+        return bool(ctx.option("only_automation_targets")) and service not in AUTOMATION
 
     def _handled(self, unit: Unit, dead_letter: Any, arn: Any) -> bool | None:
         said = _set(dead_letter)
