@@ -35,6 +35,20 @@ CLUSTER_MEMBERS = frozenset({"AWS::DocDB::DBInstance", "AWS::Neptune::DBInstance
 NOT_CHECKED = frozenset({"AWS::CloudFormation::Stack"})
 """A nested stack's resources carry their own policies, checked in the nested template."""
 
+DELETED_ONLY_WHEN_EMPTY = frozenset({"AWS::Backup::BackupVault"})
+"""Types that cannot be deleted while they hold data, as cfn-lint marks S3 buckets
+(``DeleteRequiresEmptyResource``): a backup vault holding recovery points. CloudFormation
+fails to delete such a vault, so it is not checked; Terraform's ``force_destroy`` deletes
+the recovery points first, so Terraform still checks that argument."""
+
+DELETION_WINDOWS = {
+    "aws_kms_key": "deletion_window_in_days",
+    "AWS::KMS::Key": "PendingWindowInDays",
+}
+"""KMS keys are never deleted at once: deletion waits this many days (7 to 30; 30 when not
+set), during which it can be cancelled and the key used again."""
+DEFAULT_DELETION_WINDOW = 30
+
 SAM_EQUIVALENTS = {"AWS::Serverless::SimpleTable": "AWS::DynamoDB::Table"}
 """SAM types that become a stateful CloudFormation type (SAM passes ``DeletionPolicy`` and
 ``UpdateReplacePolicy`` on to the generated resource)."""
@@ -148,12 +162,13 @@ leaves them out: a bucket that still holds objects is not deleted, and Terraform
 @cache
 def cloudformation_stateful_types() -> frozenset[str]:
     """cfn-lint's stateful CloudFormation types, less those deleted only when empty (S3
-    buckets), cluster members and nested stacks."""
+    buckets, backup vaults), cluster members and nested stacks."""
     types = additional_spec("StatefulResources.json")["ResourceTypes"]
     return frozenset(
         name
         for name, about in types.items()
         if not about.get("DeleteRequiresEmptyResource", False)
+        and name not in DELETED_ONLY_WHEN_EMPTY
         and name not in CLUSTER_MEMBERS
         and name not in NOT_CHECKED
     )
@@ -161,8 +176,9 @@ def cloudformation_stateful_types() -> frozenset[str]:
 
 @cache
 def terraform_stateful_types() -> dict[str, TerraformStateful]:
-    """The Terraform types of :data:`TERRAFORM_TYPES` whose CloudFormation type is stateful."""
-    stateful = cloudformation_stateful_types()
+    """The Terraform types of :data:`TERRAFORM_TYPES` whose CloudFormation type is stateful
+    (backup vaults included: see :data:`DELETED_ONLY_WHEN_EMPTY`)."""
+    stateful = cloudformation_stateful_types() | DELETED_ONLY_WHEN_EMPTY
     return {
         name: about
         for name, about in TERRAFORM_TYPES.items()

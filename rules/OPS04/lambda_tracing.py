@@ -1,10 +1,36 @@
 """OPS04-BP05/lambda-tracing: Lambda functions have active X-Ray tracing."""
 
-from opslint.model import Severity
-from opslint.rule import Docs, Example, Expect, Rule
+from opslint.aws.deployment_helpers import is_deployment_helper
+from opslint.model import Resource, Severity
+from opslint.rule import Context, Docs, Example, Expect, Rule
 
 MISSING = 'Lambda function {resource} is not traced: set `{attribute}` to "Active"'
 WRONG = 'Lambda function {resource} sets `{attribute}` to {value}: set it to "Active"'
+
+
+DISTRIBUTIONS = ("aws_cloudfront_distribution", "AWS::CloudFront::Distribution")
+VERSIONS = ("aws_lambda_alias", "AWS::Lambda::Version", "AWS::Lambda::Alias")
+
+
+def _runs_at_edge(resource: Resource, ctx: Context) -> bool:
+    """A CloudFront distribution of the unit refers to the function, or to a version or
+    alias of it: a Lambda@Edge function, which X-Ray active tracing does not support."""
+    users = list(ctx.unit.referrers(resource))
+    for version in [u for u in users if u.type in VERSIONS]:
+        users.extend(ctx.unit.referrers(version))
+    return any(u.type in DISTRIBUTIONS for u in users)
+
+
+def _traceable(resource: Resource, ctx: Context) -> bool:
+    """Not a Lambda@Edge function (see :func:`_runs_at_edge`)."""
+    return not _runs_at_edge(resource, ctx)
+
+
+def _serves_workload(resource: Resource, ctx: Context) -> bool:
+    """Not a function that only backs custom resources or macros (those run while a stack
+    deploys, and their failures show as failed stack operations, not in traces), and not a
+    Lambda@Edge function."""
+    return not is_deployment_helper(resource, ctx.unit) and _traceable(resource, ctx)
 
 
 class LambdaTracing(Rule):
@@ -16,6 +42,7 @@ class LambdaTracing(Rule):
         Expect(
             "aws_lambda_function",
             "tracing_config.mode",
+            when=_traceable,
             one_of=("Active",),
             message=WRONG,
             missing_message=MISSING,
@@ -23,6 +50,7 @@ class LambdaTracing(Rule):
         Expect(
             "AWS::Lambda::Function",
             "TracingConfig.Mode",
+            when=_serves_workload,
             one_of=("Active",),
             message=WRONG,
             missing_message=MISSING,
@@ -30,6 +58,7 @@ class LambdaTracing(Rule):
         Expect(
             "AWS::Serverless::Function",
             "Tracing",
+            when=_serves_workload,
             one_of=("Active",),
             message=WRONG,
             missing_message=MISSING,
@@ -54,7 +83,14 @@ class LambdaTracing(Rule):
         ),
         cautions=(
             "Functions traced by OpenTelemetry/ADOT or a vendor layer instead of X-Ray: "
-            "suppress the finding with a reason."
+            "suppress the finding with a reason. CloudFormation and SAM functions that only "
+            "back custom resources (their ARN is the `ServiceToken` of a `Custom::*` or "
+            "`AWS::CloudFormation::CustomResource`, directly, through a version or alias, or "
+            "through another such function) or macros are deployment helpers and are not "
+            "checked: they run while the stack deploys, and a failure fails the stack "
+            "operation. Lambda@Edge functions (a CloudFront distribution of the same module or "
+            "template names the function, or a version or alias of it) are not checked: X-Ray "
+            "active tracing is not supported at the edge."
         ),
         examples=(
             Example(

@@ -53,6 +53,56 @@ FIX_BARE = {
     "terraform": "use `data.aws_caller_identity.current.account_id` (or a variable)",
     "cloudformation": "use `!Ref AWS::AccountId` (or a parameter)",
 }
+GRANT_KEYS = frozenset(
+    {
+        "principal",  # a policy statement, aws_lambda_permission, AWS::Lambda::Permission
+        "principals",  # aws_iam_policy_document
+        "destination",  # replication to another account's bucket or vault
+        "account_ids",
+        "accountids",
+        "target_account_id",
+        "targetaccountid",
+        "aws:principalaccount",
+    }
+)
+"""Keys under which an account ID grants access to, or sends data to, an account: often
+deliberately another one (a central logging, security or backup account)."""
+GRANT_TYPES = frozenset(
+    {
+        "aws_ami_launch_permission",
+        "aws_snapshot_create_volume_permission",
+        "aws_guardduty_member",
+        "aws_securityhub_member",
+        "aws_detective_member",
+        "aws_macie2_member",
+    }
+)
+"""Types whose account ID is the account they share with or manage: another one."""
+ANOTHER_ACCOUNT = {
+    "terraform": "if this is another account, name it in a variable (or suppress the finding "
+    "with the reason); if it is the deploying account, ",
+    "cloudformation": "if this is another account, name it in a parameter (or suppress the "
+    "finding with the reason); if it is the deploying account, ",
+}
+OWN_ACCOUNT = {
+    "terraform": (
+        "use `data.aws_caller_identity.current.account_id`",
+        "build it from `data.aws_caller_identity`",
+    ),
+    "cloudformation": ("use `!Ref AWS::AccountId`", "build it with `!Sub` and `${AWS::AccountId}`"),
+}
+"""How to name the deploying account: as a bare account ID, inside an ARN."""
+
+
+def _fix(resource: Resource, path: Path, text: str, framework: str) -> str:
+    """The advice for an account ID at ``path``: a grant may name another account on
+    purpose, where "use the caller's account" would be wrong."""
+    if resource.type in GRANT_TYPES or any(
+        isinstance(step, str) and step.lower() in GRANT_KEYS for step in path
+    ):
+        bare, in_arn = OWN_ACCOUNT[framework]
+        return ANOTHER_ACCOUNT[framework] + (bare if ACCOUNT_ID.match(text.strip()) else in_arn)
+    return (FIX_BARE if ACCOUNT_ID.match(text.strip()) else FIX)[framework]
 
 
 def _strings(value: Any, path: Path, key: str) -> Iterator[tuple[Path, str, str]]:
@@ -127,7 +177,9 @@ class NoHardcodedAccountRegion(Rule):
             "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alerts`, or a "
             "parameter. A deliberate cross-account reference (a central logging or security "
             "account) belongs in a variable or parameter too; otherwise suppress the finding "
-            "with a reason."
+            "with a reason. Where the account ID grants access or sends data (a policy "
+            "principal, a Lambda permission's principal, a replication destination, shared "
+            "account IDs), the message says so: it is often another account on purpose."
         ),
         cautions=(
             "Not reported: AWS-owned ARNs (`arn:aws:iam::aws:policy/...`), ARNs without an "
@@ -201,7 +253,7 @@ class NoHardcodedAccountRegion(Rule):
             yield self.violation(
                 resource,
                 f"`{resource.name}` hard-codes {what} in `{shown}`: "
-                + (FIX_BARE if ACCOUNT_ID.match(text.strip()) else FIX)[unit.framework],
+                + _fix(resource, path, text, unit.framework),
                 attribute=path,
                 key=f"{shown}:{','.join(accounts)}",
             )

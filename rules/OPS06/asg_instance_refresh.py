@@ -1,8 +1,10 @@
 """OPS06-BP03/asg-instance-refresh: Auto Scaling groups replace instances safely."""
 
 from collections.abc import Iterator
+from typing import Any
 
-from opslint.coerce import as_bool
+from opslint.aws.iam import allows, instance_roles
+from opslint.coerce import as_bool, as_number
 from opslint.model import ABSENT, Resource, Severity, Unit, alternatives
 from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
@@ -11,6 +13,79 @@ LAUNCH = {
     "terraform": ("launch_template", "mixed_instances_policy", "launch_configuration"),
     "cloudformation": ("LaunchTemplate", "MixedInstancesPolicy", "LaunchConfigurationName"),
 }
+LAUNCH_CONFIGURATION = {
+    "terraform": "launch_configuration",
+    "cloudformation": "LaunchConfigurationName",
+}
+SIZES = {
+    "terraform": ("min_size", "desired_capacity", "max_size"),
+    "cloudformation": ("MinSize", "DesiredCapacity", "MaxSize"),
+}
+LAUNCHERS = ("AWS::EC2::LaunchTemplate", "AWS::AutoScaling::LaunchConfiguration")
+SELF_REMOVAL = (
+    "autoscaling:TerminateInstanceInAutoScalingGroup",
+    "autoscaling:SetDesiredCapacity",
+    "autoscaling:UpdateAutoScalingGroup",
+)
+"""What an instance calls to leave its group for good (with
+``--should-decrement-desired-capacity``, or setting the group's desired size to 0)."""
+
+
+def _is(value: Any, number: int) -> bool:
+    """Every alternative of ``value`` is ``number`` (unknown or missing: False)."""
+
+    def equal(v: Any) -> bool | None:
+        n = as_number(v)
+        return None if n is None else n == number
+
+    return every_alternative(value, equal)
+
+
+def _launches_from(group: Resource, framework: str) -> str:
+    """What the group launches instances from, for messages."""
+    configuration = LAUNCH_CONFIGURATION[framework]
+    templates = [name for name in LAUNCH[framework] if name != configuration]
+    if group.has(configuration) and not any(group.has(name) for name in templates):
+        return "launch configuration"
+    return "launch template"
+
+
+def runs_batches(group: Resource, framework: str) -> bool:
+    """The group keeps no instance running: its minimum and desired sizes are both 0 (and
+    Terraform does not leave the desired size to others with ``ignore_changes``), so
+    instances appear only while a job scales it up, and they start from the group's
+    current launch template or configuration."""
+    minimum, desired, _ = SIZES[framework]
+    if not (_is(group.get(minimum), 0) and _is(group.get(desired), 0)):
+        return False
+    if framework == "terraform":
+        ignored = group.get_meta("lifecycle.ignore_changes")
+        for value in alternatives(ignored):
+            if value is ABSENT:
+                continue
+            if not isinstance(value, list) or any(
+                not isinstance(v, str) or v in ("all", desired) for v in value
+            ):
+                return False
+    return True
+
+
+def removes_itself(group: Resource, unit: Unit) -> bool:
+    """A CloudFormation one-shot helper group: ``MinSize: 0``, ``MaxSize: 1``, and its
+    instances may take themselves out of it for good: the role of the instance profile of
+    its launch template or launch configuration allows
+    ``autoscaling:TerminateInstanceInAutoScalingGroup``, ``autoscaling:SetDesiredCapacity`` or
+    ``autoscaling:UpdateAutoScalingGroup`` (an instance that does its work, then sets the
+    desired size to 0 or terminates itself lowering it)."""
+    if not (_is(group.get("MinSize"), 0) and _is(group.get("MaxSize"), 1)):
+        return False
+    for name in sorted(group.references):
+        launcher = unit.by_name(name)
+        if launcher is None or launcher.type not in LAUNCHERS:
+            continue
+        if any(allows(role, unit, SELF_REMOVAL) for role in instance_roles(launcher, unit)):
+            return True
+    return False
 
 
 class AsgInstanceRefresh(Rule):
@@ -49,7 +124,17 @@ class AsgInstanceRefresh(Rule):
             "Groups used by an ECS capacity provider of the same module or template are "
             "skipped (ECS drains and replaces their instances); groups created by EKS managed "
             "node groups or Elastic Beanstalk do not appear in the code. Groups built from an "
-            "instance ID are not checked."
+            "instance ID are not checked. Groups with no instance to replace are not "
+            "checked: groups that run batches (minimum and desired size both 0, and in "
+            "Terraform `desired_capacity` not in `lifecycle { ignore_changes }`; a job scales "
+            "them up and each instance starts from the group's current template or "
+            "configuration), and CloudFormation one-shot helpers (`MinSize: 0`, `MaxSize: 1`, "
+            "and the role of the instance profile of their launch template or launch "
+            "configuration allows `autoscaling:TerminateInstanceInAutoScalingGroup`, "
+            "`autoscaling:SetDesiredCapacity` or `autoscaling:UpdateAutoScalingGroup`: the "
+            "instance does its work, then sets the desired size to 0 or terminates itself). A "
+            "size opslint cannot resolve does not exempt a group; a permission granted under "
+            "a condition (`Fn::If`) counts as granted."
         ),
         examples=(
             Example(
@@ -99,9 +184,19 @@ class AsgInstanceRefresh(Rule):
             if not any(group.has(name) for name in LAUNCH[unit.framework]):
                 continue
             if unit.framework == "terraform":
-                yield from self._terraform(group)
+                found = list(self._terraform(group))
             else:
-                yield from self._cloudformation(group)
+                found = list(self._cloudformation(group))
+            if found and not self._nothing_to_replace(group, unit):
+                yield from found
+
+    @staticmethod
+    def _nothing_to_replace(group: Resource, unit: Unit) -> bool:
+        """A group that runs batches (no instance between jobs) or a CloudFormation one-shot
+        helper (its instance removes itself once its work is done)."""
+        if runs_batches(group, unit.framework):
+            return True
+        return unit.framework == "cloudformation" and removes_itself(group, unit)
 
     def _terraform(self, group: Resource) -> Iterator[Violation]:
         if group.get("instance_refresh") is not ABSENT:
@@ -114,8 +209,8 @@ class AsgInstanceRefresh(Rule):
         yield self.violation(
             group,
             f"Auto Scaling group `{group.name}` never replaces running instances when its "
-            'launch template changes: add `instance_refresh { strategy = "Rolling" }` with '
-            "a minimum healthy percentage",
+            f"{_launches_from(group, 'terraform')} changes: add `instance_refresh "
+            '{ strategy = "Rolling" }` with a minimum healthy percentage',
         )
 
     def _cloudformation(self, group: Resource) -> Iterator[Violation]:
@@ -131,7 +226,8 @@ class AsgInstanceRefresh(Rule):
         yield self.violation(
             group,
             f"Auto Scaling group `{group.name}` never replaces running instances when its "
-            "launch template changes: add an `UpdatePolicy` with `AutoScalingRollingUpdate` "
+            f"{_launches_from(group, 'cloudformation')} changes: add an `UpdatePolicy` with "
+            "`AutoScalingRollingUpdate` "
             "(or `AutoScalingReplacingUpdate` with `WillReplace: true`)",
             attribute="UpdatePolicy.AutoScalingReplacingUpdate.WillReplace" if written else (),
             meta=written,

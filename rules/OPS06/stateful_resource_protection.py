@@ -7,6 +7,7 @@ from typing import Any
 from opslint.aws.stateful import (
     ANY_VALUE,
     CLOUDFORMATION_PROTECTION,
+    DELETION_WINDOWS,
     SAM_EQUIVALENTS,
     SNAPSHOT_TYPES,
     Protection,
@@ -24,6 +25,7 @@ DEFAULT_IGNORED = [
     "AWS::SQS::Queue",
     "aws_sqs_queue",
 ]
+KMS_MIN_DELETION_WINDOW_DAYS = 14
 
 
 def _same(actual: Any, expected: Any) -> bool | None:
@@ -96,6 +98,14 @@ class StatefulResourceProtection(Rule):
             "and queues, whose data is usually disposable; set `[]` to check every stateful "
             "type.",
         ),
+        Option(
+            "kms_min_deletion_window_days",
+            "int",
+            KMS_MIN_DELETION_WINDOW_DAYS,
+            "The shortest KMS key deletion window (`deletion_window_in_days`, "
+            "`PendingWindowInDays`) not reported. A window left unset is AWS's 30 days and "
+            "never reported.",
+        ),
     )
     docs = Docs(
         what=(
@@ -116,7 +126,15 @@ class StatefulResourceProtection(Rule):
             "`skip_final_snapshot` not true, for ElastiCache a `final_snapshot_identifier`, "
             "for secrets a recovery window other than 0, for "
             "backup vaults `force_destroy` not true) or, for any type, "
-            "`lifecycle { prevent_destroy = true }`."
+            "`lifecycle { prevent_destroy = true }`. A resource whose policies keep its data "
+            "(`Retain`, `Snapshot`), or a Terraform database that takes a final snapshot "
+            "(`skip_final_snapshot` not true), but whose deletion protection is off is told "
+            "that protection is missing, not that it loses its data. KMS keys are never deleted at "
+            "once: deletion waits for the key's window (`deletion_window_in_days`, "
+            "`PendingWindowInDays`: 7 to 30 days, 30 when not set) and can be cancelled until "
+            "then, so a key is reported only when that window is shorter than "
+            "`kms_min_deletion_window_days` (default 14) and nothing else keeps the key "
+            "(`prevent_destroy`; `DeletionPolicy` and `UpdateReplacePolicy: Retain`)."
         ),
         why=(
             "OPS06-BP01 asks you to plan for unsuccessful changes. A change that renames a "
@@ -132,11 +150,19 @@ class StatefulResourceProtection(Rule):
             "`lifecycle { prevent_destroy = true }` to types that have none."
         ),
         cautions=(
+            "The default KMS minimum of 14 days: a key pending deletion refuses every use, so "
+            "a key in daily use breaks its users at once and the mistake shows within days; "
+            "the keys at risk are those used rarely (backups, archives, monthly jobs), and "
+            "AWS's 7-day minimum leaves no room for a week off. Set "
+            "`kms_min_deletion_window_days: 30` to accept only the longest window, or 7 to "
+            "never report a key. "
             "Ephemeral development stacks that are meant to be deleted: suppress the finding "
             "with a reason, or use `!If` on the policy (a finding needs every branch to be "
             "`Delete`). Read replicas and instances of Aurora, DocumentDB and Neptune clusters "
             "hold no data of their own and are not checked; nor are S3 buckets (not deleted "
-            "while they hold objects), nested stacks (their resources carry their own "
+            "while they hold objects) and CloudFormation backup vaults (not deleted while they "
+            "hold recovery points; in Terraform only `force_destroy = true` deletes them), "
+            "nested stacks (their resources carry their own "
             "policies) and Terraform state lock tables (DynamoDB tables keyed by `LockID` "
             "only), Memcached clusters and ElastiCache clusters of a replication group. Log "
             "groups and SQS queues are left out by default (`ignore_types`)."
@@ -189,6 +215,12 @@ class StatefulResourceProtection(Rule):
         prevent = resource.get_meta("lifecycle.prevent_destroy")
         if not every_alternative(prevent, lambda v: v is ABSENT or as_bool(v) is not True):
             return
+        window = DELETION_WINDOWS.get(resource.type)
+        if window is not None:
+            yield from self._short_window(
+                resource, window, ctx, "add `lifecycle { prevent_destroy = true }`"
+            )
+            return
         protection = about.protection
         if protection is None:
             yield self.violation(
@@ -204,7 +236,7 @@ class StatefulResourceProtection(Rule):
         written = resource.has(protection.attribute)
         yield self.violation(
             resource,
-            f"{_kind(resource)} `{resource.name}` can be destroyed with its data: "
+            f"{_kind(resource)} `{resource.name}` {_terraform_loss(resource)}: "
             f"{_describe(protection, 'terraform')}"
             + (" with AWS provider 6.25+" if resource.type == "aws_cloudwatch_log_group" else "")
             + " (or add `lifecycle { prevent_destroy = true }`)",
@@ -231,25 +263,36 @@ class StatefulResourceProtection(Rule):
         ):
             if every_alternative(resource.get_meta(name), _deletes(default)):
                 problems.append(name)
+        window = DELETION_WINDOWS.get(kind)
+        if window is not None:
+            if problems:
+                policies = " and ".join(f"`{p}`" for p in problems)
+                yield from self._short_window(resource, window, ctx, f"set {policies} to Retain")
+            return
         protection = None if kind != resource.type else CLOUDFORMATION_PROTECTION.get(kind)
         if protection is not None and not unprotected(resource, protection):
             protection = None
-        if not problems and protection is None:
-            return
-        fixes = []
+        label = f"{_kind(resource)} `{resource.name}`"
         if problems:
-            fixes.append(
-                " and ".join(f"`{p}`" for p in problems)
+            when = " or ".join(WHEN[p] for p in problems)
+            message = (
+                f"{label} loses its data when it is {when}: set "
+                + " and ".join(f"`{p}`" for p in problems)
                 + " to Retain"
                 + (" or Snapshot" if kind in SNAPSHOT_TYPES else "")
             )
-        if protection is not None:
-            fixes.append(_describe(protection, "cloudformation").removeprefix("set "))
-        when = []
-        if "DeletionPolicy" in problems or protection is not None:
-            when.append("deleted")
-        if "UpdateReplacePolicy" in problems:
-            when.append("replaced")
+            if protection is not None:
+                message += ", and " + _describe(protection, "cloudformation").removeprefix("set ")
+        elif protection is not None:
+            # The policies keep the data when the stack deletes or replaces the resource:
+            # what is missing is the protection against deleting it at all.
+            message = (
+                f"{label} has no deletion protection: {_describe(protection, 'cloudformation')} "
+                f"({_kept(resource.get_meta('DeletionPolicy'), deletion_default)} only when "
+                "its stack deletes it)"
+            )
+        else:
+            return
         # point at the setting at fault when it is the only one and it is written
         attribute, meta = "", False
         if len(problems) == 1 and protection is None:
@@ -257,13 +300,71 @@ class StatefulResourceProtection(Rule):
                 attribute, meta = problems[0], True
         elif not problems and protection is not None and resource.has(protection.attribute):
             attribute = protection.attribute
+        yield self.violation(resource, message, attribute=attribute, meta=meta)
+
+    def _short_window(
+        self, resource: Resource, attribute: str, ctx: Context, instead: str
+    ) -> Iterator[Violation]:
+        """A KMS key whose deletion window is shorter than the option allows (a key is
+        deleted only after its window, during which the deletion can be cancelled)."""
+        minimum = ctx.option("kms_min_deletion_window_days")
+        value = resource.get(attribute)
+        days: list[float] = []
+
+        def short(v: Any) -> bool | None:
+            if v is ABSENT:
+                return False  # AWS's default window, the longest there is
+            number = as_number(v)
+            if number is None:
+                return None
+            days.append(float(number))
+            return bool(number < minimum)
+
+        if not every_alternative(value, short):
+            return
+        shown = f"{max(days):g}"
         yield self.violation(
             resource,
-            f"{_kind(resource)} `{resource.name}` loses its data when it is "
-            f"{' or '.join(when)}: set " + ", and ".join(fixes),
+            f"{_kind(resource)} `{resource.name}` can be recovered for only {shown} days once "
+            f"its deletion is scheduled: set `{attribute}` to at least {minimum} (or {instead})",
             attribute=attribute,
-            meta=meta,
         )
+
+
+WHEN = {"DeletionPolicy": "deleted", "UpdateReplacePolicy": "replaced"}
+FINAL_SNAPSHOT = frozenset(
+    {"aws_db_instance", "aws_rds_cluster", "aws_docdb_cluster", "aws_neptune_cluster"}
+)
+"""Terraform types that take a final snapshot when destroyed unless `skip_final_snapshot`
+is true (the default is false)."""
+
+
+def _terraform_loss(resource: Resource) -> str:
+    """What destroying the resource costs, for a message: its data, or (when a final
+    snapshot is taken, or may be) only the resource."""
+    if resource.type not in FINAL_SNAPSHOT:
+        return "can be destroyed with its data"
+    skip = resource.get("skip_final_snapshot")
+    if every_alternative(skip, lambda v: v is not ABSENT and as_bool(v) is True):
+        return "can be destroyed with its data (`skip_final_snapshot = true`)"
+    if every_alternative(skip, lambda v: v is ABSENT or as_bool(v) is False):
+        return "has no deletion protection (a final snapshot keeps its data when it is destroyed)"
+    return "has no deletion protection"
+
+
+def _kept(policy: Any, default: str) -> str:
+    """What the ``DeletionPolicy`` keeps, for a message: ``DeletionPolicy: Snapshot` keeps a
+    final snapshot`."""
+    choices = {v for v in alternatives(policy) if isinstance(v, str)}
+    if policy is ABSENT:
+        written = f"`DeletionPolicy` ({default} by default)"
+        choices = {default}
+    elif isinstance(policy, str):
+        written = f"`DeletionPolicy: {policy}`"
+    else:
+        written = "`DeletionPolicy`"
+    kept = "a final snapshot" if choices == {"Snapshot"} else "its data"
+    return f"{written} keeps {kept}"
 
 
 KINDS = {

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from opslint.aws import alarms
 from opslint.aws.dead_letters import dead_letters
+from opslint.aws.deployment_helpers import deployment_helpers
 from opslint.model import ABSENT, Reference, Resource, Severity, Unit, Unknown
 from opslint.rule import Context, Docs, Example, Rule, Violation
 
@@ -75,19 +76,6 @@ ALARM_RESOURCE = {
     "terraform": "an `aws_cloudwatch_metric_alarm`",
     "cloudformation": "an `AWS::CloudWatch::Alarm`",
 }
-
-
-def custom_resource_handlers(unit: Unit) -> set[str]:
-    """Functions that back CloudFormation custom resources (their ``ServiceToken``): they
-    run during deployments, and their failures fail the stack operation visibly."""
-    found: set[str] = set()
-    for resource in unit.resources:
-        if resource.type.startswith("Custom::") or resource.type == (
-            "AWS::CloudFormation::CustomResource"
-        ):
-            _, addresses, _ = alarms.strings_and_references(resource.get("ServiceToken"))
-            found |= addresses
-    return found
 
 
 def in_scope(resource: Resource, unit: Unit, skip: set[str]) -> bool:
@@ -218,8 +206,9 @@ class AlarmCoverage(Rule):
             "account-level Lambda `Errors`) counts as covering every resource of the namespace."
         ),
         cautions=(
-            "Lambda functions that back CloudFormation custom resources (`ServiceToken`) are "
-            "skipped: they run during deployments, whose failures are visible anyway. "
+            "Lambda functions that only back CloudFormation custom resources (`ServiceToken`) "
+            "or macros are skipped: they run during deployments, whose failures are visible "
+            "anyway. "
             "Alarms kept in a central monitoring repository or stack are invisible here: "
             "suppress the finding (or the rule for that path) with a reason. Target groups are "
             "not in scope; an alarm on `TargetGroup` usually carries `LoadBalancer` too. Gateway "
@@ -269,7 +258,7 @@ class AlarmCoverage(Rule):
     )
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
-        skip = set(dead_letters(unit).senders) | custom_resource_handlers(unit)
+        skip = set(dead_letters(unit).senders) | deployment_helpers(unit)
         keys = [r for r in unit.resources if in_scope(r, unit, skip)]
         if not keys:
             return

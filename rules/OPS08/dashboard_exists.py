@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
+from opslint.aws.deployment_helpers import is_deployment_helper
 from opslint.model import Resource, Severity, Unit
 from opslint.rule import Context, Docs, Example, Rule, Violation
 
@@ -47,38 +48,6 @@ SOURCE = {
     "AWS::CloudFormation::Stack": "TemplateURL",
     "AWS::Serverless::Application": "Location",
 }
-
-
-FUNCTIONS = ("AWS::Lambda::Function", "AWS::Serverless::Function")
-HELPER_USERS = ("AWS::CloudFormation::CustomResource", "AWS::CloudFormation::Macro")
-PLUMBING = (
-    "AWS::IAM::Role",
-    "AWS::IAM::Policy",
-    "AWS::Lambda::Permission",
-    "AWS::Lambda::Version",
-    "AWS::Logs::LogGroup",
-)
-
-
-def _backs_deployment(user: Resource) -> bool:
-    return user.type.startswith("Custom::") or user.type in HELPER_USERS
-
-
-def _is_deployment_helper(
-    resource: Resource, unit: Unit, seen: frozenset[str] = frozenset()
-) -> bool:
-    """A CloudFormation function that only backs custom resources or a macro (directly, or
-    through another such function): tooling of the deployment, not part of the workload
-    operators watch."""
-    if resource.type not in FUNCTIONS or resource.name in seen:
-        return False
-    seen = seen | {resource.name}
-    users = list(unit.referrers(resource))
-
-    def tooling(user: Resource) -> bool:
-        return _backs_deployment(user) or _is_deployment_helper(user, unit, seen)
-
-    return any(tooling(u) for u in users) and all(tooling(u) or u.type in PLUMBING for u in users)
 
 
 def _mentions_dashboard(value: Any) -> bool:
@@ -183,7 +152,7 @@ class DashboardExists(Rule):
         return [
             r
             for r in unit.resources
-            if r.kind == "resource" and r.type in types and not _is_deployment_helper(r, unit)
+            if r.kind == "resource" and r.type in types and not is_deployment_helper(r, unit)
         ]
 
     def applies_to(self, unit: Unit) -> bool:
