@@ -372,10 +372,13 @@ class Unit:
     directives: tuple[Directive, ...] = ()
 
     def by_type(self, *types: str) -> list[Resource]:
+        """The resources of ``types`` the unit manages: never a data source (it reads
+        something managed elsewhere) nor a module call."""
         wanted = set(types)
-        return [r for r in self.resources if r.type in wanted]
+        return [r for r in self.resources if r.type in wanted and r.kind == "resource"]
 
     def by_name(self, name: str) -> Resource | None:
+        """The resource, data source or module call at address ``name``."""
         for resource in self.resources:
             if resource.name == name:
                 return resource
@@ -388,13 +391,20 @@ class Unit:
         return [r for r in self.resources if r.kind == "module"]
 
     def resolve(self, value: Any) -> Resource | None:
-        """The resource a :class:`Reference` (or an address string) points at, if it is in
-        this unit."""
-        if isinstance(value, Reference):
-            return self.by_name(value.address)
-        if isinstance(value, str):
-            return self.by_name(value)
-        return None
+        """The resource a :class:`Reference` (or an address string) points at, if the unit
+        manages it. A data source reads something managed elsewhere, so what it points at
+        is not ours to judge: None, like a resource outside the unit, and the check that
+        followed it is counted as undecided."""
+        address = value.address if isinstance(value, Reference) else value
+        if not isinstance(address, str):
+            return None
+        resource = self.by_name(address)
+        if resource is not None and resource.kind == "data":
+            from opslint.undecided import note
+
+            note(value if isinstance(value, Reference) else Reference(address))
+            return None
+        return resource
 
     def referrers(self, target: Resource) -> Iterator[Resource]:
         """Resources that reference ``target``."""

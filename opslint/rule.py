@@ -246,11 +246,20 @@ class Rule:
         return make_violation(resource, message, attribute, key, severity, meta)
 
     def file_violation(
-        self, path: str, message: str, line: int = 1, end_line: int = 0, key: str = ""
+        self,
+        path: str,
+        message: str,
+        line: int = 1,
+        end_line: int = 0,
+        key: str = "",
+        severity: Severity | None = None,
     ) -> Violation:
         """A violation about a file (or folder, such as the repository root) rather than a
-        resource; ``key`` tells apart several on one file in the fingerprint."""
-        return Violation(None, message, key=key, path=path, line=line, end_line=end_line)
+        resource; ``key`` tells apart several on one file in the fingerprint; ``severity``
+        grades it (None: the rule's default)."""
+        return Violation(
+            None, message, key=key, path=path, line=line, end_line=end_line, severity=severity
+        )
 
 
 __all__ = [

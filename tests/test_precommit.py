@@ -72,6 +72,15 @@ resource "aws_lambda_function" "legacy" {
   filename      = "legacy.zip"
 }
 """
+# The module states the oldest versions it supports (OPS05-BP03/terraform-versions-pinned).
+VERSIONS_TF = """\
+terraform {
+  required_version = ">= 1.3"
+  required_providers {
+    aws = { source = "hashicorp/aws", version = ">= 5.0" }
+  }
+}
+"""
 # The committed file: every value comes from a variable declared in variables.tf.
 MAIN_TF = """\
 resource "aws_lambda_function" "api" {
@@ -330,7 +339,11 @@ def test_variable_declared_in_another_file_of_the_module_resolves(
     # Only main.tf is committed; its tracing mode comes from variables.tf. A finding proves
     # the variable resolved (an unresolved value never produces one).
     repo = user_repo(
-        {"infra/legacy.tf": LEGACY_TF, "infra/variables.tf": variables_tf("PassThrough")}
+        {
+            "infra/legacy.tf": LEGACY_TF,
+            "infra/variables.tf": variables_tf("PassThrough"),
+            "infra/versions.tf": VERSIONS_TF,
+        }
     )
     repo.write("infra/main.tf", MAIN_TF)
     failed = repo.commit("infra/main.tf")

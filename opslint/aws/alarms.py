@@ -306,14 +306,15 @@ def action_targets(resource: Resource) -> Iterator[Any]:
 
 
 def topics_notified(unit: Unit, resource: Resource) -> list[Resource]:
-    """SNS topics of the unit that the alarm's actions reference."""
+    """SNS topics of the unit that the alarm's actions reference (a topic read through a
+    data source is managed elsewhere: not one of them, and counted as undecided)."""
     found: list[Resource] = []
     for target in action_targets(resource):
         addresses = {target.address} if isinstance(target, Reference) else set()
         if isinstance(target, Unknown):
             addresses = set(target.references)
         for address in sorted(addresses):
-            topic = unit.by_name(address)
+            topic = unit.resolve(address)
             if topic is not None and topic.type in TOPIC_TYPES and topic not in found:
                 found.append(topic)
     return found

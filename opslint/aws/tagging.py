@@ -20,8 +20,9 @@ TERRAFORM_EXCLUDED = frozenset({"aws_inspector_resource_group"})
 """Types with ``tags``/``tags_all`` that are not resource tags."""
 
 TERRAFORM_TAG_BLOCKS = frozenset({"aws_autoscaling_group"})
-"""Types tagged by repeated ``tag { key, value, propagate_at_launch }`` blocks; provider
-``default_tags`` do not apply to them."""
+"""Types tagged by repeated ``tag { key, value, propagate_at_launch }`` blocks (or, before
+AWS provider 5, by a ``tags`` list of such maps); provider ``default_tags`` do not apply to
+them."""
 
 TERRAFORM_TAG_RESOURCES: dict[str, tuple[str, str]] = {
     # type: (attribute naming the tagged resource, attribute or block holding the key)
@@ -179,6 +180,10 @@ class Tags:
         the tags attribute when it is not written."""
         return self.paths.get(key, (self.attribute,))
 
+    def keys(self) -> frozenset[str] | None:
+        """The keys set, None when some tags cannot be read (a key not found may be set)."""
+        return frozenset(self.values) if self.complete else None
+
     def as_map(self) -> dict[str, Any] | None:
         """Every tag as a map, None when some cannot be read or hold unresolved values."""
         if not self.complete or not is_known(dict(self.values)):
@@ -187,8 +192,11 @@ class Tags:
 
 
 def tags_of(resource: Resource) -> Tags:
-    """The one reader of a resource's own tags: Terraform's ``tags`` map, CloudFormation's
-    ``Tags`` list of ``Key``/``Value`` entries, SAM's ``Tags`` map."""
+    """The one reader of a resource's own tags: Terraform's ``tags`` map (an Auto Scaling
+    group's ``tag`` blocks or legacy ``tags`` list), CloudFormation's ``Tags`` list of
+    ``Key``/``Value`` entries, SAM's ``Tags`` map."""
+    if resource.framework == "terraform" and resource.type in TERRAFORM_TAG_BLOCKS:
+        return _group_tags(resource)
     name = "tags" if resource.framework == "terraform" else "Tags"
     written = resource.get(name)
     if written is ABSENT:
@@ -208,6 +216,35 @@ def tags_of(resource: Resource) -> Tags:
             values[entry["Key"]] = entry.get("Value", ABSENT)
             paths[entry["Key"]] = (name, index, "Value")
     return Tags(name, values, paths, complete)
+
+
+def _group_tags(resource: Resource) -> Tags:
+    """An Auto Scaling group's tags: ``tag { key, value, propagate_at_launch }`` blocks, and
+    the ``tags`` list of ``{key, value, propagate_at_launch}`` maps that AWS provider
+    versions before 5 accept (still in configurations pinned to them)."""
+    values: dict[str, Any] = {}
+    paths: dict[str, Path] = {}
+    complete = True
+    written = {n: resource.attributes.get(n, ABSENT) for n in ("tag", "tags")}
+    for name, value in written.items():
+        if value is ABSENT or value is None:
+            continue
+        if isinstance(value, dict):  # one block
+            entries: list[tuple[Path, Any]] = [((name,), value)]
+        elif isinstance(value, list):
+            entries = [((name, index), entry) for index, entry in enumerate(value)]
+        else:  # a dynamic block, a variable, a computed list
+            complete = False
+            continue
+        for where, entry in entries:
+            key = entry.get("key") if isinstance(entry, dict) else None
+            if not isinstance(key, str) or "${" in key:
+                complete = False
+            elif key not in values:
+                values[key] = entry.get("value", ABSENT)
+                paths[key] = (*where, "value")
+    attribute = "tags" if written["tag"] is ABSENT and written["tags"] is not ABSENT else "tag"
+    return Tags(attribute, values, paths, complete)
 
 
 def tag_map(value: Any) -> dict[str, Any] | None:

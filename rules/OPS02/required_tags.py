@@ -13,6 +13,7 @@ from opslint.aws.tagging import (
     cloudformation_tag_properties,
     nested_tag_keys,
     tag_keys,
+    tags_of,
     terraform_taggable,
 )
 from opslint.model import ABSENT, Reference, Resource, Severity, Unit, Unknown, lookup
@@ -160,8 +161,9 @@ class RequiredTags(Rule):
             if resource.kind != "resource" or resource.type not in taggable:
                 continue
             if resource.type in TERRAFORM_TAG_BLOCKS:
-                attribute = "tag"
-                own = tag_keys(resource.attributes.get("tag", ABSENT))
+                tags = tags_of(resource)  # `tag` blocks or the legacy `tags` list
+                attribute = tags.attribute
+                own = tags.keys()
                 defaults: Keys = frozenset()
                 hint = (
                     "add a `tag` block for each (provider `default_tags` do not apply to "

@@ -90,7 +90,7 @@ def _cluster(unit: Unit, resource: Resource) -> Resource | Unknown | None:
     if isinstance(value, Reference):
         return unit.resolve(value) or Unknown("cluster")
     if isinstance(value, Unknown) and value.references:
-        found = [unit.by_name(a) for a in value.references]
+        found = [unit.resolve(a) for a in value.references]
         clusters = [c for c in found if c is not None and c.type in CLUSTER_FIELDS]
         return clusters[0] if clusters else Unknown("cluster")
     return Unknown("cluster")

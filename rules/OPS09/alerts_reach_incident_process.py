@@ -76,7 +76,7 @@ def _action_is_topic(unit: Unit, target: Any) -> bool:
         resource = unit.resolve(target)
         return resource is not None and resource.type in alarms.TOPIC_TYPES
     if isinstance(target, Unknown):
-        resources = [unit.by_name(a) for a in target.references]
+        resources = [unit.resolve(a) for a in target.references]
         return bool(resources) and all(
             r is not None and r.type in alarms.TOPIC_TYPES for r in resources
         )

@@ -3,6 +3,7 @@ the span of every value (down to object keys and list items)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,17 @@ class Evaluated:
 
 
 _SKIPPED = frozenset({"provisioner", "connection"})
+_QUOTED_PROVIDER = re.compile(r'"([A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*)?)"')
+
+
+def provider_address(text: str) -> str:
+    """A provider configuration address as Terraform reads it: ``aws.west`` whether written
+    as a reference or in quotes (``"aws.west"``, the form of Terraform 0.11 that later
+    versions still accept)."""
+    quoted = _QUOTED_PROVIDER.fullmatch(text.strip())
+    return quoted.group(1) if quoted else text
+
+
 _MAX_DYNAMIC = 100
 """A dynamic block over more elements than this stays Unknown (keeps work bounded)."""
 
@@ -156,12 +168,14 @@ class BodyEvaluator:
     def _meta_argument(self, name: str, node: Any, ctx: Ctx) -> Any:
         ev = self.ev
         if name == "provider":
-            return ev.source(node, ctx)
+            return provider_address(ev.source(node, ctx))
         if name == "providers":
             inner = node.expression if isinstance(node, self.h.ExprTerm) else node
             if isinstance(inner, self.h.Object):
                 return {
-                    ev.static_key(e.key) or ev.source(e.key, ctx): ev.source(e.expression, ctx)
+                    provider_address(
+                        ev.static_key(e.key) or ev.source(e.key, ctx)
+                    ): provider_address(ev.source(e.expression, ctx))
                     for e in inner.elements
                 }
         return ev.eval(node, ctx)
