@@ -19,6 +19,7 @@ from opslint.model import (
     Attr,
     Choice,
     Framework,
+    Partial,
     Path,
     Reference,
     Resource,
@@ -113,14 +114,22 @@ def resource_label(resource: Resource) -> str:
     return f"`{resource.name}`"
 
 
-def every_alternative(value: Any, bad: Callable[[Any], bool | None]) -> bool:
+def every_alternative(
+    value: Any, bad: Callable[[Any], bool | None], *, partial: bool = False
+) -> bool:
     """True when every value ``value`` may take is bad.
 
     ``bad`` returns True (bad), False (good) or None (cannot tell). Unknown values and
-    references count as "cannot tell", so they never make a rule report.
+    references count as "cannot tell", so they never make a rule report. With ``partial``,
+    a partly known value (:class:`~opslint.model.Partial`) is handed to ``bad``, which judges
+    its known parts (:mod:`opslint.partial`) and says None when they do not decide.
     """
     options = alternatives(value)
     for option in options:
+        if partial and isinstance(option, Partial) and option.parts:
+            if bad(option) is not True:
+                return False
+            continue
         if isinstance(option, (Unknown, Reference, Choice)):
             note(option)
             return False

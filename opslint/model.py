@@ -108,6 +108,41 @@ class Unknown:
         return f"Unknown({self.reason!r}, {self.source!r})"
 
 
+@dataclass(frozen=True, eq=False)
+class Partial(Unknown):
+    """A value only partly known: an :class:`Unknown` (so every reader that does not look
+    inside treats it as one) that keeps its known structure.
+
+    ``parts`` is the text in order: known strings and :class:`Unknown` pieces (a template with
+    an unresolved interpolation, ``Fn::Sub``, ``Fn::Join``, ``jsonencode`` of partly known
+    values). ``document`` is, for JSON text whose structure does not depend on the unknown
+    pieces, the decoded value with unknown leaves (:class:`Unknown`, :class:`Partial`,
+    :class:`Reference`, :class:`Choice`); None otherwise. Read them with
+    :mod:`opslint.partial`. A rule reports from the known parts only when they decide.
+    """
+
+    parts: tuple[str | Unknown, ...] = ()
+    document: Any = None
+
+    def __eq__(self, other: object) -> bool:
+        # an Unknown that knows more: equal to the Unknown it would otherwise be
+        if not isinstance(other, Unknown):
+            return NotImplemented
+        same = (self.reason, self.source, self.references) == (
+            other.reason,
+            other.source,
+            other.references,
+        )
+        if same and isinstance(other, Partial):
+            return (self.parts, self.document) == (other.parts, other.document)
+        return same
+
+    __hash__ = Unknown.__hash__
+
+    def __repr__(self) -> str:
+        return f"Partial({self.reason!r}, {self.parts!r})"
+
+
 @dataclass(frozen=True)
 class Reference:
     """A reference to another resource (or data source) of the same unit.
@@ -221,6 +256,10 @@ class Resource:
     (``with the default `EnableLogs=false```: a condition decided by parameter defaults)."""
     construct: str = ""
     """For a resource of a CDK app: its construct path (``OrdersStack/OrderHandler/Resource``)."""
+    provenance: Mapping[Path, tuple[Provenance, ...]] = field(default_factory=dict)
+    """Attribute path → the values it was worked out from that are not written in the
+    resource itself (variables, locals, parameters, mappings, a caller's argument, a plan).
+    A path without an entry holds only what is written at it: literals."""
 
     @property
     def address(self) -> str:
@@ -263,6 +302,26 @@ class Resource:
                 return found
         return None
 
+    def sources(self, path: AnyPath = ()) -> tuple[Provenance, ...]:
+        """Where the value at ``path`` came from, apart from what is written at it: the
+        entries of its nearest recorded ancestor and of every path inside it."""
+        steps = self.path_of(path)
+        found: list[Provenance] = []
+        for end in range(len(steps), 0, -1):
+            if steps[:end] in self.provenance:
+                found.extend(self.provenance[steps[:end]])
+                break
+        for where, entries in self.provenance.items():
+            if len(where) > len(steps) and where[: len(steps)] == steps:
+                found.extend(entries)
+        return tuple(found)
+
+    def written_here(self, path: AnyPath, text: str) -> bool:
+        """Whether ``text``, found in the value at ``path``, is written in the resource itself:
+        no value it was worked out from (a variable, ``*.tfvars``, a parameter, a mapping, a
+        caller's argument) holds it."""
+        return not any(source.holds(text) for source in self.sources(path))
+
     def get(self, path: AnyPath, default: Any = ABSENT) -> Any:
         """Read a nested attribute: ``resource.get("tracing_config.mode")``.
 
@@ -292,6 +351,37 @@ class Resource:
         if isinstance(path, Attr):
             return path.on(self.framework)
         return to_path(path)
+
+
+@dataclass(frozen=True, eq=False)
+class Provenance:
+    """A value a resource's attribute was worked out from, other than what is written at the
+    attribute: ``kind`` is ``variable default``, ``variable file``, ``environment``, ``command
+    line``, ``caller argument``, ``local``, ``plan``, ``parameter default``, ``parent
+    parameter``, ``mapping`` or ``cdk app``; ``name`` the variable, local, parameter or
+    mapping."""
+
+    kind: str
+    name: str
+    value: Any
+
+    def holds(self, text: str) -> bool:
+        """Whether ``text`` appears in the value (in any string inside it)."""
+        return _holds(self.value, text)
+
+
+def _holds(value: Any, text: str) -> bool:
+    if isinstance(value, str):
+        return text in value
+    if isinstance(value, Partial):
+        return any(_holds(part, text) for part in value.parts) or _holds(value.document, text)
+    if isinstance(value, Choice):
+        return any(_holds(option, text) for option in value.options)
+    if isinstance(value, Mapping):
+        return any(_holds(item, text) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds(item, text) for item in value)
+    return False
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ class ParseTask:
     var_files: tuple[str, ...] = ()
     variables: tuple[tuple[str, str], ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    root: str = ""
+    """The scan root: Terraform's ``templatefile()`` reads only inside it."""
 
 
 def parse_task(task: ParseTask) -> Unit | None:
@@ -33,7 +35,9 @@ def parse_task(task: ParseTask) -> Unit | None:
         if task.framework == "terraform":
             from opslint.parsers.terraform import parse_module
 
-            unit: Unit | None = parse_module(task.path, task.files, task.var_files, task.variables)
+            unit: Unit | None = parse_module(
+                task.path, task.files, task.var_files, task.variables, task.root
+            )
         elif task.framework == "cdk":
             from opslint.parsers.cdk import parse_stack
 
@@ -104,13 +108,15 @@ def parse_all(tasks: Sequence[ParseTask], jobs: int) -> list[Unit]:
     return [u for u in results if u is not None]
 
 
-def build_tasks(found: Discovery, config: Config) -> list[ParseTask]:
+def build_tasks(found: Discovery, config: Config, root: str = ".") -> list[ParseTask]:
     tasks = []
     for directory, files in sorted(found.modules.items()):
         if not any(f.endswith((".tf", ".tf.json")) for f in files):
             continue  # only .tfvars here: not a module
         tasks.append(
-            ParseTask("terraform", directory, tuple(files), config.var_files, config.variables)
+            ParseTask(
+                "terraform", directory, tuple(files), config.var_files, config.variables, root=root
+            )
         )
     tasks.extend(
         ParseTask("cloudformation", path, max_file_size=config.max_file_size)

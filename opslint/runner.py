@@ -256,7 +256,7 @@ def run(
             base=base,
             max_file_size=config.max_file_size,
         )
-    parsed = parse_all(build_tasks(whole, config), jobs or os.cpu_count() or 1)
+    parsed = parse_all(build_tasks(whole, config, top), jobs or os.cpu_count() or 1)
     if any(u.path.endswith(".json") and u.framework == "terraform" for u in parsed):
         from opslint.parsers.terraform_plan import attach_plans
 

@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from opslint.model import Reference, Resource, Unknown
+from opslint.model import Partial, Reference, Resource, Unknown
 
 
 @dataclass(frozen=True, order=True)
@@ -45,6 +45,11 @@ class Recorder:
     found: dict[tuple[str, str, str], Undecided] = field(default_factory=dict)
 
     def note(self, value: Any) -> None:
+        if isinstance(value, Partial) and value.parts:  # what is unknown: its pieces
+            for part in value.parts:
+                if isinstance(part, Unknown):
+                    self.note(part)
+            return
         if isinstance(value, Unknown):
             if value.references and not any(_outside(r) for r in value.references):
                 return  # worked out from resources of the unit (an ARN with a suffix)

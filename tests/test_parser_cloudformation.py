@@ -10,7 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from opslint.model import ABSENT, Choice, Origin, Reference, Resource, Span, Unit, Unknown
+from opslint.model import (
+    ABSENT,
+    Choice,
+    Origin,
+    Partial,
+    Reference,
+    Resource,
+    Span,
+    Unit,
+    Unknown,
+)
 from opslint.parsers.cloudformation import looks_like_template, parse_template
 
 DATA = Path(__file__).parent / "data" / "cloudformation"
@@ -249,8 +259,15 @@ def test_ref_to_parameter_default_and_pseudo_parameters() -> None:
     unit = _unit("basic.yaml")
     logs = _resource(unit, "Logs")
     assert logs.get("RetentionInDays") == 30
-    assert logs.get("LogGroupName") == Unknown(
-        "Fn::Sub with unresolved parts", "!Sub /ops/${AWS::StackName}"
+    name = logs.get("LogGroupName")  # partly known: the known text and the unknown piece
+    assert isinstance(name, Partial)
+    assert (name.reason, name.source) == (
+        "Fn::Sub with unresolved parts",
+        "!Sub /ops/${AWS::StackName}",
+    )
+    assert name.parts == (
+        "/ops/",
+        Unknown("pseudo parameter AWS::StackName", "${AWS::StackName}"),
     )
     topic = _resource(unit, "Topic")
     assert topic.get("Subscription.0.Endpoint") == Unknown(

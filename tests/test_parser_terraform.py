@@ -597,13 +597,13 @@ def test_expression_values(expressions: Resource, attribute: str, expected: obje
         ),
         (
             "json_partial",
-            "arguments of jsonencode are not known",
+            "jsonencode of partly known values",
             "jsonencode({ arn = aws_sns_topic.alerts.arn })",
             ("aws_sns_topic.alerts",),
         ),
         (
             "json_local",
-            "arguments of jsonencode are not known",
+            "jsonencode of partly known values",
             "local.policy",
             ("aws_s3_bucket.logs",),
         ),

@@ -17,15 +17,32 @@ def template(body: str) -> str:
     )
 
 
-def test_long_sub_body_is_unknown() -> None:
-    # The parser keeps only the first 200 characters of an unresolved !Sub: not judged.
+def test_long_sub_body_is_judged_whole() -> None:
+    # An unresolved !Sub keeps all its text, however long: its known parts are judged.
     widgets = ", ".join(
-        '{"type": "text", "properties": {"markdown": "${Queue}"}}' for _ in range(6)
+        '{"type": "text", "properties": {"markdown": "${Queue}"}}' for _ in range(60)
     )
+    assert lint_messages(
+        {"template.yaml": template(f"!Sub '{{\"widget\": [{widgets}]}}'")}, BODY_RULE
+    ) == ["Dashboard `Dashboard` body has no top-level `widgets` array: fix `DashboardBody`"]
+    good = widgets.replace("${Queue}", "${Queue.Arn} in ${Stage}")
     assert (
-        lint_messages({"template.yaml": template(f"!Sub '{{\"widget\": [{widgets}]}}'")}, BODY_RULE)
+        lint_messages({"template.yaml": template(f"!Sub '{{\"widgets\": [{good}]}}'")}, BODY_RULE)
         == []
     )
+
+
+def test_join_body_with_unknown_inside_strings_is_judged() -> None:
+    body = "!Join ['', ['{\"widget\": [{\"markdown\": \"', !Ref Stage, '\"}]}']]"
+    assert lint_messages({"template.yaml": template(body)}, BODY_RULE) == [
+        "Dashboard `Dashboard` body has no top-level `widgets` array: fix `DashboardBody`"
+    ]
+
+
+def test_body_whose_structure_depends_on_an_unknown_is_undecided() -> None:
+    # the placeholder stands for JSON itself: the known parts do not decide
+    body = "!Sub '{\"widget\": ${Stage}}'"
+    assert lint_messages({"template.yaml": template(body)}, BODY_RULE) == []
 
 
 def test_short_sub_body_is_judged() -> None:

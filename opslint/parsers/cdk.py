@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
-from opslint.model import Diagnostic, Resource, Span, Unit
+from opslint.model import Diagnostic, Path, Provenance, Resource, Span, Unit
 from opslint.reading import read_regular
 
 MANIFEST = "manifest.json"
@@ -210,8 +210,40 @@ def _locate(
                 spans={},
                 meta_spans={},
                 construct=construct,
+                provenance={
+                    **resource.provenance,
+                    **_app_provenance(resource, locator.text(path), span),
+                },
             )
     return replace(resource, construct=construct)
+
+
+_TOKEN = re.compile(r"[\w.-]+")
+
+
+def _app_provenance(
+    resource: Resource, source: str | None, span: Span
+) -> dict[Path, tuple[Provenance, ...]]:
+    """What the app worked out elsewhere: the words of each synthesized string that the call
+    creating the construct does not write (an account ID from a constant, the context or the
+    environment is not written in the resource)."""
+    lines = "\n".join((source or "").splitlines()[span.line - 1 : span.end_line])
+    provenance: dict[Path, tuple[Provenance, ...]] = {}
+
+    def walk(value: Any, path: Path) -> None:
+        if isinstance(value, str):
+            words = [w for w in _TOKEN.findall(value) if w not in lines]
+            if words:
+                provenance[path] = (Provenance("cdk app", "", " ".join(words)),)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+
+    walk(dict(resource.attributes), ())
+    return provenance
 
 
 # --- the assembly's metadata ------------------------------------------------------------------

@@ -22,7 +22,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from opslint.model import Diagnostic, Reference, Resource, Span, Unit, Unknown
+from opslint.model import (
+    Diagnostic,
+    Path,
+    Provenance,
+    Reference,
+    Resource,
+    Span,
+    Unit,
+    Unknown,
+    lookup,
+)
 
 _INSTANCE_KEY = re.compile(r"\[[^\]]*\]")
 
@@ -88,6 +98,11 @@ def apply_plan(unit: Unit, plan: Unit) -> Unit:
                 resource,
                 attributes=found.attributes,
                 references=resource.references | found.references,
+                # what the .tf files take from elsewhere, the plan now gives
+                provenance={
+                    path: (Provenance("plan", _dotted(path), lookup(found.attributes, path)),)
+                    for path in resource.provenance
+                },
             )
         )
     return replace(unit, resources=tuple(resources), files=(*unit.files, plan.path))
@@ -168,6 +183,12 @@ def _resource(
     tags = attributes.get("tags_all")
     if isinstance(tags, dict):
         attributes["tags"] = tags  # provider default_tags merged in
+    # a value is written in the configuration when its expression is a constant
+    provenance: dict[Path, tuple[Provenance, ...]] = {
+        (key,): (Provenance("plan", key, value),)
+        for key, value in attributes.items()
+        if not (isinstance(configured.get(key), dict) and "constant_value" in configured[key])
+    }
     line = _line(text, address)
     mode = entry.get("mode")
     return Resource(
@@ -179,7 +200,12 @@ def _resource(
         attributes=attributes,
         references=frozenset(r for r in references if r != base_address(address)),
         kind="data" if mode == "data" else "resource",
+        provenance=provenance,
     )
+
+
+def _dotted(path: Path) -> str:
+    return ".".join(str(step) for step in path)
 
 
 _UNCHANGED = object()

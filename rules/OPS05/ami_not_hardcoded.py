@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from opslint.aws.source_text import SourceText
-from opslint.model import Resource, Severity, Unit, Unknown, alternatives, to_path
+from opslint.model import Resource, Severity
 from opslint.rule import Context, Docs, Example, Rule, Violation, every_alternative
 
 AMI_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
-FIND_IN_MAP = re.compile(r"FindInMap\W*\[?\W*([A-Za-z0-9]+)")
-NOT_AN_IMAGE = {"", "NOT_SUPPORTED", "NOT_AVAILABLE", "N/A"}
+NOT_AN_IMAGE = frozenset({"", "NOT_SUPPORTED", "NOT_AVAILABLE", "N/A", "None", "NONE", "none"})
+"""Values region tables use where a region has no image."""
 
 IMAGE_ATTRIBUTE = {
     "aws_instance": "ami",
@@ -38,8 +37,11 @@ class AmiNotHardcoded(Rule):
             "of `aws_instance`, `aws_spot_instance_request`, `aws_launch_template` and "
             "`aws_launch_configuration`, or in `ImageId` of `AWS::EC2::Instance`, "
             "`AWS::EC2::LaunchTemplate` (`LaunchTemplateData`) and "
-            "`AWS::AutoScaling::LaunchConfiguration`, and a CloudFormation `!FindInMap` into a "
-            "mapping whose values are all AMI IDs (the region → AMI table). A `data.aws_ami` or "
+            "`AWS::AutoScaling::LaunchConfiguration`, and a CloudFormation `!FindInMap` that "
+            "selects hard-coded AMI IDs: the value it selects, or, when a key is only known at "
+            "deployment (`!Ref AWS::Region`), every value of the column the other keys select "
+            "(the region → AMI table, even when other columns hold instance types, a nested "
+            "`!FindInMap` picks the column, or some regions say `None`). A `data.aws_ami` or "
             "`data.aws_ssm_parameter` lookup, a variable (with its value in a `*.tfvars` "
             "file), `resolve:ssm:<parameter>`, `{{resolve:ssm:...}}` or a parameter of type "
             "`AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>` passes."
@@ -98,17 +100,22 @@ class AmiNotHardcoded(Rule):
         ),
     )
 
-    def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
-        source = SourceText()
-        for resource in ctx.each(unit.resources):
-            if resource.kind == "resource" and resource.type in IMAGE_ATTRIBUTE:
-                yield from self._check(resource, source, unit)
-
-    def _check(self, resource: Resource, source: SourceText, unit: Unit) -> Iterator[Violation]:
+    def check_resource(self, resource: Resource, ctx: Context) -> Iterator[Violation]:
+        if resource.kind != "resource" or resource.type not in IMAGE_ATTRIBUTE:
+            return
         attribute = IMAGE_ATTRIBUTE[resource.type]
-        value = resource.get(attribute)
-        mapping = ami_mapping(unit, value)
-        if mapping:
+        images = hard_coded_images(resource.get(attribute))
+        if not images:
+            return
+        mapping = next(
+            (
+                source.name
+                for source in resource.sources(attribute)
+                if source.kind == "mapping" and all(source.holds(image) for image in images)
+            ),
+            None,
+        )
+        if mapping is not None:
             yield self.violation(
                 resource,
                 f"`{resource.name}` takes its AMI from `{mapping}`, a mapping of hard-coded AMI "
@@ -116,16 +123,9 @@ class AmiNotHardcoded(Rule):
                 "get the patched image",
                 attribute=attribute,
             )
-            return
-
-        def literal(v: object) -> bool | None:
-            if not isinstance(v, str) or not AMI_ID.match(v.strip()):
-                return False
+        elif all(resource.written_here(attribute, image) for image in images):
             # an ID from a variable, tfvars or parameter is not written here
-            return source.written(resource, to_path(attribute), v.strip())
-
-        if every_alternative(value, literal):
-            shown = " / ".join(f"`{str(v).strip()}`" for v in alternatives(value))
+            shown = " / ".join(f"`{image}`" for image in images)
             yield self.violation(
                 resource,
                 f"`{resource.name}` hard-codes AMI {shown} in `{attribute}`: look "
@@ -135,22 +135,21 @@ class AmiNotHardcoded(Rule):
             )
 
 
-def ami_mapping(unit: Unit, value: object) -> str | None:
-    """The name of the CloudFormation mapping ``value`` reads with ``Fn::FindInMap`` when
-    every value in that mapping is a literal AMI ID (the classic region → AMI table)."""
-    if unit.framework != "cloudformation" or not isinstance(value, Unknown):
-        return None
-    match = FIND_IN_MAP.search(value.source)
-    mappings = unit.template_attributes.get("Mappings")
-    if not match or not isinstance(mappings, dict):
-        return None
-    name = match.group(1)
-    table = mappings.get(name)
-    if not isinstance(table, dict):
-        return None
-    leaves = [v for row in table.values() if isinstance(row, dict) for v in row.values()]
-    images = [v for v in leaves if isinstance(v, str) and AMI_ID.match(v)]
-    others = [v for v in leaves if not (isinstance(v, str) and AMI_ID.match(v))]
-    if images and all(isinstance(v, str) and v in NOT_AN_IMAGE for v in others):
-        return name
-    return None
+def hard_coded_images(value: object) -> list[str]:
+    """The AMI IDs ``value`` may be, when every value it may take is a literal AMI ID or says
+    there is no image (``None`` in a region table); empty otherwise (undecided when one is
+    unknown)."""
+    images: list[str] = []
+
+    def image(option: object) -> bool | None:
+        if isinstance(option, str) and option.strip() in NOT_AN_IMAGE:
+            return True
+        if not isinstance(option, str) or not AMI_ID.match(option.strip()):
+            return False
+        if option.strip() not in images:
+            images.append(option.strip())
+        return True
+
+    if every_alternative(value, image) and images:
+        return images
+    return []

@@ -8,7 +8,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from opslint.aws.accounts import AWS_OWNED_ACCOUNTS
-from opslint.aws.source_text import SourceText
 from opslint.model import Path, Resource, Severity, Unit
 from opslint.rule import Context, Docs, Example, Rule, Violation
 
@@ -228,20 +227,18 @@ class NoHardcodedAccountRegion(Rule):
         )
 
     def check_unit(self, unit: Unit, ctx: Context) -> Iterator[Violation]:
-        sources = SourceText()
         for resource in ctx.each(unit.resources):
             if self._in_scope(resource):
-                yield from self._check(resource, unit, sources)
+                yield from self._check(resource, unit)
 
-    def _check(self, resource: Resource, unit: Unit, sources: SourceText) -> Iterator[Violation]:
+    def _check(self, resource: Resource, unit: Unit) -> Iterator[Violation]:
         for path, text, key in _strings(dict(resource.attributes), (), ""):
             accounts, regions = literals(text, key)
             if not accounts:
                 continue
             # values resolved from variables, tfvars or parameters are not written here
-            written = sources.lines_of(resource, path)
-            accounts = [a for a in accounts if a in written]
-            regions = [r for r in regions if r in written]
+            accounts = [a for a in accounts if resource.written_here(path, a)]
+            regions = [r for r in regions if resource.written_here(path, r)]
             if not accounts:
                 continue
             what = "account ID" + ("s " if len(accounts) > 1 else " ")

@@ -55,11 +55,19 @@ def subscribed(unit: Unit) -> tuple[set[str], bool]:
                 _, addresses, opaque = alarms.strings_and_references(target)
                 found |= addresses
                 anything = anything or opaque
-    # Module calls and nested stacks that receive a topic may subscribe to it.
+    # Module calls and nested stacks that receive a topic may subscribe to it, unless they
+    # were followed: then their subscriptions are among the unit's resources.
     for resource in unit.resources:
-        if resource.kind == "module" or resource.type in alarms.NESTED_TYPES:
+        is_call = resource.kind == "module" or resource.type in alarms.NESTED_TYPES
+        if is_call and not _followed(unit, resource):
             found |= set(resource.references)
     return found, anything
+
+
+def _followed(unit: Unit, call: Resource) -> bool:
+    """Whether the module call or nested stack was followed (its resources are in the unit)."""
+    inside = (f"{call.name}.", f"{call.name}/")
+    return any(r.module == call.name or r.module.startswith(inside) for r in unit.resources)
 
 
 def _names(resources: list[Resource]) -> str:

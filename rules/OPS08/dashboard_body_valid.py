@@ -1,82 +1,56 @@
 """OPS08-BP05/dashboard-body-valid: CloudWatch dashboard bodies are JSON with widgets."""
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.model import Attr, Resource, Severity, Unknown, alternatives
+from opslint.model import (
+    Attr,
+    Choice,
+    Partial,
+    Reference,
+    Resource,
+    Severity,
+    Unknown,
+    alternatives,
+)
+from opslint.partial import filled
 from opslint.rule import Context, Docs, Example, Rule, Violation
+from opslint.undecided import note
 
 ATTRIBUTE = Attr(terraform="dashboard_body", cloudformation="DashboardBody")
-_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
-_SOURCE_LIMIT = 200  # the CloudFormation parser shortens an unknown's source to this
-
-
-def _sub_template(value: Unknown) -> str | None:
-    """The template text of a one-argument ``!Sub`` the parser could not resolve, when its
-    rendering (``Unknown.source``) holds it whole; None otherwise."""
-    source = value.source
-    if not source.startswith("!Sub ") or (len(source) >= _SOURCE_LIMIT and source.endswith("…")):
-        return None
-    text = source[len("!Sub ") :]
-    if text.startswith("["):
-        return None  # the list form renders ambiguously
-    if text.startswith('"'):
-        try:
-            decoded = json.loads(text)
-        except (ValueError, RecursionError):
-            return None
-        return decoded if isinstance(decoded, str) else None
-    return text
-
-
-def _fill_placeholders(template: str) -> str | None:
-    """The template with every ``${...}`` replaced by a neutral word, when each placeholder
-    sits inside a JSON string (so the JSON structure does not depend on its value); None
-    when one stands for JSON itself (``"period": ${Period}``)."""
-    out: list[str] = []
-    in_string = False
-    index = 0
-    while index < len(template):
-        char = template[index]
-        match = _PLACEHOLDER.match(template, index) if char == "$" else None
-        if match:
-            if not in_string:
-                return None
-            inner = match.group(1)
-            out.append("${" + inner[1:] + "}" if inner.startswith("!") else "x")
-            index = match.end()
-            continue
-        if in_string and char == "\\":
-            out.append(template[index : index + 2])
-            index += 2
-            continue
-        if char == '"':
-            in_string = not in_string
-        out.append(char)
-        index += 1
-    return "".join(out)
 
 
 def _body_text(value: Any) -> str | None:
+    """The body's text; for a partly known body (``!Sub`` / ``Fn::Join`` with a parameter, a
+    template with a variable) its text with each unknown piece replaced by a neutral word,
+    when each sits inside a JSON string (so validity and the ``widgets`` array do not depend
+    on its value). None otherwise."""
     if isinstance(value, str):
         return value
-    if isinstance(value, Unknown):
-        template = _sub_template(value)
-        return _fill_placeholders(template) if template is not None else None
-    return None
+    return filled(value)
 
 
-def _problem(text: str) -> str | None:
-    """What is wrong with a dashboard body, or None."""
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as error:
-        return f"is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
-    except RecursionError:
-        return None  # nested too deeply to judge: no finding from what was not read
-    if not isinstance(body, dict) or not isinstance(body.get("widgets"), list):
+def _problem(value: Any) -> str | bool | None:
+    """What is wrong with a dashboard body, None when nothing is, False when the known parts
+    do not decide."""
+    document = value.document if isinstance(value, Partial) else None
+    if document is None:
+        text = _body_text(value)
+        if text is None:
+            return False
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            return f"is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
+        except RecursionError:
+            return False  # nested too deeply to judge: no finding from what was not read
+    if not isinstance(document, dict):
+        return "has no top-level `widgets` array"
+    widgets = document.get("widgets")
+    if isinstance(widgets, (Unknown, Reference, Choice)):
+        return False  # `widgets = var.widgets`: the known parts do not decide
+    if not isinstance(widgets, list):
         return "has no top-level `widgets` array"
     return None
 
@@ -111,10 +85,12 @@ class DashboardBodyValid(Rule):
             "quote is the usual culprit) and keep the widgets in a top-level `widgets` list."
         ),
         cautions=(
-            "Bodies built from values opslint cannot resolve (`templatefile()`, "
-            "`jsonencode()` of unknown values, `!Sub` with a placeholder standing for JSON "
-            'such as `"period": ${Period}`, the list form of `!Sub`, or a long `!Sub` body '
-            "the parser does not keep whole) are unknown and never reported."
+            "A body that is partly known is judged on its known parts: `jsonencode()` of "
+            "an object with some unknown values, a `templatefile()`, `!Sub`, `!Join` or "
+            "Terraform template whose unknown pieces each sit inside a JSON string. A body "
+            "whose structure depends on an unknown value (`jsonencode(var.body)`, `widgets = "
+            'var.widgets`, `!Sub` with a placeholder standing for JSON such as `"period": '
+            "${Period}`) is undecided and never reported."
         ),
         examples=(
             Example(
@@ -157,15 +133,15 @@ class DashboardBodyValid(Rule):
         problems: list[str] = []
 
         def bad(option: Any) -> bool | None:
-            text = _body_text(option)
-            if text is None:
+            problem = _problem(option)
+            if problem is False:
+                note(option)
                 return None
-            problem = _problem(text)
-            if problem is not None and problem not in problems:
+            if isinstance(problem, str) and problem not in problems:
                 problems.append(problem)
             return problem is not None
 
-        # Judge each alternative here: an Unknown `!Sub` may still be readable.
+        # Judge each alternative here: a partly known body may still be readable.
         options = alternatives(value)
         verdicts = [bad(option) for option in options]
         if not options or not all(v is True for v in verdicts):

@@ -1,10 +1,10 @@
 """OPS08-BP02/ecs-container-logging: every ECS container sends its logs somewhere."""
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
-from opslint.model import ABSENT, Resource, Severity, alternatives
+from opslint.model import ABSENT, Partial, Resource, Severity, alternatives
+from opslint.partial import json_document
 from opslint.rule import Context, Docs, Example, Rule, Violation
 
 # framework → (container list attribute, log block, driver key, FireLens key, name key)
@@ -27,13 +27,11 @@ KEYS = {
 
 
 def _containers(value: Any) -> list[Any] | None:
-    """The container list: Terraform gives a JSON string (from ``jsonencode`` or a heredoc),
-    CloudFormation a list. None when opslint cannot read it."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except (ValueError, RecursionError):
-            return None
+    """The container list: Terraform gives a JSON string (from ``jsonencode`` or a heredoc,
+    possibly with unknown leaves such as ``image = var.image``), CloudFormation a list. None
+    when opslint cannot read it."""
+    if isinstance(value, (str, Partial)):
+        value = json_document(value)
     return value if isinstance(value, list) else None
 
 
@@ -64,7 +62,8 @@ class EcsContainerLogging(Rule):
             "Checks that every container of an ECS task definition names a log driver: "
             "`logConfiguration.logDriver` in each container of "
             "`aws_ecs_task_definition.container_definitions` (a JSON string, read when it "
-            "comes from `jsonencode(...)` of known values or a literal/heredoc), "
+            "comes from `jsonencode(...)`, a literal, a heredoc or `templatefile()`, even when "
+            "some values in it are unknown, such as `image = var.image`), "
             "`LogConfiguration.LogDriver` in each item of `ContainerDefinitions` of "
             "`AWS::ECS::TaskDefinition`. Each container without one is reported by name."
         ),
@@ -80,8 +79,10 @@ class EcsContainerLogging(Rule):
             "`awsfirelens` to route logs through a FireLens sidecar."
         ),
         cautions=(
-            "Container definitions read with `file()` / `templatefile()` or built from "
-            "values opslint cannot resolve are unknown and never reported. The FireLens log "
+            "Container definitions whose list or log settings opslint cannot resolve "
+            "(`jsonencode(var.containers)`, `logConfiguration = var.logging`) are unknown and "
+            "never reported; unknown values elsewhere in a container do not stop the check. "
+            "The FireLens log "
             "router container (the one with `firelensConfiguration`) is not required to "
             "have a log driver of its own. Sidecars added at deploy time (e.g. by App Mesh "
             "or a platform pipeline) are invisible here."

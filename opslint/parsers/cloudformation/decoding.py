@@ -18,7 +18,6 @@ from typing import Any
 from opslint.model import Diagnostic, Unit, Unknown
 
 _POSITION_IN_MESSAGE = re.compile(r"line (\d+), column \d+")
-_SOURCE_LIMIT = 200
 
 _logging_quieted = False
 
@@ -137,8 +136,8 @@ def render(node: Any) -> str:
 
 
 def source(node: Any) -> str:
-    text = render(node)
-    return text if len(text) <= _SOURCE_LIMIT else text[: _SOURCE_LIMIT - 1] + "…"
+    """The node as written, whole: rules may read an unknown's source (``!FindInMap``)."""
+    return render(node)
 
 
 def before(line: int | None, floor: int | None) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from opslint.model import ABSENT, Choice, Path, Reference, Span, Unknown
+from opslint.model import ABSENT, Choice, Partial, Path, Provenance, Reference, Span, Unknown
 from opslint.parsers.cloudformation.conditions import Decided
 from opslint.parsers.cloudformation.decoding import (
     child,
@@ -23,8 +23,29 @@ from opslint.parsers.cloudformation.decoding import (
     source,
 )
 from opslint.parsers.cloudformation.stacks import output_value
+from opslint.partial import compose, piece
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_MAX_MAP_CHOICES = 500
+"""An ``Fn::FindInMap`` with unresolved keys that selects more values than this is unknown."""
+
+
+def _keys(value: Any) -> list[str] | None:
+    """The map keys a resolved key may be (a Choice of known keys: each); None: any."""
+    options = value.options if isinstance(value, Choice) else (value,)
+    keys = [scalar_text(option) for option in options]
+    return None if None in keys else [key for key in keys if key is not None]
+
+
+def _select(node: Any, keys: list[str] | None) -> list[Any]:
+    """The children of a mapping level that ``keys`` select (None: all of them)."""
+    if not isinstance(node, dict):
+        return []
+    if keys is None:
+        return list(node.values())
+    return [found for key in keys if (found := child(node, key)) is not None]
+
+
 _NO_VALUE = "AWS::NoValue"
 
 
@@ -62,6 +83,8 @@ class Intrinsics:
     :meth:`resolve`, the parameter values, the mappings and the resource IDs."""
 
     parameter_values: dict[str, Any]
+    parameter_kinds: dict[str, str]
+    sources: list[Provenance]
     mappings: dict[Any, Any]
     resource_ids: frozenset[str]
     conditions: dict[str, Decided]
@@ -115,13 +138,18 @@ class Intrinsics:
         if name == _NO_VALUE:
             return ABSENT
         if name in self.parameter_values:
-            self.inputs.append(name)
-            return self.parameter_values[name]
+            return self._parameter(name)
         if name.startswith("AWS::"):  # AWS::Region, AWS::AccountId, AWS::StackName, ...
             return Unknown(f"pseudo parameter {name}", f"!Ref {name}")
         # A resource of the template, or one SAM generates (ServerlessRestApi, Fn.Alias): the
         # reference is kept as written; Unit.resolve() finds only the former.
         return Reference(name)
+
+    def _parameter(self, name: str) -> Any:
+        self.inputs.append(name)
+        value = self.parameter_values[name]
+        self.sources.append(Provenance(self.parameter_kinds.get(name, "parameter"), name, value))
+        return value
 
     def _get_att(self, argument: Any, node: Any) -> Any:
         if isinstance(argument, str):
@@ -146,23 +174,32 @@ class Intrinsics:
         if not isinstance(pattern, str) or not isinstance(variables, dict):
             return self._unknown("malformed Fn::Sub", node)
         known = {key_text(key): value for key, value in variables.items()}
-        parts: list[str] = []
+        parts: list[str | Unknown] = []
         for part in sub_parts(pattern):
             if isinstance(part, SubVariable):
-                text = scalar_text(self._sub_variable(part.name, known))
-                if text is None:
-                    return self._unknown("Fn::Sub with unresolved parts", node)
-                parts.append(text)
+                value = self._sub_variable(part.name, known)
+                text = scalar_text(value)
+                if text is None and isinstance(value, Partial):
+                    parts.append(value)
+                else:
+                    parts.append(piece(value, f"${{{part.name}}}") if text is None else text)
             else:
                 parts.append(part)
-        return "".join(parts)
+        return self._composed(parts, "Fn::Sub with unresolved parts", node)
+
+    def _composed(self, parts: list[str | Unknown], reason: str, node: Any) -> Any:
+        """The text of ``parts``; partly known (unknown pieces kept in place) when some are
+        not known."""
+        if all(isinstance(part, str) for part in parts):
+            return "".join(part for part in parts if isinstance(part, str))
+        where = self._unknown(reason, node)
+        return compose(parts, reason, where.source, where.references)
 
     def _sub_variable(self, name: str, variables: Mapping[str, Any]) -> Any:
         if name in variables:
             return self.resolve(variables[name], (), None)
         if name in self.parameter_values:
-            self.inputs.append(name)
-            return self.parameter_values[name]
+            return self._parameter(name)
         if name.startswith("AWS::"):
             return Unknown(f"pseudo parameter {name}", f"${{{name}}}")
         target, dot, attribute = name.partition(".")
@@ -175,9 +212,18 @@ class Intrinsics:
             delimiter = self.resolve(argument[0], (), None)
             values = self.resolve(argument[1], (), None)
             if isinstance(delimiter, str) and isinstance(values, list):
-                texts = [scalar_text(value) for value in values]
-                if all(text is not None for text in texts):
-                    return delimiter.join(text for text in texts if text is not None)
+                parts: list[str | Unknown] = []
+                for index, value in enumerate(values):
+                    if index:
+                        parts.append(delimiter)
+                    text = scalar_text(value)
+                    if text is not None:
+                        parts.append(text)
+                    elif isinstance(value, (Unknown, Reference, Choice)):
+                        parts.append(value if isinstance(value, Partial) else piece(value))
+                    else:  # a list or mapping: CloudFormation rejects it
+                        return self._unknown("Fn::Join with unresolved parts", node)
+                return self._composed(parts, "Fn::Join with unresolved parts", node)
         return self._unknown("Fn::Join with unresolved parts", node)
 
     def _select(self, argument: Any, node: Any) -> Any:
@@ -198,18 +244,44 @@ class Intrinsics:
     def _find_in_map(self, argument: Any, node: Any) -> Any:
         if not isinstance(argument, list) or len(argument) not in (3, 4):
             return self._unknown("malformed Fn::FindInMap", node)
-        keys = [scalar_text(self.resolve(part, (), None)) for part in argument[:3]]
+        resolved = [self.resolve(part, (), None) for part in argument[:3]]
+        name, top, second = (scalar_text(value) for value in resolved)
+        if name is None:
+            return self._unknown("Fn::FindInMap with unresolved keys", node)
+        if top is None or second is None:
+            return self._map_column(name, _keys(resolved[1]), _keys(resolved[2]), node)
         value: Any = self.mappings
-        for key in keys:
-            if key is None:
-                return self._unknown("Fn::FindInMap with unresolved keys", node)
+        for key in (name, top, second):
             value = child(value, key)
         if value is not None:
-            return self.resolve(value, (), None)
+            found = self.resolve(value, (), None)
+            self.sources.append(Provenance("mapping", name, found))
+            return found
         default = get(argument[3], "DefaultValue") if len(argument) == 4 else None
         if default is not None:
             return self.resolve(default, (), None)
         return self._unknown("Fn::FindInMap key not in the mapping", node)
+
+    def _map_column(
+        self, name: str, top: list[str] | None, second: list[str] | None, node: Any
+    ) -> Any:
+        """``Fn::FindInMap`` with an unresolved key (``!Ref AWS::Region``): one of the values
+        the keys select (a column of the region table; every value for a key that could be
+        anything), as a :class:`Choice`; a deployment where the key is missing fails, so
+        those rows do not count."""
+        table = child(self.mappings, name)
+        rows = _select(table, top)
+        leaves = [leaf for row in rows for leaf in _select(row, second)]
+        if not leaves or len(leaves) > _MAX_MAP_CHOICES:
+            return self._unknown("Fn::FindInMap with unresolved keys", node)
+        options: list[Any] = []
+        for leaf in leaves:
+            value = self.resolve(leaf, (), None)
+            if value not in options:
+                options.append(value)
+        found = options[0] if len(options) == 1 else Choice(tuple(options), f"Fn::FindInMap {name}")
+        self.sources.append(Provenance("mapping", name, found))
+        return found
 
     # -- references --
 

@@ -43,8 +43,19 @@ def child_template(parent: str, resource: Resource) -> str | None:
     location = resource.get(key) if key else None
     if not isinstance(location, str) or "://" in location or location.startswith("s3:"):
         return None
-    path = posixpath.normpath(posixpath.join(posixpath.dirname(parent) or ".", location))
-    return path if os.path.isfile(path) else None
+    folder = posixpath.dirname(parent) or "."
+    path = posixpath.normpath(posixpath.join(folder, location))
+    if os.path.isfile(path):
+        return path
+    # Build tools package from a folder below the template (`sam build` and Makefiles run
+    # from `<service>/build`), so `../../shared/dlq.yaml` is written for one level deeper:
+    # read it from there, never from further up than the path as written.
+    while location.startswith("../"):
+        location = location[3:]
+        path = posixpath.normpath(posixpath.join(folder, location))
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def parameters_of(resource: Resource) -> dict[str, Any]:

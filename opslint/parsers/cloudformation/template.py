@@ -19,7 +19,17 @@ from dataclasses import replace
 from typing import Any
 
 from opslint.directives import scan_text
-from opslint.model import ABSENT, Choice, Diagnostic, Path, Resource, Span, Unit, Unknown
+from opslint.model import (
+    ABSENT,
+    Choice,
+    Diagnostic,
+    Path,
+    Provenance,
+    Resource,
+    Span,
+    Unit,
+    Unknown,
+)
 from opslint.parsers.cloudformation.conditions import Decided, assumption_text, evaluate_conditions
 from opslint.parsers.cloudformation.decoding import (
     before,
@@ -267,15 +277,20 @@ class _Template(Intrinsics, EndLines):
         self.resource_ids = resource_ids
         self.mappings = mappings if isinstance(mappings, dict) else {}
         self.parameter_values: dict[str, Any] = {}
+        self.parameter_kinds: dict[str, str] = {}
         if isinstance(parameters, dict):
             for key, definition in parameters.items():
                 name = key_text(key)
                 self.parameter_values[name] = self._parameter_value(name, definition)
+                self.parameter_kinds[name] = "parameter default"
                 if overrides is not None and name in overrides:  # a parent stack passes it
                     self.parameter_values[name] = overrides[name]
+                    self.parameter_kinds[name] = "parent parameter"
         self.stack_outputs: dict[str, Mapping[str, Any]] = {}
         self.inputs: list[str] = []  # parameters read, for where a nested value came from
         self._path_inputs: dict[Path, tuple[str, ...]] = {}
+        self.sources: list[Provenance] = []  # parameters and mappings read: provenance
+        self._path_sources: dict[Path, tuple[Provenance, ...]] = {}
         self.conditions: dict[str, Decided] = {}
         self._assumed: dict[Path, tuple[str, ...]] = {}  # parameter defaults a value took
         self._path: Path = ()
@@ -317,6 +332,8 @@ class _Template(Intrinsics, EndLines):
         resource_type = str(body["Type"])
         self._assumed = {}
         self._path_inputs = {}
+        self._path_sources = {}
+        self.sources.clear()
         assumptions: dict[Path, str] = {}
         condition = get(body, "Condition")
         if isinstance(condition, str):
@@ -383,6 +400,7 @@ class _Template(Intrinsics, EndLines):
             references=frozenset(referenced),
             assumptions=assumptions,
             inputs=dict(self._path_inputs),
+            provenance=dict(self._path_sources),
         )
 
     # -- values --
@@ -408,10 +426,12 @@ class _Template(Intrinsics, EndLines):
                 key_line = line_of(key)
                 record = spans is not None and not before(key_line, floor)
                 inner = spans if record and not before(line_of(value), key_line) else None
-                used = len(self.inputs)
+                used, read = len(self.inputs), len(self.sources)
                 resolved = self.resolve(value, child, inner)
                 if len(self.inputs) > used:
                     self._path_inputs[child] = tuple(dict.fromkeys(self.inputs[used:]))
+                if len(self.sources) > read:
+                    self._path_sources[child] = tuple(self.sources[read:])
                 if resolved is ABSENT:
                     continue
                 mapping[name] = resolved

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from opslint.model import ABSENT, Path, Span, Unknown
+from opslint.model import ABSENT, Path, Provenance, Span, Unknown
 from opslint.parsers.terraform.evaluate import Ctx, Evaluator, merge_refs
 from opslint.parsers.terraform.hcl import Hcl
 from opslint.parsers.terraform.json_syntax import (
@@ -34,6 +34,8 @@ class Evaluated:
     meta_spans: dict[Path, Span] = field(default_factory=dict)
     inputs: dict[Path, tuple[str, ...]] = field(default_factory=dict)
     """Attribute path → the module variables its value was worked out from."""
+    provenance: dict[Path, tuple[Provenance, ...]] = field(default_factory=dict)
+    """Attribute path → the values (variables, locals) it was worked out from."""
 
 
 _SKIPPED = frozenset({"provisioner", "connection"})
@@ -77,10 +79,17 @@ class BodyEvaluator:
             self._hcl_body(body, Ctx(text, scope or {}), (), result, meta_names)
         return result
 
-    def _track(self, out: Evaluated, path: Path, start: int) -> None:
-        """Record the variables read since ``start`` as the inputs of the value at ``path``."""
-        if len(self.ev.inputs) > start:
-            out.inputs[path] = tuple(dict.fromkeys(self.ev.inputs[start:]))
+    def _mark(self) -> tuple[int, int]:
+        return len(self.ev.inputs), len(self.ev.sources)
+
+    def _track(self, out: Evaluated, path: Path, start: tuple[int, int]) -> None:
+        """Record the variables read since ``start`` as the inputs of the value at ``path``,
+        and the values it was worked out from as its provenance."""
+        inputs, sources = start
+        if len(self.ev.inputs) > inputs:
+            out.inputs[path] = tuple(dict.fromkeys(self.ev.inputs[inputs:]))
+        if len(self.ev.sources) > sources:
+            out.provenance[path] = tuple(self.ev.sources[sources:])
 
     # -- HCL
 
@@ -114,7 +123,7 @@ class BodyEvaluator:
                     if span is not None:
                         out.meta_spans[(name,)] = span
                     continue
-                used = len(ev.inputs)
+                used = self._mark()
                 if path == ("lifecycle",) and name == "ignore_changes":
                     values[name] = self._ignore_changes(child.expression, ctx)
                 else:
@@ -136,7 +145,7 @@ class BodyEvaluator:
                     continue
                 if block_type == "dynamic" and len(labels) > 1:
                     name = labels[1]
-                    used = len(ev.inputs)
+                    used = self._mark()
                     expanded = self._dynamic(child, name, ctx, counts.get(name, 0) == 0)
                     self._track(out, (*path, name), used)
                     dynamic.add(name)
@@ -317,7 +326,7 @@ class BodyEvaluator:
                         mark_span(block_name.start_mark, dynamic.end_mark),
                     )
             else:
-                used = len(ev.inputs)
+                used = self._mark()
                 out.attributes[name] = ev.json_value(value, file, scope)
                 self._track(out, (*path, name), used)
                 out.spans[(*path, name)] = span

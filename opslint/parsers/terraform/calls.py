@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opslint.model import ABSENT, Choice, Origin, Path, Reference, Resource, Span, Unknown
+from opslint.parsers.terraform.template_files import TemplateFiles
 from opslint.parsers.terraform.values import concrete, equal, to_number, to_string
 from opslint.reading import read_regular
 
@@ -59,6 +60,8 @@ class Session:
     instances: dict[tuple[str, str], Instance] = field(default_factory=dict)
     installed: dict[str, str] | None = None
     """Module key (``svc.logs``) → folder, from ``.terraform/modules/modules.json``."""
+    templates: TemplateFiles | None = None
+    """The template files ``templatefile()`` reads (inside the scan root)."""
 
 
 def module_files(directory: str) -> list[str]:

@@ -12,10 +12,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from opslint.model import ABSENT, Choice, Diagnostic, Reference, Span, Unknown
+from opslint.model import (
+    ABSENT,
+    Choice,
+    Diagnostic,
+    Partial,
+    Provenance,
+    Reference,
+    Span,
+    Unknown,
+)
 from opslint.parsers.terraform.functions import (
     FUNCTIONS,
     InvalidCall,
@@ -30,6 +39,7 @@ from opslint.parsers.terraform.json_syntax import (
     json_literal,
     yaml_kind,
 )
+from opslint.parsers.terraform.template_files import TemplateFiles
 from opslint.parsers.terraform.templates import heredoc_body, quote_template, unescape
 from opslint.parsers.terraform.values import (
     INVALID,
@@ -44,6 +54,7 @@ from opslint.parsers.terraform.values import (
     to_number,
     to_string,
 )
+from opslint.partial import compose, piece
 
 
 def merge_refs(*groups: Sequence[str]) -> tuple[str, ...]:
@@ -105,10 +116,14 @@ class Evaluator:
         self.diagnostics = diagnostics
         self.refs: list[str] = []
         self.inputs: list[str] = []  # variables read, for where a called module's value came from
+        self.sources: list[Provenance] = []  # values read from elsewhere (variables, locals)
+        self.variable_kinds: dict[str, str] = {}  # variable → where its value came from
         self.variables: dict[str, Any] | None = None  # None: constants only (tfvars, defaults)
         self.locals: dict[str, Expr] = {}
         self.prefix = ""  # the module address of a called module ("module.svc")
         self.instance_reads = 0  # count.* / each.* read where no instance was bound
+        self.folder = "."  # the module's folder: path.module, and where templatefile() reads
+        self.templates: TemplateFiles | None = None  # None: templatefile() is not evaluated
         self.module_outputs: Callable[[str], Any] | None = None
         """Gives the outputs of a module call (a dict) when the call is followed, else None."""
         self._local_values: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {}
@@ -143,6 +158,7 @@ class Evaluator:
         """Forget a failed evaluation's state (after an unexpected exception)."""
         self.refs.clear()
         self.inputs.clear()
+        self.sources.clear()
         self._local_busy.clear()
 
     def evaluate(self, expr: Expr, scope: Mapping[str, Any] | None = None) -> Any:
@@ -208,7 +224,7 @@ class Evaluator:
     def _template(self, parts: Sequence[Any], node: Any, ctx: Ctx) -> Any:
         h = self.h
         start = len(self.refs)
-        pieces: list[str] = []
+        pieces: list[str | Unknown] = []
         reason = ""
         for part in parts:
             content = part.content
@@ -217,13 +233,15 @@ class Evaluator:
                 text = to_string(value)
                 if text is not None:
                     pieces.append(text)
-                elif not reason:
-                    if value is None:
-                        reason = INVALID + "null value in a string template"
-                    elif isinstance(value, (list, dict)) and concrete(value):
-                        reason = INVALID + "a list or object in a string template"
+                elif value is None:
+                    reason = reason or INVALID + "null value in a string template"
+                elif isinstance(value, (list, dict)):
+                    if concrete(value):
+                        reason = reason or INVALID + "a list or object in a string template"
                     else:
-                        reason = "interpolation with unresolved parts"
+                        reason = reason or "interpolation with unresolved parts"
+                else:  # the text keeps its known parts around the unknown piece
+                    pieces.append(piece(value, self.source(content.expression, ctx)))
             elif hasattr(content, "children"):  # %{ if } / %{ for } directive
                 self._directive(content, ctx)
                 reason = reason or "template directive is not evaluated"
@@ -234,7 +252,10 @@ class Evaluator:
                 pieces.append(unescape(raw if kind == "STRING_CHARS" else raw[1:]))
         if reason:
             return self.unknown(reason, node, ctx, start)
-        return "".join(pieces)
+        if all(isinstance(p, str) for p in pieces):
+            return "".join(p for p in pieces if isinstance(p, str))
+        where = self.unknown("interpolation with unresolved parts", node, ctx, start)
+        return compose(pieces, where.reason, where.source, where.references)
 
     def _directive(self, node: Any, ctx: Ctx) -> None:
         """Evaluate the expressions of a template directive for their references."""
@@ -366,6 +387,8 @@ class Evaluator:
         if name in ("var", "local") and first is not None:
             value = self._variable(first) if name == "var" else self._local(first)
             return self._rewrap(self.apply(value, steps[1:], node, ctx), node, ctx)
+        if name == "path" and first == "module" and len(steps) == 1:
+            return self.folder
         if name in _PLAN_TIME:
             if name in ("count", "each"):
                 self.instance_reads += 1
@@ -498,6 +521,8 @@ class Evaluator:
 
     def _rewrap(self, value: Any, node: Any, ctx: Ctx) -> Any:
         """An Unknown read through a variable or local takes the source as written here."""
+        if isinstance(value, Partial):
+            return replace(value, source=self.source(node, ctx))
         if isinstance(value, Unknown):
             return Unknown(value.reason, self.source(node, ctx), value.references)
         return value
@@ -508,7 +533,10 @@ class Evaluator:
         self.inputs.append(name)
         if name not in self.variables:
             return Unknown(f"variable {name} is not declared", f"var.{name}")
-        return self.variables[name]
+        value = self.variables[name]
+        kind = self.variable_kinds.get(name, "variable default")
+        self.sources.append(Provenance(kind, name, value))
+        return value
 
     def _local(self, name: str) -> Any:
         if self.variables is None:
@@ -517,6 +545,7 @@ class Evaluator:
         if cached is not None:
             self.refs.extend(cached[1])
             self.inputs.extend(cached[2])
+            self.sources.append(Provenance("local", name, cached[0]))
             return cached[0]
         expr = self.locals.get(name)
         if expr is None:
@@ -534,6 +563,7 @@ class Evaluator:
             merge_refs(self.refs[start:]),
             merge_refs(self.inputs[used:]),
         )
+        self.sources.append(Provenance("local", name, value))
         return value
 
     # -- operators
@@ -604,6 +634,8 @@ class Evaluator:
         name = "::".join(str(i.token.value) for i in node.identifiers)
         arguments = node.arguments
         args = [self.eval(a, ctx) for a in arguments.arguments] if arguments is not None else []
+        if name == "templatefile" and self.templates is not None:
+            return self._templatefile(args, node, ctx, start)
         function = FUNCTIONS.get(name)
         if function is None:
             return self.unknown(f"function {name} is not evaluated", node, ctx, start)
@@ -619,7 +651,32 @@ class Evaluator:
             return self.unknown(f"{exc} is not evaluated", node, ctx, start)
         except (InvalidCall, ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
             return self.unknown(INVALID + f"{name}: {exc}", node, ctx, start)
+        if isinstance(result, Partial):
+            where = self.unknown(result.reason, node, ctx, start)
+            return replace(result, source=where.source, references=where.references)
         return result
+
+    def _templatefile(self, args: Sequence[Any], node: Any, ctx: Ctx, start: int) -> Any:
+        """``templatefile(path, vars)``: the template read from the scanned tree and evaluated
+        with ``vars`` only (its unknown values stay unknown pieces of the text)."""
+        assert self.templates is not None
+        if len(args) != 2 or not isinstance(args[1], dict):
+            return self.unknown("arguments of templatefile are not known", node, ctx, start)
+        path = to_string(args[0]) if concrete(args[0]) else None
+        if path is None:
+            return self.unknown("the path of templatefile is not known", node, ctx, start)
+        text = self.templates.text(path)
+        if isinstance(text, Unknown):
+            return self.unknown(text.reason, node, ctx, start)
+        if "${" not in text and "%{" not in text:
+            return text
+        value = self.template(text, args[1], node, ctx)
+        if isinstance(value, Partial):
+            where = self.unknown(value.reason, node, ctx, start)
+            return replace(value, source=where.source, references=where.references)
+        if isinstance(value, Unknown):
+            return self.unknown(value.reason, node, ctx, start)
+        return value
 
     # -- Terraform JSON
 

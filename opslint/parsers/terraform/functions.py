@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from opslint.model import ABSENT, Choice, Reference, Unknown
+from opslint.model import ABSENT, Choice, Partial, Reference, Unknown
 from opslint.parsers.terraform.values import (
     concrete,
     equal,
@@ -20,6 +20,7 @@ from opslint.parsers.terraform.values import (
     to_number,
     to_string,
 )
+from opslint.partial import encode
 
 
 class NotKnown(Exception):
@@ -72,11 +73,18 @@ def _number_arg(value: Any) -> int | float:
 
 def _fn_jsonencode(args: Sequence[Any]) -> Any:
     _arity(args, 1)
-    return json_encode(_known(args[0]))
+    value = args[0]
+    if isinstance(value, (Unknown, Choice, Reference)) and not isinstance(value, Partial):
+        raise NotKnown
+    if not concrete(value):  # known structure, some leaves unknown: keep the structure
+        return encode(value, json_encode)
+    return json_encode(value)
 
 
 def _fn_jsondecode(args: Sequence[Any]) -> Any:
     _arity(args, 1)
+    if isinstance(args[0], Partial) and args[0].document is not None:
+        return args[0].document
     return json_decode(_string_arg(args[0]))
 
 

@@ -50,6 +50,7 @@ from opslint.parsers.terraform.json_syntax import (
     read_json,
     yaml_kind,
 )
+from opslint.parsers.terraform.template_files import TemplateFiles
 from opslint.parsers.terraform.values import concrete, to_bool, to_number, to_string
 from opslint.reading import read_regular
 
@@ -59,6 +60,7 @@ def parse_module(
     files: Sequence[str],
     var_files: Sequence[str] = (),
     variables: Sequence[tuple[str, str]] = (),
+    root: str = "",
 ) -> Unit:
     """Parse the Terraform module in ``directory`` into a :class:`Unit`.
 
@@ -67,13 +69,14 @@ def parse_module(
     relative to the working directory with POSIX separators and are used verbatim in the result.
     Only auto-loaded variable files (``terraform.tfvars[.json]``, ``*.auto.tfvars[.json]``) are
     read from ``files``. ``variables`` are ``--var NAME=VALUE`` arguments (applied last);
-    ``TF_VAR_<name>`` environment variables apply first, as in Terraform. A variable left at
+    ``TF_VAR_<name>`` environment variables apply first, as in Terraform. ``templatefile()``
+    reads templates inside ``root`` (the scan root; default: ``directory``). A variable left at
     its ``default = null`` is null in a root module and :class:`Unknown` in a reusable one (a
     caller opslint does not see sets it); a null written in a variable file stays null.
     Never raises: unreadable or malformed files become diagnostics.
     """
     try:
-        parser = _ModuleParser(directory, load_hcl())
+        parser = _ModuleParser(directory, load_hcl(), root=root or directory)
         parser.given = list(variables)
         return parser.parse(files, var_files)
     except Exception as exc:  # the last resort of "never raise": report it, lose the module
@@ -167,16 +170,22 @@ _LABELS = {"resource": 2, "data": 2, "module": 1, "provider": 1, "variable": 1, 
 class _ModuleParser:
     """Parses one module: reads its files, collects declarations, evaluates them into a Unit."""
 
-    def __init__(self, directory: str, hcl: Hcl, caller: Caller | None = None) -> None:
+    def __init__(
+        self, directory: str, hcl: Hcl, caller: Caller | None = None, root: str = ""
+    ) -> None:
         self.directory = directory
         self.caller = caller
         if caller is None:
-            self.session = Session(installed=installed_modules(directory))
+            self.session = Session(
+                installed=installed_modules(directory), templates=TemplateFiles(root or directory)
+            )
         else:
             self.session = caller.session
         self.h: Any = hcl  # node classes: Any, so isinstance() does not narrow node types
         self.diagnostics: list[Diagnostic] = []
         self.ev = Evaluator(hcl, self.diagnostics)
+        self.ev.folder = directory or "."
+        self.ev.templates = self.session.templates
         self.bodies = BodyEvaluator(hcl, self.ev)
         self.read: list[str] = []
         self.blocks: list[_Block] = []
@@ -375,16 +384,20 @@ class _ModuleParser:
         ordered = [named[n] for n in ("terraform.tfvars", "terraform.tfvars.json") if n in named]
         ordered += sorted((f for f in auto if f not in ordered), key=posixpath.basename)
         assigned: dict[str, Expr] = {}
+        ev = self.ev
+        kinds = ev.variable_kinds  # where each value came from: provenance
         for key, text in sorted(os.environ.items()):
             if key.startswith("TF_VAR_") and key[7:] in self.variables:
                 self._assign_text(assigned, key[7:], text)
+                kinds[key[7:]] = "environment"
         for path in [*ordered, *var_files]:
             for name, expr in self._var_file(path):
                 assigned[name] = expr
+                kinds[name] = "variable file"
         for name, text in self.given:
             if name in self.variables:
                 self._assign_text(assigned, name, text)
-        ev = self.ev
+                kinds[name] = "command line"
         values: dict[str, Any] = {}
         for name, declared in self.variables.items():
             given = assigned.get(name, declared.default)
@@ -411,6 +424,7 @@ class _ModuleParser:
                     )
                 )
         ev.refs.clear()
+        ev.sources.clear()
         ev.variables = values
 
     def _assign_text(self, assigned: dict[str, Expr], name: str, text: str) -> None:
@@ -452,6 +466,7 @@ class _ModuleParser:
         for name, declared in self.variables.items():
             if name in self.caller.arguments:
                 given = self.caller.arguments[name]
+                ev.variable_kinds[name] = "caller argument"
                 try:
                     values[name] = self._convert(given, declared.type)
                 except Exception:  # never raise: keep the value as passed
@@ -466,6 +481,7 @@ class _ModuleParser:
                 ev.reset()
                 values[name] = Unknown(f"variable {name} cannot be evaluated", f"var.{name}")
         ev.refs.clear()
+        ev.sources.clear()
         ev.inputs.clear()
         ev.variables = values
 
@@ -566,6 +582,7 @@ class _ModuleParser:
         settings: dict[str, Any] = {"required_providers": {}}
         for block in self.blocks:
             self.ev.refs.clear()
+            self.ev.sources.clear()
             try:
                 self._evaluate_block(block, resources, order, providers, settings)
             except Exception as exc:  # never raise: a bug or pathological input is a diagnostic
@@ -579,6 +596,7 @@ class _ModuleParser:
                     )
                 )
         self.ev.refs.clear()
+        self.ev.sources.clear()
         terraform = TerraformSettings(
             required_version=settings.get("required_version", ABSENT),
             required_providers=settings["required_providers"],
@@ -655,6 +673,7 @@ class _ModuleParser:
         return Resource(
             module=self.ev.prefix,
             inputs=result.inputs if self.caller is not None else {},
+            provenance=result.provenance,
             framework="terraform",
             type=type_,
             name=name,
@@ -708,14 +727,14 @@ class _ModuleParser:
             return None
         self._following.add(label)
         ev = self.ev
-        saved = (list(ev.refs), list(ev.inputs))
+        saved = (list(ev.refs), list(ev.inputs), list(ev.sources))
         try:
             instance = self._instantiate(label, block)
         except Exception as exc:  # never raise: the call is not followed
             self.not_followed[label] = f"cannot be evaluated ({type(exc).__name__})"
             instance = None
         finally:
-            ev.refs[:], ev.inputs[:] = saved
+            ev.refs[:], ev.inputs[:], ev.sources[:] = saved
             self._following.discard(label)
         self._followed[label] = instance
         return instance
@@ -795,6 +814,7 @@ class _ModuleParser:
             if block.kind != "output" or block.labels[0] in self.outputs:
                 continue
             self.ev.refs.clear()
+            self.ev.sources.clear()
             try:
                 value = self._body(block, frozenset()).attributes.get("value", ABSENT)
             except Exception:  # never raise: an output that cannot be evaluated is unknown
@@ -804,6 +824,7 @@ class _ModuleParser:
                 Unknown("output has no value") if value is ABSENT else value
             )
         self.ev.refs.clear()
+        self.ev.sources.clear()
 
     def _provider(self, block: _Block) -> ProviderConfig:
         result = self._body(block, frozenset())
