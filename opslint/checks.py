@@ -19,6 +19,7 @@ from opslint.model import (
     Attr,
     Choice,
     Framework,
+    Kpi,
     Partial,
     Path,
     Reference,
@@ -99,11 +100,13 @@ class Context:
 
 @dataclass(frozen=True)
 class RepositoryContext:
-    """What a repository check may read besides the repository: options and the date."""
+    """What a repository check may read besides the repository: options, the date and the
+    key performance indicators the configuration declares."""
 
     options: Mapping[str, Any] = field(default_factory=dict)
     root: str = "."
     today: datetime.date = field(default_factory=datetime.date.today)
+    kpis: tuple[Kpi, ...] = ()
 
     def option(self, name: str) -> Any:
         return self.options[name]

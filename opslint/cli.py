@@ -429,6 +429,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
     width = max((len(rule.id) for rule in (*registry, *engine)), default=10)
     for rule in (*registry, *engine):
         off = "" if getattr(rule, "enabled_by_default", True) else " (off by default)"
+        enabled_by = getattr(rule, "enabled_by", "")
+        if enabled_by:
+            off = f" (off unless `{enabled_by}` is configured)"
         sys.stdout.write(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.title}{off}\n")
     return EXIT_OK
 

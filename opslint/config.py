@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from opslint.model import Severity
+from opslint.model import Kpi, Severity
 from opslint.reading import DEFAULT_MAX_FILE_SIZE, read_regular
 
 CONFIG_FILE = ".opslint.yaml"
@@ -27,9 +27,11 @@ TOP_LEVEL_KEYS = (
     "baseline",
     "repository-root",
     "max-file-size",
+    "kpis",
 )
 EXCEPTION_KEYS = ("path", "rule", "rules", "reason", "until")
 RULE_KEYS = ("severity", "enabled", "options")
+KPI_KEYS = ("name", "namespace", "metric", "slo")
 
 
 class ConfigError(Exception):
@@ -79,6 +81,14 @@ class Config:
     it."""
     repository_root: str | None = None
     """The folder repository rules look at, when not the enclosing git work tree."""
+    kpis: tuple[Kpi, ...] = ()
+    """Key performance indicators the team declares (``kpis``), checked by
+    ``OPS04-BP01/declared-kpis-monitored``."""
+
+    def declares(self, key: str) -> bool:
+        """Whether the configuration gives top-level ``key`` a non-empty value (what turns
+        on a rule's ``enabled_by``)."""
+        return bool(getattr(self, key.replace("-", "_"), None))
 
     def merged(self, **overrides: Any) -> Config:
         """Command-line values win; ``None`` means "not given"."""
@@ -93,8 +103,9 @@ def _strings(value: Any, key: str, source: str) -> tuple[str, ...]:
     raise ConfigError(f"{source}: `{key}` must be a string or a list of strings")
 
 
-def parse_config(data: Any, source: str) -> Config:
-    """Validate a config mapping (already loaded from YAML or TOML)."""
+def parse_config(data: Any, source: str, lines: Sequence[int] = ()) -> Config:
+    """Validate a config mapping (already loaded from YAML or TOML); ``lines`` are the lines
+    of the ``kpis`` entries in the file, when known."""
     if data is None:
         return Config(source=source)
     if not isinstance(data, dict):
@@ -132,6 +143,7 @@ def parse_config(data: Any, source: str) -> Config:
         rules_dirs=_strings(data.get("rules-dirs", []), "rules-dirs", source),
         rules=rules,
         source=source,
+        kpis=_kpis(data["kpis"], source, lines) if "kpis" in data else (),
     )
 
 
@@ -191,6 +203,65 @@ def _exceptions(raw: Any, source: str) -> tuple[ConfigException, ...]:
     return tuple(found)
 
 
+def _kpis(raw: Any, source: str, lines: Sequence[int]) -> tuple[Kpi, ...]:
+    """``kpis``: a list of ``{name, namespace, metric}`` or ``{name, slo}`` mappings."""
+    if not isinstance(raw, list):
+        raise ConfigError(f"{source}: `kpis` must be a list of mappings")
+    path = source.split(" [", 1)[0]
+    found: list[Kpi] = []
+    for index, item in enumerate(raw):
+        where = f"{source}: `kpis[{index}]`"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where} must be a mapping (name, namespace, metric or slo)")
+        unknown = sorted(set(item) - set(KPI_KEYS))
+        if unknown:
+            raise ConfigError(f"{where}: unknown key `{unknown[0]}` (known: {', '.join(KPI_KEYS)})")
+        for key, value in item.items():
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{where}.{key} must be a non-empty string")
+        slo, namespace, metric = item.get("slo"), item.get("namespace"), item.get("metric")
+        if slo is not None and (namespace is not None or metric is not None):
+            raise ConfigError(f"{where}: give either `slo` or `namespace` and `metric`")
+        if slo is None and (namespace is None or metric is None):
+            raise ConfigError(f"{where}: give `namespace` and `metric` (or `slo`)")
+        kpi = Kpi(
+            name=item.get("name", ""),
+            namespace=namespace,
+            metric=metric,
+            slo=slo,
+            path=path,
+            line=lines[index] if index < len(lines) else 1,
+        )
+        found.append(kpi)
+    return tuple(found)
+
+
+def kpi_lines(text: str) -> list[int]:
+    """The line of each ``kpis`` entry of a YAML configuration (empty when there is none or
+    the text is not a mapping)."""
+    import yaml
+
+    try:
+        node = yaml.compose(text)
+    except (yaml.YAMLError, RecursionError):
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key, value in node.value:
+        if key.value == "kpis" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def _toml_kpi_line(text: str) -> int:
+    """The line that starts the ``kpis`` of a ``pyproject.toml`` (1 when not found)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith(("kpis", "[[tool.opslint.kpis]]")):
+            return number
+    return 1
+
+
 def _rule_settings(rule_id: str, settings: Any, source: str) -> RuleSettings:
     where = f"{source}: `rules.{rule_id}`"
     if not isinstance(settings, dict):
@@ -231,12 +302,13 @@ def _too_deep(path: Path) -> ConfigError:
     return ConfigError(f"{path}: nested too deeply to be a configuration")
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_yaml(path: Path) -> tuple[Any, str]:
+    """The loaded configuration and its text."""
     import yaml
 
     text = _read_config_text(path, "utf-8-sig")
     try:
-        return yaml.safe_load(text)
+        return yaml.safe_load(text), text
     except RecursionError:
         raise _too_deep(path) from None
     except yaml.YAMLError as exc:
@@ -245,7 +317,8 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
 
 
-def _read_pyproject(path: Path) -> Any | None:
+def _read_pyproject(path: Path) -> tuple[Any | None, str]:
+    """The ``[tool.opslint]`` table (None when absent) and the file's text."""
     import tomllib
 
     text = _read_config_text(path)
@@ -255,7 +328,20 @@ def _read_pyproject(path: Path) -> Any | None:
         raise _too_deep(path) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return data.get("tool", {}).get("opslint")
+    return data.get("tool", {}).get("opslint"), text
+
+
+def _parse_file(path: Path, source: str) -> Config | None:
+    """The configuration in ``path`` (None: a ``pyproject.toml`` without ``[tool.opslint]``)."""
+    if path.name == "pyproject.toml":
+        table, text = _read_pyproject(path)
+        if table is None:
+            return None
+        kpis = table.get("kpis") if isinstance(table, dict) else None
+        lines = [_toml_kpi_line(text)] * len(kpis) if isinstance(kpis, list) else []
+        return parse_config(table, source, lines)
+    data, text = _read_yaml(path)
+    return parse_config(data, source, kpi_lines(text) if "kpis" in text else [])
 
 
 def load_config(explicit: str | None, start: Path, stop: Path | None = None) -> Config:
@@ -268,19 +354,18 @@ def load_config(explicit: str | None, start: Path, stop: Path | None = None) -> 
         path = Path(explicit)
         if not path.is_file():
             raise ConfigError(f"{explicit}: configuration file not found")
-        data = _read_pyproject(path) if path.name == "pyproject.toml" else _read_yaml(path)
-        return _anchor(parse_config(data, explicit), path.parent)
+        config = _parse_file(path, explicit)
+        return _anchor(config or parse_config(None, explicit), path.parent)
     for folder in _upwards(start, stop):
         # read through the path as messages show it, so errors name the file that way
         candidate = Path(_shown(folder / CONFIG_FILE))
         if candidate.is_file():
-            return _anchor(parse_config(_read_yaml(candidate), str(candidate)), folder)
+            return _anchor(_parse_file(candidate, str(candidate)) or Config(), folder)
         pyproject = Path(_shown(folder / "pyproject.toml"))
         if pyproject.is_file():
-            data = _read_pyproject(pyproject)
-            if data is not None:
-                source = f"{pyproject} [tool.opslint]"
-                return _anchor(parse_config(data, source), folder)
+            found = _parse_file(pyproject, f"{pyproject} [tool.opslint]")
+            if found is not None:
+                return _anchor(found, folder)
     return Config()
 
 

@@ -51,6 +51,13 @@ REPOSITORY_FILES = frozenset(
         "samconfig.toml",
         "terragrunt.hcl",
         "Makefile",
+        "GNUmakefile",
+        "samconfig.yaml",
+        "samconfig.yml",
+        "cdk.json",
+        "environments.yaml",
+        "environments.yml",
+        "environments.json",
     }
 )
 CI_FILES = frozenset(
@@ -63,8 +70,29 @@ CI_FILES = frozenset(
         "atlantis.yaml",
         "atlantis.yml",
         "amplify.yml",
+        ".drone.yml",
+        ".drone.yaml",
     }
 )
+CI_PLACES = frozenset(
+    {
+        ".circleci/config.yml",
+        ".circleci/config.yaml",
+        ".buildkite/pipeline.yml",
+        ".buildkite/pipeline.yaml",
+        ".spacelift/config.yml",
+        ".spacelift/config.yaml",
+    }
+)
+"""CI definitions known by their path from the repository root (CircleCI, Buildkite,
+Spacelift)."""
+PIPELINE_FOLDERS = frozenset({"ci", ".ci", "concourse", ".concourse", "pipelines", "pipeline"})
+"""Folders where Concourse pipelines and task files usually live: their YAML files are
+``pipeline?`` candidates, made ``ci`` by :func:`opslint.repository.build_repository` when
+their content is a Concourse pipeline."""
+BACKEND_SUFFIXES = (".tfbackend", ".backend")
+"""Partial backend configuration files (``terraform init -backend-config=prod.tfbackend``),
+often one per environment."""
 CODEOWNERS_PLACES = frozenset({"CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"})
 
 
@@ -72,25 +100,27 @@ _CI_ACTION = re.compile(r"\buses:\s*['\"]?\./([\w./-]*)")
 _CI_SCRIPT = re.compile(r"(?<![\w/.:$-])((?:\./)?(?:[\w.-]+/)*[\w.-]+\.sh)\b")
 
 
-def ci_references(text: str) -> list[str]:
+def ci_references(text: str, base: str = "") -> list[str]:
     """Files of the repository a CI definition runs (paths relative to the repository
-    root): shell scripts it calls and the ``action.yml`` of local GitHub actions."""
+    root): shell scripts it calls and the ``action.yml`` of local GitHub actions. ``base``:
+    the folder the commands run in (a Makefile's), relative to the repository root."""
     found: list[str] = []
     for match in _CI_ACTION.finditer(text):
         folder = match.group(1).strip("/")
         for name in ("action.yml", "action.yaml"):
             found.append(posixpath.join(folder, name) if folder else name)
-    found.extend(match.group(1) for match in _CI_SCRIPT.finditer(text))
+    found.extend(posixpath.join(base, match.group(1)) for match in _CI_SCRIPT.finditer(text))
     normalised = (posixpath.normpath(path) for path in found)
     return sorted({path for path in normalised if not path.startswith("..")})
 
 
 def repository_kind(path: str) -> str | None:
     """What a repository-level rule reads in the file at ``path`` (relative to the scan
-    root): ``ci``, ``codeowners``, ``tfvars``, or its own name for the other repository files
-    (``.gitignore``, ``.terraform.lock.hcl``, ``samconfig.toml``, ...), ``parameters`` for
-    JSON/YAML files with "param" in their path (CloudFormation parameter files); None for
-    the rest."""
+    root): ``ci``, ``codeowners``, ``tfvars``, ``backend-config`` (``*.tfbackend``),
+    ``script`` (``*.sh``), ``pipeline?`` (YAML that may be a Concourse pipeline), or its own
+    name for the other repository files (``.gitignore``, ``.terraform.lock.hcl``,
+    ``samconfig.toml``, ``environments.yaml``, ...), ``parameters`` for JSON/YAML files with
+    "param" in their path (CloudFormation parameter files); None for the rest."""
     name = path.rsplit("/", 1)[-1]
     folder = path.rsplit("/", 1)[0] if "/" in path else ""
     if path in CODEOWNERS_PLACES:
@@ -99,14 +129,22 @@ def repository_kind(path: str) -> str | None:
         return "ci"
     if folder == ".github/workflows" and name.endswith((".yml", ".yaml")):
         return "ci"
-    if path == ".circleci/config.yml":
+    if path in CI_PLACES:
         return "ci"
     if name.endswith((".tfvars", ".tfvars.json")):
         return "tfvars"
+    if name.endswith(BACKEND_SUFFIXES):
+        return "backend-config"
+    if name.endswith(".sh"):
+        return "script"
     if name.endswith((".json", ".yaml", ".yml")) and "param" in path.lower():
         return "parameters"
     if name in REPOSITORY_FILES:
         return name
+    if name.endswith((".yml", ".yaml")) and (
+        "pipeline" in name.lower() or PIPELINE_FOLDERS.intersection(path.split("/")[:-1])
+    ):
+        return "pipeline?"
     return None
 
 

@@ -394,6 +394,34 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class Kpi:
+    """A key performance indicator declared in the configuration (``kpis``): the CloudWatch
+    metric that measures it (``namespace`` and ``metric``) or the CloudWatch Application
+    Signals service level objective that tracks it (``slo``). ``path`` and ``line`` locate
+    the declaration, for findings about it."""
+
+    name: str = ""
+    namespace: str | None = None
+    metric: str | None = None
+    slo: str | None = None
+    path: str = ""
+    line: int = 1
+
+    @property
+    def measure(self) -> str:
+        """How messages name what measures it: ``Shop/OrdersPlaced`` or ``SLO `x```."""
+        if self.slo is not None:
+            return f"SLO `{self.slo}`"
+        return f"metric `{self.namespace}/{self.metric}`"
+
+    @property
+    def label(self) -> str:
+        """``KPI `orders placed` (metric `Shop/OrdersPlaced`)``, or without a name
+        ``KPI metric `Shop/OrdersPlaced```."""
+        return f"KPI `{self.name}` ({self.measure})" if self.name else f"KPI {self.measure}"
+
+
+@dataclass(frozen=True)
 class ProviderConfig:
     """A Terraform ``provider`` block (``alias`` is ``""`` for the default provider)."""
 

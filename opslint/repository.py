@@ -11,6 +11,7 @@ from opslint.config import Config
 from opslint.discover import Discovery, ci_references, display_path, repository_kind
 from opslint.model import Repository, Unit, display_of, relative_to
 from opslint.reading import read_regular
+from opslint.repo.ci_systems import concourse_kind
 
 
 def tracked_files(root: str) -> tuple[str, ...] | None:
@@ -56,6 +57,9 @@ def build_repository(found: Discovery, units: Sequence[Unit], root: str) -> Repo
     kinds = {
         path: repository_kind(relative_to(path, root)) or "" for path in found.repository_files
     }
+    for path, kind in kinds.items():
+        if kind == "pipeline?":
+            kinds[path] = concourse_kind(contents.get(path, ""))
     for path in found.repository_files:
         if kinds[path] != "ci":
             continue

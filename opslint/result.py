@@ -143,7 +143,12 @@ def scorecard(
                 failing[practice_id] += 1
     results = []
     for practice in catalog:
-        rule_ids = tuple(r.id for r in registry if practice.id in r.practices())
+        # an opt-in rule automates its practice only in runs that turned it on
+        rule_ids = tuple(
+            r.id
+            for r in registry
+            if practice.id in r.practices() and (r.enabled_by_default or r.id in selected_ids)
+        )
         chosen = [rid for rid in rule_ids if rid in selected_ids]
         if not rule_ids:
             status = "not automated"

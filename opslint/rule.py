@@ -148,6 +148,9 @@ class Rule:
     """False for opt-in rules: they run only when the configuration enables them
     (``enabled: true``) or ``--select`` names their ID; a practice counts as automated only
     through rules that are on by default."""
+    enabled_by: ClassVar[str] = ""
+    """For an opt-in rule: a top-level configuration key (``kpis``) whose value, when
+    given, also turns the rule on."""
     related: ClassVar[tuple[str, ...]] = ()
     """Further practices the rule serves (scorecard and SARIF taxa)."""
     resource_types: ClassVar[Mapping[Framework, tuple[str, ...]]] = {}

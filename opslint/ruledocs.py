@@ -29,7 +29,12 @@ def rule_markdown(rule: type[Rule], catalog: Catalog | None = None) -> str:
         other = catalog[related]
         out.append(f"- Related practice: [{other.id} {other.title}]({other.url})")
     out.append(f"- Default severity: `{rule.severity.value}`")
-    if not rule.enabled_by_default:
+    if not rule.enabled_by_default and rule.enabled_by:
+        out.append(
+            f"- Off unless the configuration sets `{rule.enabled_by}` (or enables the rule "
+            "with `enabled: true`, or `--select` names its ID)"
+        )
+    elif not rule.enabled_by_default:
         out.append(
             "- Off by default: enable it with `enabled: true` under the rule in the "
             "configuration, or `--select` its ID"
@@ -81,6 +86,15 @@ def rule_markdown(rule: type[Rule], catalog: Catalog | None = None) -> str:
 _FILE_HEADER = re.compile(r"^# (?=\S*[./])(\.?[\w-]+(?:[./][\w-]+)*)$")
 _LISTING = re.compile(r"^\$ (git ls-files|ls(?: -a)?(?: (\S+))?)$")
 _TEMPLATE_KEY = re.compile(r"^(?:AWSTemplateFormatVersion|Transform|Globals|Parameters|Resources):")
+
+
+def _off_label(rule: type[Rule]) -> str:
+    """What listings add to an opt-in rule's title."""
+    if rule.enabled_by_default:
+        return ""
+    if rule.enabled_by:
+        return f" (off unless `{rule.enabled_by}` is configured)"
+    return " (off by default)"
 
 
 def example_files(example: Example, passing: bool) -> tuple[dict[str, str], bool]:
@@ -158,7 +172,7 @@ def write_rule_docs(directory: Path, rules: list[type[Rule]]) -> list[Path]:
         written.append(page)
         index.append(
             f"| [{rule.id}]({name}) | {rule.practice()} | {rule.severity.value} | {rule.title}"
-            + ("" if rule.enabled_by_default else " (off by default)")
+            + _off_label(rule)
             + " |"
         )
     (directory / "README.md").write_text("\n".join(index) + "\n", encoding="utf-8")

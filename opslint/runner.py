@@ -35,7 +35,11 @@ def select_rules(registry: Registry, config: Config) -> list[type[Rule]]:
         settings = config.rules.get(rule.id)
         if settings is not None and settings.enabled is False:
             continue
-        opted_in = (settings is not None and settings.enabled) or rule.id in config.select
+        opted_in = (
+            (settings is not None and settings.enabled)
+            or rule.id in config.select
+            or bool(rule.enabled_by and config.declares(rule.enabled_by))
+        )
         if not rule.enabled_by_default and not opted_in:
             continue
         if is_selected(rule.id, config.select, config.ignore):
@@ -175,7 +179,9 @@ def run_repository_rules(
     for cls in rules:
         rule = cls()
         severity, options = _severity_and_options(cls, config)
-        ctx = RepositoryContext(options=options, root=root, today=today or datetime.date.today())
+        ctx = RepositoryContext(
+            options=options, root=root, today=today or datetime.date.today(), kpis=config.kpis
+        )
         try:
             if rule.applies_to_repository(repo):
                 applied.setdefault(cls.id, []).append(repo.root)

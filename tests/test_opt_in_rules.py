@@ -59,3 +59,34 @@ def test_generated_docs_say_off_by_default() -> None:
     rule = load_registry(entry_points=False).get(OPT_IN)
     assert rule is not None
     assert "- Off by default: enable it with `enabled: true`" in rule_markdown(rule)
+
+
+KPI_RULE = "OPS04-BP01/declared-kpis-monitored"
+KPI_CASE = FIXTURES / "OPS04-BP01" / "declared-kpis-monitored" / "terraform-fail"
+
+
+def test_kpi_rule_is_on_when_kpis_are_declared() -> None:
+    from opslint.config import load_config
+    from opslint.model import Kpi
+
+    assert KPI_RULE not in rule_ids(Config())
+    assert KPI_RULE in rule_ids(Config(kpis=(Kpi("orders", "Shop", "OrdersPlaced"),)))
+    assert KPI_RULE not in rule_ids(
+        Config(
+            kpis=(Kpi("orders", "Shop", "OrdersPlaced"),),
+            rules={KPI_RULE: RuleSettings(enabled=False)},
+        )
+    )
+    registry = load_registry(entry_points=False)
+    config = load_config(None, KPI_CASE, KPI_CASE).merged(repository_root=str(KPI_CASE))
+    found = run([str(KPI_CASE)], registry, config, jobs=1)
+    assert [(f.rule_id, f.line) for f in found.findings if f.rule_id == KPI_RULE] == [
+        (KPI_RULE, 8),
+        (KPI_RULE, 14),
+    ]
+
+
+def test_kpi_rule_listed_as_configured_by_kpis(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    listed = [line for line in capsys.readouterr().out.splitlines() if KPI_RULE in line]
+    assert listed and listed[0].endswith("(off unless `kpis` is configured)")

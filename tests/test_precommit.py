@@ -451,20 +451,28 @@ def test_repository_rules_see_the_whole_work_tree(user_repo: Callable[..., UserR
 def test_repository_finding_fails_only_the_commit_touching_its_file(
     user_repo: Callable[..., UserRepo],
 ) -> None:
-    """Without CI, the finding sits on the first Terraform file: a commit of another file
-    passes, a commit of that file fails, and the commit adding CI passes."""
+    """A repository finding sits where it is fixed (docs/repository-findings.md): without
+    CI, on the `.github/workflows` folder to create, so no commit of a Terraform file is
+    refused for it; with a workflow that runs Terraform without validating it, on that
+    workflow: a commit of the workflow that leaves the gap fails, one that closes it passes."""
     repo = user_repo({}, remove=(".github/workflows/ci.yml",))
-    repo.write("modules/queue/main.tf", (CLEAN_REPO / "modules/queue/main.tf").read_text() + "\n")
-    assert repo.commit("modules/queue/main.tf").returncode == 0
-
     repo.write("infra/prod/main.tf", (CLEAN_REPO / "infra/prod/main.tf").read_text() + "\n")
-    failed = repo.commit("infra/prod/main.tf")
+    passed = repo.commit("infra/prod/main.tf")
+    assert passed.returncode == 0, passed.stdout
+
+    ci = (CLEAN_REPO / ".github/workflows/ci.yml").read_text()
+    unvalidated = ci.replace("terraform fmt -check -recursive", "terraform version").replace(
+        "terraform -chdir=infra/prod init -backend=false && terraform -chdir=infra/prod validate",
+        "echo no checks",
+    )
+    repo.write(".github/workflows/ci.yml", unvalidated)
+    failed = repo.commit(".github/workflows/ci.yml")
     assert failed.returncode == 1, failed.stdout
     assert (
-        "infra/prod/main.tf:1: warning OPS05-BP02/iac-validated-in-ci Terraform code is not "
-        "validated in CI (the repository has no CI definition)"
+        ".github/workflows/ci.yml:1: warning OPS05-BP02/iac-validated-in-ci Terraform code is "
+        "not validated in CI (its only CI definition does not validate it)"
     ) in failed.stdout
 
-    repo.write(".github/workflows/ci.yml", (CLEAN_REPO / ".github/workflows/ci.yml").read_text())
-    passed = repo.commit(".github/workflows/ci.yml", "infra/prod/main.tf")
+    repo.write(".github/workflows/ci.yml", ci)
+    passed = repo.commit(".github/workflows/ci.yml")
     assert passed.returncode == 0, passed.stdout

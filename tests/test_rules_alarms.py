@@ -85,3 +85,55 @@ def test_runbook_links_in_text(
 ) -> None:
     assert urls(text) == expected_urls
     assert repository_paths(text) == expected_paths
+
+
+ACTIONS = [
+    ("arn:aws:sns:eu-west-1:123456789012:oncall", "topic"),
+    ("arn:aws:automate:eu-west-1:ec2:recover", "ec2"),
+    ("arn:aws-us-gov:automate:us-gov-west-1:ec2:reboot", "ec2"),
+    ("arn:aws-cn:automate:cn-north-1:ec2:stop", "ec2"),
+    ("arn:aws:ssm:eu-west-1:123456789012:opsitem:2#CATEGORY=Availability", "opsitem"),
+    ("arn:aws:ssm:eu-west-1:123456789012:opsitem:1#CategoryName=Security", "opsitem"),
+    ("arn:aws:ssm-incidents::123456789012:responseplan/payments", "incident"),
+    ("arn:aws:ssm-incidents::123456789012:response-plan/payments", "incident"),
+    ("arn:aws:aiops:eu-west-1:123456789012:investigation-group:a1b2c3d4", "investigation"),
+    ("arn:aws:lambda:eu-west-1:123456789012:function:page-oncall", "lambda"),
+    ("arn:aws:lambda:eu-west-1:123456789012:function:page-oncall:live", "lambda"),
+    (
+        "arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:1a2b:"
+        "autoScalingGroupName/web:policyName/up",
+        "scaling",
+    ),
+    ("arn:aws:ssm:eu-west-1:123456789012:document/restart", None),
+    ("oncall", None),
+]
+
+
+@pytest.mark.parametrize(("action", "kind"), ACTIONS)
+def test_alarm_action_kinds(action: str, kind: str | None) -> None:
+    from opslint.aws.alarms import action_kind
+    from opslint.model import Unit
+
+    unit = Unit(path="main.tf", framework="terraform", resources=())
+    assert action_kind(unit, action) == kind
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [
+        ("!Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:opsitem:3", "opsitem"),
+        ("!Sub arn:${AWS::Partition}:automate:${AWS::Region}:ec2:recover", "ec2"),
+        (
+            "arn:${data.aws_partition.current.partition}:lambda:${var.region}:"
+            "${var.account}:function:notify",
+            "lambda",
+        ),
+        ("${var.alarm_action}", None),
+    ],
+)
+def test_alarm_action_kinds_of_interpolated_arns(source: str, kind: str | None) -> None:
+    from opslint.aws.alarms import action_kind
+    from opslint.model import Unit, Unknown
+
+    unit = Unit(path="template.yaml", framework="cloudformation", resources=())
+    assert action_kind(unit, Unknown("Fn::Sub with unresolved parts", source)) == kind

@@ -34,7 +34,20 @@ CONFIGS = [
     "exceptions:\n  - {path: legacy/, rules: [OPS08, OPS04]}\n",
     "rules:\n  OPS08-BP02/log-group-retention:\n    severity: error\n    enabled: true\n"
     "    options: {min_days: 30}\n",
+    "kpis:\n  - {name: orders placed, namespace: Shop, metric: OrdersPlaced}\n"
+    "  - {slo: checkout-availability}\n",
+    "kpis: []\n",
     # rejected by both
+    "kpis: {namespace: Shop, metric: OrdersPlaced}\n",
+    "kpis:\n",
+    "kpis: [OrdersPlaced]\n",
+    "kpis:\n  - {metric: OrdersPlaced}\n",
+    "kpis:\n  - {namespace: Shop}\n",
+    "kpis:\n  - {name: orders}\n",
+    "kpis:\n  - {slo: checkout, metric: OrdersPlaced}\n",
+    "kpis:\n  - {namespace: Shop, metric: OrdersPlaced, unit: Count}\n",
+    "kpis:\n  - {namespace: Shop, metric: ' '}\n",
+    "kpis:\n  - {namespace: Shop, metric: 3}\n",
     "selects: [OPS08]\n",
     "select: 8\n",
     "select: [OPS08, 3]\n",

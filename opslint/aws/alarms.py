@@ -22,9 +22,16 @@ from opslint.model import (
 
 METRIC_ALARM_TYPES = ("aws_cloudwatch_metric_alarm", "AWS::CloudWatch::Alarm")
 COMPOSITE_ALARM_TYPES = ("aws_cloudwatch_composite_alarm", "AWS::CloudWatch::CompositeAlarm")
+# Log alarms run a scheduled CloudWatch Logs Insights query; the hashicorp/aws provider has
+# no resource for them yet.
+LOG_ALARM_TYPES = ("AWS::CloudWatch::LogAlarm",)
 ALARM_TYPES: dict[Framework, tuple[str, ...]] = {
     "terraform": ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"),
-    "cloudformation": ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"),
+    "cloudformation": (
+        "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::CompositeAlarm",
+        "AWS::CloudWatch::LogAlarm",
+    ),
 }
 TOPIC_TYPES = ("aws_sns_topic", "AWS::SNS::Topic")
 NESTED_TYPES = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
@@ -88,12 +95,19 @@ def read(resource: Resource, key: str) -> Any:
 
 
 def alarms(unit: Unit) -> list[Resource]:
-    """Metric and composite alarms of the unit (resources, not data sources)."""
+    """Metric, composite and log alarms of the unit (resources, not data sources)."""
     return [r for r in unit.by_type(*ALARM_TYPES[unit.framework]) if r.kind == "resource"]
 
 
 def is_composite(resource: Resource) -> bool:
     return resource.type in COMPOSITE_ALARM_TYPES
+
+
+def kind_label(resource: Resource) -> str:
+    """How messages name the kind of alarm: ``Alarm``, ``Composite alarm``, ``Log alarm``."""
+    if is_composite(resource):
+        return "Composite alarm"
+    return "Log alarm" if resource.type in LOG_ALARM_TYPES else "Alarm"
 
 
 def known_name(resource: Resource) -> str | None:
@@ -259,29 +273,82 @@ def certainly_notifies(resource: Resource) -> bool:
     return not any(actions_disabled(v) is True for v in alternatives(enabled))
 
 
-# EC2 alarm actions in every partition: arn:aws:automate:, arn:aws-us-gov:automate:, ...
-_AUTOMATE = re.compile(r"arn:aws(?:-[a-z-]+)?:automate:")
-
-AUTOMATION_TYPES = (
-    "aws_autoscaling_policy",
-    "aws_appautoscaling_policy",
-    "AWS::AutoScaling::ScalingPolicy",
-    "AWS::ApplicationAutoScaling::ScalingPolicy",
+# Alarm actions by what they start (PutMetricAlarm's AlarmActions), in every partition
+# (arn:aws:, arn:aws-us-gov:, arn:aws-cn:, or the partition interpolated: ${AWS::Partition},
+# ${data.aws_partition.current.partition}). The OpsItem segment carries the severity
+# (`opsitem:3#CATEGORY=Availability`); the incident ARN is spelled `responseplan/` in the API
+# reference and `response-plan/` in the response plan's own ARN.
+_PARTITION = r"arn:(?:aws(?:-[a-z-]+)?|\$\{[^}]*\}):"
+# A region or account segment, literal or interpolated (${AWS::Region} holds colons).
+_SEGMENT = r"(?:\$\{[^}]*\}|[^:$]*)"
+_AUTOMATE = re.compile(_PARTITION + "automate:")
+ACTION_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ec2", _AUTOMATE),
+    ("scaling", re.compile(r":scalingPolicy:")),
+    ("opsitem", re.compile(_PARTITION + rf"ssm:{_SEGMENT}:{_SEGMENT}:opsitem:", re.IGNORECASE)),
+    (
+        "incident",
+        re.compile(
+            _PARTITION + rf"ssm-incidents:{_SEGMENT}:{_SEGMENT}:response-?plan/", re.IGNORECASE
+        ),
+    ),
+    (
+        "investigation",
+        re.compile(_PARTITION + rf"aiops:{_SEGMENT}:{_SEGMENT}:investigation-group[:/]"),
+    ),
+    ("lambda", re.compile(_PARTITION + rf"lambda:{_SEGMENT}:{_SEGMENT}:function:")),
+    ("topic", re.compile(_PARTITION + r"sns:")),
 )
+# What an alarm action resource of the unit is, by type.
+_KIND_OF_TYPE = {
+    "aws_autoscaling_policy": "scaling",
+    "aws_appautoscaling_policy": "scaling",
+    "AWS::AutoScaling::ScalingPolicy": "scaling",
+    "AWS::ApplicationAutoScaling::ScalingPolicy": "scaling",
+    "aws_sns_topic": "topic",
+    "AWS::SNS::Topic": "topic",
+    "aws_lambda_function": "lambda",
+    "aws_lambda_alias": "lambda",
+    "AWS::Lambda::Function": "lambda",
+    "AWS::Lambda::Alias": "lambda",
+    "AWS::Serverless::Function": "lambda",
+    "aws_ssmincidents_response_plan": "incident",
+    "AWS::SSMIncidents::ResponsePlan": "incident",
+    "AWS::AIOps::InvestigationGroup": "investigation",
+}
+AUTOMATION_KINDS = frozenset({"ec2", "scaling"})
+"""Actions that start automation rather than tell people (EC2 actions, scaling policies).
+OpsItems, incidents, investigations and Lambda functions are not among them: each may bring
+the alarm to people (an OpsItem or incident is triaged, a function may page), so an alarm
+whose only action is one of them still notifies someone."""
+INCIDENT_PROCESS_KINDS = frozenset({"opsitem", "incident", "investigation", "lambda"})
+"""Actions that record or route an event beyond a mailbox."""
+
+
+def action_kind(unit: Unit, target: Any) -> str | None:
+    """What an alarm action starts: ``ec2``, ``scaling``, ``opsitem``, ``incident``,
+    ``investigation``, ``lambda`` or ``topic``; None when opslint cannot tell (an ARN of
+    another kind, a value it cannot resolve)."""
+    if isinstance(target, Reference):
+        resource = unit.resolve(target)
+        return _KIND_OF_TYPE.get(resource.type) if resource is not None else None
+    if isinstance(target, str):
+        text = target
+    elif isinstance(target, Unknown):  # !Sub "arn:aws:ssm:${AWS::Region}:...:opsitem:2"
+        text = target.source
+    else:
+        return None
+    for kind, pattern in ACTION_KINDS:
+        if pattern.search(text):
+            return kind
+    return None
 
 
 def is_automation(unit: Unit, target: Any) -> bool:
     """True when an alarm action certainly starts automation rather than telling people: a
     scaling policy of the unit, an EC2 action (``arn:aws:automate:...``) or a scaling policy
     ARN."""
-    if isinstance(target, Reference):
-        resource = unit.resolve(target)
-        return resource is not None and resource.type in AUTOMATION_TYPES
-    if isinstance(target, str):
-        return bool(_AUTOMATE.match(target)) or ":scalingPolicy:" in target
-    if isinstance(target, Unknown):  # !Sub "arn:aws:automate:${AWS::Region}:ec2:recover"
-        return bool(_AUTOMATE.search(target.source))
-    return False
+    return action_kind(unit, target) in AUTOMATION_KINDS
 
 
 def pages_people(unit: Unit, resource: Resource) -> bool:
@@ -334,7 +401,11 @@ class Watched:
 
 
 def watched_metrics(resource: Resource) -> list[Watched]:
-    """The metrics a metric alarm reads, from its single metric or its metric queries."""
+    """The metrics a metric alarm reads, from its single metric or its metric queries; for a
+    log alarm, the Lambda functions whose log groups its query reads (as ``AWS/Lambda``
+    with their ``FunctionName``)."""
+    if resource.type in LOG_ALARM_TYPES:
+        return _log_alarm_functions(resource)
     if resource.type == "aws_cloudwatch_metric_alarm":
         out = []
         if resource.has("metric_name") or resource.has("namespace"):
@@ -392,6 +463,24 @@ def watched_metrics(resource: Resource) -> list[Watched]:
             out.extend(_expression(query.get("Expression")))
         return out
     return []
+
+
+_LAMBDA_LOG_GROUP = re.compile(r"/aws/lambda/([^:/*\s]+)")
+
+
+def _log_alarm_functions(resource: Resource) -> list[Watched]:
+    """A log alarm's query over ``/aws/lambda/<function>`` log groups watches those
+    functions' output: literal names, or the resources an unresolved name refers to."""
+    out: list[Watched] = []
+    groups = resource.get("ScheduledQueryConfiguration.LogGroupIdentifiers")
+    for group in _entries(groups) if groups is not ABSENT else []:
+        if isinstance(group, str):
+            match = _LAMBDA_LOG_GROUP.search(group)
+            if match:
+                out.append(Watched("AWS/Lambda", Unknown("log query"), {"FunctionName": match[1]}))
+        elif isinstance(group, Unknown) and "/aws/lambda/" in group.source and group.references:
+            out.append(Watched("AWS/Lambda", Unknown("log query"), {"FunctionName": group}))
+    return out
 
 
 def _entries(value: Any) -> list[Any]:

@@ -14,3 +14,10 @@ SAM_APP = (
     "      Runtime: python3.13\n      CodeUri: src/\n"
 )
 """A SAM application with one function."""
+
+SAM_CONFIG = (
+    'version = 0.1\n[default.deploy.parameters]\nstack_name = "app"\nresolve_s3 = true\n'
+    'capabilities = "CAPABILITY_IAM"\n'
+)
+"""The SAM CLI configuration of an application deployed with ``sam deploy``: the
+repository deploys its templates (it is not a template library)."""

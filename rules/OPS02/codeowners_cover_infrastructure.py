@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from opslint.model import Repository, Severity
+from opslint.repo.anchors import codeowners_place
 from opslint.repo.pipelines import judged_units
 from opslint.repo.terraform_roots import DEFAULT_SKIPPED
 from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
@@ -95,8 +96,9 @@ class CodeownersCoverInfrastructure(Rule):
             "files its constructs come from) is matched by a rule that names at least one "
             "owner (the last matching rule wins, as on GitHub); files git does not track, "
             "such as a CDK app's `cdk.out/`, are left out. Without "
-            "a CODEOWNERS file the finding points at the first IaC file; otherwise at the "
-            "CODEOWNERS file, listing the folders nobody owns."
+            "a CODEOWNERS file the finding points at the file to create, "
+            "`.github/CODEOWNERS` (`CODEOWNERS` in a GitLab repository without a `.github/` "
+            "folder); otherwise at the CODEOWNERS file, listing the folders nobody owns."
         ),
         why=(
             "OPS02-BP02 asks for mechanisms that identify responsibility and ownership. A "
@@ -145,10 +147,11 @@ class CodeownersCoverInfrastructure(Rule):
             return
         found = [repo.display(place) for place in PLACES if repo.display(place) in repo.files]
         if not found:
+            place = codeowners_place(repo)
             yield self.file_violation(
-                files[0],
+                place,
                 "No CODEOWNERS file names owners for this repository's infrastructure code: "
-                "add `.github/CODEOWNERS` with a rule such as `/infra/ @org/platform-team`",
+                f"add `{repo.relative(place)}` with a rule such as `/infra/ @org/platform-team`",
                 key="missing",
             )
             return

@@ -178,9 +178,9 @@ class RdsEnhancedObservability(Rule):
             return
         yield self.violation(
             resource,
-            f"Database `{resource.name}` collects neither OS metrics nor per-query "
-            "performance data: turn on Performance Insights, Enhanced Monitoring "
-            "(a monitoring interval) or Database Insights advanced mode",
+            f"Database `{resource.name}` has only the default Database Insights Standard "
+            "metrics, without OS metrics or per-query load: turn on Performance Insights, "
+            "Enhanced Monitoring (a monitoring interval) or Database Insights advanced mode",
         )
 
     def check_terraform(self, resource: Resource, ctx: Context) -> Iterator[Violation]:

@@ -6,11 +6,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from opslint.model import Repository, Severity
-from opslint.repo.examples import ROOT_MODULE, SAM_APP
-from opslint.repo.pipelines import SKIP_IAC, deployable_units, deployment_evidence, flavours_present
+from opslint.repo.anchors import ci_place
+from opslint.repo.examples import ROOT_MODULE, SAM_APP, SAM_CONFIG
+from opslint.repo.pipelines import (
+    FLAVOUR_NAMES,
+    SKIP_IAC,
+    deployable_units,
+    deployment_evidence,
+    flavours_present,
+)
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
-"""A SAM application, assumed by the examples about the repository around it."""
+DEPLOY_COMMANDS = {
+    "terraform": "`terraform apply`",
+    "cloudformation": "`sam deploy`, `aws cloudformation deploy` or `cdk deploy`",
+}
 
 
 class DeploymentPipelineAsCode(Rule):
@@ -21,17 +31,23 @@ class DeploymentPipelineAsCode(Rule):
     options = (SKIP_IAC,)
     docs = Docs(
         what=(
-            "Checks that something in the repository deploys its infrastructure code: an "
+            "Checks that something in the repository deploys each flavour of its "
+            "infrastructure code: an "
             "`aws_codepipeline` / `AWS::CodePipeline::Pipeline` with a stage action of "
             "category `Deploy`; an `aws_codebuild_project` / `AWS::CodeBuild::Project` whose "
-            "inline buildspec deploys; or a CI definition (GitHub Actions, GitLab CI, "
+            "inline buildspec deploys; a CI definition (GitHub Actions, GitLab CI, "
             "CodeBuild `buildspec*.yml`, Jenkins, Azure Pipelines, Bitbucket, CircleCI, "
-            "Atlantis, Amplify; with the scripts, local actions, pre-commit hooks and root "
-            "`Makefile` targets they run) that runs `terraform apply`, `terragrunt apply`, "
-            "`sam deploy`, "
+            "Buildkite, Drone, Concourse, Amplify; with the scripts, local actions, "
+            "pre-commit hooks, Makefiles and Concourse task files they run) that runs "
+            "`terraform apply` or `terragrunt apply` (Terraform), `sam deploy`, "
             "`aws cloudformation deploy` (or `create-stack`, `update-stack`, "
-            "`execute-change-set`) or `cdk deploy`. When nothing does, the finding points at "
-            "the first IaC file of the repository."
+            "`execute-change-set`) or `cdk deploy` (CloudFormation/SAM); Atlantis, "
+            "Spacelift, or a root module run by Terraform Cloud (`cloud {}`, `backend "
+            '"remote"`) for Terraform. A command for one flavour is not the pipeline of '
+            "another: a `terraform apply` workflow does not deploy templates. When nothing "
+            "deploys a flavour, the finding points at the CI definition that already names "
+            "its tools (where the deployment job goes), else at the `.github/workflows` "
+            "folder (see docs/repository-findings.md)."
         ),
         why=(
             "OPS05-BP10 asks you to fully automate integration and deployment, and OPS05-BP04 "
@@ -72,7 +88,7 @@ class DeploymentPipelineAsCode(Rule):
                     "      - sam deploy --no-confirm-changeset --config-env prod"
                 ),
                 syntax="buildspec",
-                given={"template.yaml": SAM_APP},
+                given={"template.yaml": SAM_APP, "samconfig.toml": SAM_CONFIG},
             ),
         ),
         cautions=(
@@ -84,8 +100,11 @@ class DeploymentPipelineAsCode(Rule):
             "pipeline whose stages opslint cannot read counts as deploying. A repository "
             "of reusable Terraform modules (no root module configures a backend, has its own "
             "`*.tfvars` or `terragrunt.hcl`, or configures a provider while needing no "
-            "input) deploys nothing itself and is "
-            "not judged."
+            "input) deploys nothing itself and is not judged; nor is a template library, a "
+            "repository of CloudFormation/SAM templates that nothing in it deploys (no "
+            "`samconfig.toml`, `cdk.json` or parameter file, no command deploying templates "
+            "in a CI definition, script or Makefile, no pipeline resource): its users deploy "
+            "the templates."
         ),
     )
 
@@ -95,14 +114,13 @@ class DeploymentPipelineAsCode(Rule):
     def check_repository(self, repo: Repository, ctx: RepositoryContext) -> Iterator[Violation]:
         skip: list[str] = ctx.option("skip_paths")
         units = deployable_units(repo, skip)
-        present = flavours_present(units)
-        if not present or deployment_evidence(repo, units, skip) is not None:
-            return
-        yield self.file_violation(
-            min(present.values()),
-            "No deployment pipeline for this repository's infrastructure is defined as code "
-            "(no CodePipeline with a Deploy action, no CI job running `terraform apply`, "
-            "`sam deploy` or `aws cloudformation deploy`): automate the deployment in a "
-            "pipeline",
-            key="missing",
-        )
+        for flavour in sorted(flavours_present(units)):
+            if deployment_evidence(repo, units, skip, flavour) is not None:
+                continue
+            yield self.file_violation(
+                ci_place(repo, skip, [flavour]),
+                f"No deployment pipeline for this repository's {FLAVOUR_NAMES[flavour]} code "
+                f"is defined as code (no CodePipeline with a Deploy action, no CI job running "
+                f"{DEPLOY_COMMANDS[flavour]}): automate the deployment in a pipeline",
+                key=flavour,
+            )

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from opslint.model import Repository, Severity
+from opslint.repo.anchors import ci_place
 from opslint.repo.pipelines import (
     _REMOTE_WORKFLOW,
     FLAVOUR_NAMES,
@@ -136,7 +137,9 @@ class IacLinted(Rule):
                 for path, text in sorted(texts.items())
                 if any(p.search(text) for p in VALIDATORS[flavour])
             ]
-            where = validating[0] if validating else sorted(texts)[0]
+            if not texts:
+                continue  # validated by Terraform Cloud runs: their checks are out of sight
+            where = validating[0] if validating else ci_place(repo, skip, [flavour])
             line = _line_of(repo.contents.get(where, ""), VALIDATORS[flavour])
             yield self.file_violation(
                 where,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from opslint.model import Repository, Severity
+from opslint.repo.anchors import ci_place
 from opslint.repo.examples import ROOT_MODULE, SAM_APP
 from opslint.repo.pipelines import (
     FLAVOUR_NAMES,
@@ -39,23 +40,32 @@ class IacValidatedInCi(Rule):
             "Looks at the IaC flavours the repository holds (Terraform; CloudFormation and "
             "SAM) and at its CI definitions — `.github/workflows/*.yml`, `.gitlab-ci.yml`, "
             "`buildspec*.yml`, `Jenkinsfile`, `azure-pipelines.yml`, "
-            "`bitbucket-pipelines.yml`, `.circleci/config.yml`, `atlantis.yaml`, Amplify's "
-            "`amplify.yml` — and checks "
+            "`bitbucket-pipelines.yml`, `.circleci/config.yml`, `.buildkite/pipeline.yml`, "
+            "`.drone.yml`, Concourse pipelines (YAML with `jobs` and their `plan`, in a "
+            "`ci/`, `concourse/` or `pipelines/` folder or named `*pipeline*.yml`), "
+            "`atlantis.yaml`, `.spacelift/config.yml`, Amplify's `amplify.yml` — and checks "
             "that some CI definition runs a validator for each flavour: `terraform "
             "fmt/validate/plan/test`, `tflint`, `tfsec`, `terragrunt plan` for Terraform; "
             "`cfn-lint`, `sam validate`, `cfn-guard`, `aws cloudformation validate-template` "
             "or a change set, `taskcat`, `cfn_nag`, and for a CDK app `cdk synth` (or `cdk "
             "diff`, `cdk deploy`) for CloudFormation; `checkov`, `trivy`, "
-            "`kics` or `opslint` for both. A CI step that runs `pre-commit` or `make` counts "
-            "with the hooks of `.pre-commit-config.yaml` or the root `Makefile`; shell "
-            "scripts of the repository a CI step calls (`./ci/validate.sh`) and local "
-            "actions it uses (`uses: ./.github/actions/x`) are read too. CI definitions in "
+            "`kics` or `opslint` for both. Atlantis, Spacelift and root modules run by "
+            'Terraform Cloud (a `cloud {}` block or `backend "remote"`) plan every change '
+            "and count for Terraform. What a CI definition runs one step away is read with "
+            "it: the hooks of `.pre-commit-config.yaml` when it runs `pre-commit`; the "
+            "Makefile of each `make` (`make lint` the root one, `make -C infra lint` and "
+            "`cd infra && make lint` the one in `infra/`) with the scripts its targets call; "
+            "shell scripts of the repository a CI step calls (`./ci/validate.sh`); local "
+            "actions it uses (`uses: ./.github/actions/x`); a Concourse pipeline's task files "
+            "and their scripts. CI definitions in "
             "`skip_paths` folders (a sample `buildspec.yml` under `examples/`) do not count. "
-            "A reusable workflow of another repository whose path names the flavour "
-            "(`uses: org/terraform-workflows/.github/workflows/ci.yml@v1`) counts: its steps "
-            "are out of sight. "
-            "The finding "
-            "points at the first file of the flavour that nothing validates."
+            "A reusable workflow or Concourse task of another repository whose path names "
+            "the flavour (`uses: org/terraform-workflows/.github/workflows/ci.yml@v1`, "
+            "`file: pipeline-tasks/terraform-apply.yml`) counts: its steps are out of sight. "
+            "The finding points at the CI definition that already names the flavour's "
+            "tools, else at the repository's single CI file (`.gitlab-ci.yml`, "
+            "`Jenkinsfile`...), else at the `.github/workflows` folder where a workflow "
+            "would be added (see docs/repository-findings.md)."
         ),
         why=(
             "OPS05-BP02 asks you to test and validate changes before they reach an "
@@ -103,7 +113,8 @@ class IacValidatedInCi(Rule):
             "CI defined outside the repository (organisation-level pipelines, a shared "
             "Jenkins job, Terraform Cloud runs triggered by the VCS) is invisible: suppress "
             "the finding with a reason naming it. Commands hidden in scripts that CI calls "
-            "beyond one level (a script calling another script, `make -C sub`) are not followed; "
+            "beyond one level (a script calling another script, a Makefile target calling "
+            "`make -C sub`) are not followed; "
             "name the tool in the CI file or suppress. "
             "IaC in folders matched by `skip_paths` (examples, samples, tests, fixtures, "
             "docs) does not count, and `paths` filters of monorepo workflows are not evaluated."
@@ -118,7 +129,7 @@ class IacValidatedInCi(Rule):
         present = flavours_present(judged_units(repo, skip))
         validated = validated_flavours(repo, skip)
         ci_count = len(ci_texts(repo, skip))
-        for flavour, first_file in sorted(present.items()):
+        for flavour in sorted(present):
             if flavour in validated:
                 continue
             if ci_count == 0:
@@ -128,7 +139,7 @@ class IacValidatedInCi(Rule):
             else:
                 found = f"none of its {ci_count} CI definitions validates it"
             yield self.file_violation(
-                first_file,
+                ci_place(repo, skip, [flavour]),
                 f"{FLAVOUR_NAMES[flavour]} code is not validated in CI ({found}): run "
                 f"{SUGGESTIONS[flavour]} on every change",
                 key=flavour,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from opslint.discover import Excluder
+from opslint.discover import Excluder, repository_kind
 from opslint.model import Repository, Severity, Unit
+from opslint.repo.anchors import ci_place
+from opslint.repo.ci_systems import concourse_job_names, load_yaml
 from opslint.repo.examples import ROOT_MODULE, SAM_APP
-from opslint.repo.pipelines import ci_texts, deployable_units, flavours_present
-from opslint.repo.terraform_roots import DEFAULT_SKIPPED
+from opslint.repo.pipelines import ci_texts, deployable_units, deploying_ci_files, flavours_present
+from opslint.repo.terraform_roots import DEFAULT_SKIPPED, settings_location
 from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
 
 SYNONYMS = {
@@ -42,7 +44,7 @@ SYNONYMS = {
 """Words that name an environment, with the name they count as."""
 CONTAINERS = frozenset({"environments", "environment", "envs", "env", "stages", "live"})
 """Folders whose subfolders are environments (``environments/prod``, Terragrunt ``live/``)."""
-TOKEN = re.compile(r"[A-Za-z0-9]+(?:-prod)?")
+TOKEN = re.compile(r"[A-Za-z0-9]+(?:-prod\b)?")
 CI_ENVIRONMENT = re.compile(
     r"^[ \t-]*environment:[ \t]*(?:\n[ \t]*name:[ \t]*)?['\"]?([A-Za-z][\w-]*)", re.MULTILINE
 )
@@ -87,6 +89,40 @@ def parameter_envs(unit: Unit) -> set[str]:
     return found
 
 
+SAM_CONFIGS = frozenset({"samconfig.toml", "samconfig.yaml", "samconfig.yml"})
+ENVIRONMENT_FILES = frozenset({"environments.yaml", "environments.yml", "environments.json"})
+DEPLOY_JOB = re.compile(r"apply|deploy|plan|release|promote", re.IGNORECASE)
+"""A Concourse job named like this deploys (or previews) the environment its name names."""
+
+
+def declared_envs(text: str) -> set[str]:
+    """The environments an ``environments.yaml`` declares: the keys of its mapping (or of
+    its ``environments`` entry), or the names in its list (strings, or mappings with a
+    ``name``)."""
+    document = load_yaml(text)
+    if isinstance(document, dict) and isinstance(document.get("environments"), (dict, list)):
+        document = document["environments"]
+    if isinstance(document, dict):
+        names = [str(key) for key in document]
+    elif isinstance(document, list):
+        names = [
+            str(item.get("name")) if isinstance(item, dict) else str(item)
+            for item in document
+            if isinstance(item, (str, dict))
+        ]
+    else:
+        return set()
+    return {SYNONYMS.get(n.lower(), n.lower()) for n in names if n and n != "None"}
+
+
+def yaml_keys(text: str) -> set[str]:
+    """The environments of a ``samconfig.yaml``: its top-level mapping entries."""
+    document = load_yaml(text)
+    if not isinstance(document, dict):
+        return set()
+    return {str(name) for name, value in document.items() if isinstance(value, dict)}
+
+
 def samconfig_envs(text: str) -> set[str]:
     try:
         document = tomllib.loads(text)
@@ -124,7 +160,13 @@ class MultipleEnvironments(Rule):
             "`Environment` or `Stage`, and CI definitions (`environment: production`, "
             "`--config-env`, "
             "`terraform workspace select`). Synonyms count once (`prod`, `production`, "
-            "`prd`). The finding points at the first IaC file of the repository."
+            "`prd`), and environments declared in `environments.yaml` (its keys, or its list "
+            "of names), in per-environment backend configuration files (`prod.tfbackend`, "
+            "`production.blue.backend`) and in the names of Concourse jobs that deploy "
+            "(`apply-production`). The finding points where an environment would be "
+            "added: the SAM configuration, the file of the one environment found, the one "
+            "deployed root module or template, the CI definition that deploys, else the "
+            "`.github/workflows` folder (see docs/repository-findings.md)."
         ),
         why=(
             "OPS05-BP08 asks you to use multiple environments so that changes are tried "
@@ -169,7 +211,10 @@ class MultipleEnvironments(Rule):
             "Terraform modules (no root "
             "module configures a backend, has its own `*.tfvars` or `terragrunt.hcl`, or "
             "configures a provider while needing no input) deploys nothing itself and is "
-            "not judged."
+            "not judged; nor is a template library, a repository of CloudFormation/SAM "
+            "templates that nothing in it deploys (no `samconfig.toml`, `cdk.json` or "
+            "parameter file, no command deploying templates in a CI definition, script or "
+            "Makefile, no pipeline resource)."
         ),
     )
 
@@ -182,7 +227,7 @@ class MultipleEnvironments(Rule):
         present = flavours_present(units)
         if not present:
             return
-        envs = self.environments(repo, units, skip)
+        envs, places = self.environments(repo, units, skip)
         minimum: int = ctx.option("minimum")
         if len(envs) >= minimum:
             return
@@ -192,7 +237,7 @@ class MultipleEnvironments(Rule):
             else "no environment-specific configuration found"
         )
         yield self.file_violation(
-            min(present.values()),
+            places[0] if places else self.place(repo, units, skip, present),
             f"The repository defines fewer than {minimum} environments ({found}): give each "
             "environment its own variable file, root module or samconfig section so changes "
             "can be tried before production",
@@ -200,26 +245,59 @@ class MultipleEnvironments(Rule):
         )
 
     @staticmethod
-    def environments(repo: Repository, units: list[Unit], skip: list[str]) -> set[str]:
+    def place(repo: Repository, units: list[Unit], skip: list[str], present: Iterable[str]) -> str:
+        """Where a repository without environment files adds them: its one deployed root
+        module or template, else the CI definition that deploys, else the CI folder."""
+        if len(units) == 1:
+            unit = units[0]
+            return settings_location(unit)[0] if unit.framework == "terraform" else unit.path
+        deploying = deploying_ci_files(repo, skip)
+        return deploying[0] if deploying else ci_place(repo, skip, present)
+
+    @staticmethod
+    def environments(
+        repo: Repository, units: list[Unit], skip: list[str]
+    ) -> tuple[set[str], list[str]]:
+        """The environments the repository defines, and the files (display paths) that
+        define them or would (a SAM configuration), the best place to add one first."""
         excluder = Excluder([glob.removesuffix("/**") for glob in skip])
         envs: set[str] = set()
-        for kind in ("tfvars", "parameters"):
-            for path in repo.files_of_kind(kind):
+        places: list[str] = []
+
+        def add(found: set[str], path: str | None) -> None:
+            envs.update(found)
+            if path is not None and found and path not in places:
+                places.append(path)
+
+        for path in repo.files:
+            kind = repo.kinds.get(path, "")
+            if excluder.excluded(repo.relative(path)):
+                continue
+            if kind in SAM_CONFIGS:
+                text = repo.contents.get(path, "")
+                found = samconfig_envs(text) if kind.endswith(".toml") else yaml_keys(text)
+                envs.update(found)
+                places.insert(0, path)  # where a SAM application adds an environment
+            elif kind in ("tfvars", "parameters", "backend-config"):
                 relative = repo.relative(path)
-                if not excluder.excluded(relative):
-                    envs |= env_words(relative) | contained_envs(relative)
+                add(env_words(relative) | contained_envs(relative), path)
+            elif kind in ENVIRONMENT_FILES:
+                add(declared_envs(repo.contents.get(path, "")), path)
         for unit in units:
-            envs |= parameter_envs(unit)
+            add(parameter_envs(unit), unit.path)
         roots = {unit.path for unit in repo.root_modules()}
         for unit in units:
             if unit.path in roots:
                 relative = repo.relative(unit.path) + "/main.tf"
-                envs |= env_words(relative) | contained_envs(relative)
-        for path in repo.files_of_kind("samconfig.toml"):
-            if not excluder.excluded(repo.relative(path)):
-                envs |= samconfig_envs(repo.contents.get(path, ""))
-        for text in ci_texts(repo, skip).values():
+                add(env_words(relative) | contained_envs(relative), None)
+        for path, text in ci_texts(repo, skip).items():
+            found = set()
             for match in (*CI_ENVIRONMENT.finditer(text), *CI_SELECTORS.finditer(text)):
                 name = match.group(1).lower()
-                envs.add(SYNONYMS.get(name, name))
-        return envs
+                found.add(SYNONYMS.get(name, name))
+            if repository_kind(repo.relative(path)) == "pipeline?":
+                for job in concourse_job_names(repo.contents.get(path, "")):
+                    if DEPLOY_JOB.search(job):
+                        found |= env_words(job)
+            add(found, path)
+        return envs, places

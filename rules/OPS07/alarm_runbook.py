@@ -97,9 +97,10 @@ class AlarmRunbook(Rule):
     )
     docs = Docs(
         what=(
-            "Checks that every CloudWatch metric or composite alarm that notifies someone "
+            "Checks that every CloudWatch metric, composite or log alarm that notifies someone "
             "(its alarm actions are not known to be empty, disabled, or only automation such "
-            "as scaling policies and EC2 actions) has a description "
+            "as scaling policies and EC2 actions; an OpsItem, incident, investigation or "
+            "Lambda function action brings people to it) has a description "
             "(`alarm_description` / `AlarmDescription`) that links a runbook: an http(s) URL or "
             "a repository path such as `docs/runbooks/api-errors.md` or `runbooks/api/`. A tag "
             "with the key of the `runbook_tag` option (default `runbook`) passes too. Alarms "

@@ -104,7 +104,9 @@ class CiDeployEnvironment(Rule):
             "An environment without protection rules is only a label: opslint cannot see the "
             "repository settings, so the rule makes the gate possible rather than proving it. "
             "Deployments run by Atlantis, Terraform Cloud, Spacelift or env0 are outside CI "
-            "and not judged. Azure Pipelines and Bitbucket Pipelines are not read yet."
+            "and not judged. Jobs of Azure Pipelines, Bitbucket Pipelines, CircleCI, Buildkite, "
+            "Drone and Concourse are not read yet (their deployment environments are not "
+            "GitHub or GitLab environments)."
         ),
         examples=(
             Example(

@@ -14,7 +14,8 @@ class AlarmActions(Rule):
     resource_types = alarms.ALARM_TYPES
     docs = Docs(
         what=(
-            "Checks that every CloudWatch metric alarm and composite alarm does something when "
+            "Checks that every CloudWatch metric alarm, composite alarm and log alarm "
+            "(`AWS::CloudWatch::LogAlarm`, on a scheduled Logs Insights query) does something when "
             "it goes into ALARM: `alarm_actions` / `AlarmActions` is set and not empty, and "
             "`actions_enabled` / `ActionsEnabled` is not `false` (its default is true). "
             "Alarms that exist to be read by something else are exempt: alarms named by a "
@@ -31,8 +32,9 @@ class AlarmActions(Rule):
             "goes unnoticed until a customer reports it."
         ),
         fix=(
-            "Point `alarm_actions` at an SNS topic your on-call team is subscribed to (or an "
-            "incident-management or automation target), and remove `actions_enabled = false`. "
+            "Point `alarm_actions` at an SNS topic your on-call team is subscribed to (or "
+            "another action: an OpsItem, a Lambda function, a CloudWatch investigation, "
+            "automation), and remove `actions_enabled = false`. "
             "If the alarm only feeds a composite alarm or a deployment, reference it from there "
             "so opslint can see that."
         ),
@@ -83,7 +85,7 @@ class AlarmActions(Rule):
         for alarm in ctx.each(alarms.alarms(unit)):
             if consumed.of(alarm):
                 continue
-            kind = "Composite alarm" if alarms.is_composite(alarm) else "Alarm"
+            kind = alarms.kind_label(alarm)
             enabled = alarms.attribute(alarm, "actions_enabled")
             if every_alternative(alarms.read(alarm, "actions_enabled"), alarms.actions_disabled):
                 yield self.violation(

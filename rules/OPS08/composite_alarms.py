@@ -40,7 +40,8 @@ class CompositeAlarms(Rule):
     )
     docs = Docs(
         what=(
-            "Counts, per SNS topic of the module or template, the metric alarms whose alarm "
+            "Counts, per SNS topic of the module or template, the metric and log alarms whose "
+            "alarm "
             "actions notify it. When more than `max_alarms_per_topic` (default 10) do and the "
             "module or template has no composite alarm (`aws_cloudwatch_composite_alarm` / "
             "`AWS::CloudWatch::CompositeAlarm`), the topic is reported. An alarm with `count` "

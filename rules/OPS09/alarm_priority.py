@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from opslint.aws import alarms
 from opslint.aws.consistency import Evidence, adoption
@@ -16,15 +15,7 @@ from opslint.rule import Context, Docs, Example, Option, Rule, Violation
 TAG_KEY = re.compile(r"(^|[:/._-])(severity|priority|sev|urgency)$", re.IGNORECASE)
 DEFAULT_NAME_PATTERN = r"(?i)\b(sev[-_ ]?[1-5]|p[1-5])\b"
 # Alarm actions that carry a priority: an OpsItem's severity, an incident's impact.
-PRIORITISED_ACTION = re.compile(r":opsitem:\d|:ssm-incidents:", re.IGNORECASE)
-
-
-def _texts(target: Any) -> list[str]:
-    if isinstance(target, str):
-        return [target]
-    if isinstance(target, Unknown):
-        return [target.source]
-    return []
+PRIORITISED_ACTIONS = frozenset({"opsitem", "incident"})
 
 
 class AlarmPriority(Rule):
@@ -162,7 +153,7 @@ class AlarmPriority(Rule):
                 return Evidence(alarm, True, key)
             unknown = False
             for target in alarms.action_targets(alarm):
-                if any(PRIORITISED_ACTION.search(t) for t in _texts(target)):
+                if alarms.action_kind(unit, target) in PRIORITISED_ACTIONS:
                     return Evidence(alarm, True)
                 if isinstance(target, Reference) and target.address in topics:
                     return Evidence(alarm, True)

@@ -104,7 +104,9 @@ class EscalationPlanComplete(Rule):
             "Plans maintained in the console, and contact channels awaiting activation "
             "(which infrastructure code cannot show): suppress the finding with a reason. "
             "Incident Manager is closed to new customers; the rule only applies to "
-            "repositories that already define contacts."
+            "repositories that already define contacts, and does not suggest adopting it: "
+            "accounts that are not already onboarded escalate through a paging tool or AWS "
+            "User Notifications."
         ),
         examples=(
             Example(
