@@ -226,9 +226,10 @@ class PublicEndpointUxMonitoring(Rule):
             "checks that the repository also defines something that watches from the "
             "user's side: a CloudWatch Synthetics canary, a CloudWatch RUM app monitor, an "
             "Internet Monitor monitor or a Route 53 health check (or a synthetic check of "
-            "another tool, option `monitor_types`). Endpoints of templates, deployed "
+            "another tool, option `monitor_types`). Endpoints of deployed templates, deployed "
             "Terraform root modules and the local modules they call are judged; a library "
-            "of reusable modules is not. Off by default: synthetic monitoring often lives "
+            "of reusable modules or templates (nothing in the repository deploys them) is "
+            "not. Off by default: synthetic monitoring often lives "
             "in another tool or repository."
         ),
         why=(
