@@ -93,6 +93,8 @@ their content is a Concourse pipeline."""
 BACKEND_SUFFIXES = (".tfbackend", ".backend")
 """Partial backend configuration files (``terraform init -backend-config=prod.tfbackend``),
 often one per environment."""
+SCRIPT_FOLDERS = frozenset({"bin", "scripts", "tools"})
+"""Folders whose files without an extension are read as scripts (deploy commands)."""
 CODEOWNERS_PLACES = frozenset({"CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"})
 
 
@@ -117,10 +119,12 @@ def ci_references(text: str, base: str = "") -> list[str]:
 def repository_kind(path: str) -> str | None:
     """What a repository-level rule reads in the file at ``path`` (relative to the scan
     root): ``ci``, ``codeowners``, ``tfvars``, ``backend-config`` (``*.tfbackend``),
-    ``script`` (``*.sh``), ``pipeline?`` (YAML that may be a Concourse pipeline), or its own
-    name for the other repository files (``.gitignore``, ``.terraform.lock.hcl``,
-    ``samconfig.toml``, ``environments.yaml``, ...), ``parameters`` for JSON/YAML files with
-    "param" in their path (CloudFormation parameter files); None for the rest."""
+    ``script`` (shell scripts, Makefile includes, and extensionless files in ``bin/``,
+    ``scripts/`` or ``tools/``: read for deploy commands), ``pipeline?`` (YAML that may be
+    a Concourse pipeline), or its own name for the other repository files (``.gitignore``,
+    ``.terraform.lock.hcl``, ``samconfig.toml``, ``environments.yaml``, ``Makefile``, ...),
+    ``parameters`` for JSON/YAML files with "param" in their path (CloudFormation parameter
+    files); None for the rest."""
     name = path.rsplit("/", 1)[-1]
     folder = path.rsplit("/", 1)[0] if "/" in path else ""
     if path in CODEOWNERS_PLACES:
@@ -135,12 +139,14 @@ def repository_kind(path: str) -> str | None:
         return "tfvars"
     if name.endswith(BACKEND_SUFFIXES):
         return "backend-config"
-    if name.endswith(".sh"):
-        return "script"
     if name.endswith((".json", ".yaml", ".yml")) and "param" in path.lower():
         return "parameters"
     if name in REPOSITORY_FILES:
         return name
+    if name.endswith((".sh", ".mk")) or (
+        "." not in name and folder.rsplit("/", 1)[-1] in SCRIPT_FOLDERS
+    ):
+        return "script"
     if name.endswith((".yml", ".yaml")) and (
         "pipeline" in name.lower() or PIPELINE_FOLDERS.intersection(path.split("/")[:-1])
     ):

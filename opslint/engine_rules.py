@@ -70,6 +70,17 @@ ENGINE_RULES: dict[str, EngineRule] = {
             "the file with `exclude` in `.opslint.yaml` if it is not meant to be valid.",
         ),
         EngineRule(
+            "opslint/duplicate-key",
+            Severity.WARNING,
+            "A key is written twice in one mapping",
+            "A CloudFormation/SAM template repeats a key in one mapping (two resources with "
+            "the same logical ID, a property given twice). CloudFormation keeps the last value "
+            "and silently ignores the first, so opslint reads the template the same way and "
+            "checks it; the finding is at the occurrence that counts and names the line of "
+            "the one that is ignored. cfn-lint rejects such a template (E0000).",
+            "Remove or rename one of the two occurrences.",
+        ),
+        EngineRule(
             "opslint/rule-error",
             Severity.ERROR,
             "A rule failed while checking a unit",

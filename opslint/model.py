@@ -486,6 +486,10 @@ class Unit:
     conditions: frozenset[str] = frozenset()
     is_sam: bool = False
     template_attributes: Mapping[str, Any] = field(default_factory=dict)
+    stack_tags: frozenset[str] | None = frozenset()
+    """Keys of the stack-level tags the repository gives this template when it deploys it
+    (``samconfig.toml``, ``--tags`` of deploy commands; see :mod:`opslint.aws.stack_tags`);
+    None when some cannot be read."""
     # Suppressions written in the unit's files
     directives: tuple[Directive, ...] = ()
 

@@ -6,15 +6,26 @@ import datetime
 import os
 import posixpath
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from opslint.baseline import BaselineEntry, apply_baseline, read_baseline
 from opslint.catalog import load_catalog
+from opslint.colocated import merge_colocated
 from opslint.config import Config, is_known_selector, is_selected
 from opslint.discover import Discovery, discover, display_path
 from opslint.engine_rules import engine_finding, select_engine_findings
 from opslint.instances import SharedFindings, locate
-from opslint.model import Finding, Repository, Severity, Unit, fingerprint, relative_to, to_path
+from opslint.model import (
+    Finding,
+    Repository,
+    Resource,
+    Severity,
+    Unit,
+    fingerprint,
+    relative_to,
+    to_path,
+)
 from opslint.parse import build_tasks, parse_all
 from opslint.registry import Registry
 from opslint.repository import build_repository, repository_root, scan_root
@@ -102,10 +113,12 @@ def run_rules(
     today: datetime.date | None = None,
     undecided: list[Undecided] | None = None,
     anchor: str = ".",
+    inherited: set[Finding] | None = None,
 ) -> tuple[list[Finding], dict[str, list[str]]]:
     """Every rule on every unit it applies to. Returns the findings and, per rule ID, the
     units that had something in its scope (for the scorecard and test reports); the checks
-    that could not decide are added to ``undecided``."""
+    that could not decide are added to ``undecided``, the findings located on a value their
+    resource inherits (outside the resource) to ``inherited``."""
     findings: list[Finding] = []
     applied: dict[str, list[str]] = {}
     instances = [(cls, cls()) for cls in rules]
@@ -147,8 +160,19 @@ def run_rules(
                     shared.add(finding, violation.resource, unit)
                 else:
                     findings.append(finding)
+                    if inherited is not None and _inherited(finding, violation.resource):
+                        inherited.add(finding)
     findings.extend(shared.findings())
     return findings, applied
+
+
+def _inherited(finding: Finding, resource: Resource | None) -> bool:
+    """Whether the finding sits outside its resource, on a value the resource inherits
+    (SAM ``Globals``)."""
+    if resource is None or finding.path != resource.path:
+        return False
+    span = resource.span
+    return finding.line < span.line or finding.line > span.end_line
 
 
 def _severity_and_options(
@@ -267,6 +291,13 @@ def run(
         from opslint.parsers.terraform_plan import attach_plans
 
         parsed = attach_plans(parsed)
+    repository = None
+    if repo_rules or any(u.framework == "cloudformation" for u in parsed):
+        from opslint.aws.stack_tags import with_stack_tags
+
+        repository = build_repository(whole, parsed, top)
+        parsed = with_stack_tags(parsed, repository)
+        repository = replace(repository, units=tuple(parsed))
     scanned = {*found.modules, *found.templates, *(s.template for s in found.cdk_stacks)}
     units = [u for u in parsed if u.path in scanned]
     # a part of a repository is judged as in the whole: a module scanned here and called from
@@ -276,9 +307,12 @@ def run(
     today = today or datetime.date.today()
     undecided: list[Undecided] = []
     called = {folder for unit in judged for folder in unit.called}
-    findings, applied = run_rules(judged, selected, config, root, today, undecided, anchor=top)
+    inherited: set[Finding] = set()
+    findings, applied = run_rules(
+        judged, selected, config, root, today, undecided, anchor=top, inherited=inherited
+    )
     if repo_rules:
-        repository = build_repository(whole, parsed, top)
+        repository = repository or build_repository(whole, parsed, top)
         more, repo_applied = run_repository_rules(
             repository, repo_rules, config, root, today, anchor=top
         )
@@ -323,6 +357,8 @@ def run(
     if whole is not found or found.explicit_files is not None:
         findings = [f for f in findings if _in_scope(f, found, scanned_paths, top)]
         suppressed = [f for f in suppressed if _in_scope(f, found, scanned_paths, top)]
+    # after suppressions: a suppression on one of the resources still takes its finding out
+    findings = merge_colocated((f, f in inherited) for f in findings)
     baselined: list[Finding] = []
     stale: list[BaselineEntry] = []
     if baseline is not None:

@@ -150,3 +150,26 @@ def test_rules_and_explain_list_the_engine_rules(tmp_path: Path) -> None:
     assert explained.returncode == 0
     assert explained.stdout.startswith("# opslint/parse-error\n\n**A file could not be parsed**")
     assert "## How to fix" in explained.stdout
+
+
+def test_a_repeated_key_is_one_finding_and_the_template_is_still_checked() -> None:
+    from opslint.api import lint
+
+    template = (
+        "Resources:\n"
+        "  Logs:\n"
+        "    Type: AWS::Logs::LogGroup\n"
+        "    Properties:\n"
+        "      RetentionInDays: 30\n"
+        "  Logs:\n"
+        "    Type: AWS::Logs::LogGroup\n"
+    )
+    result = lint({"template.yaml": template}, select=[RETENTION, "opslint"])
+    assert [(f.rule_id, f.path, f.line, f.resource, f.severity.value) for f in result.findings] == [
+        (RETENTION, "template.yaml", 6, "Logs", "warning"),
+        ("opslint/duplicate-key", "template.yaml", 6, "", "warning"),
+    ]
+    assert result.findings[1].message == (
+        "`Logs` is written twice in one mapping (first at line 2): CloudFormation keeps this "
+        "last value and ignores the first"
+    )

@@ -810,3 +810,64 @@ def test_nested_stacks_are_instantiated_with_the_parents_parameters(tmp_path: Pa
     assert alarm is not None
     assert alarm.get("Dimensions.0.Value") == Reference("Jobs/Queue", ("QueueName",))
     assert unit.called == {(tmp_path / "child.yaml").as_posix()}
+
+
+# --- repeated keys ---------------------------------------------------------------------------
+
+
+def test_a_repeated_key_is_one_diagnostic_and_the_last_value_wins() -> None:
+    text = (
+        "Resources:\n"
+        "  Queue:\n"
+        "    Type: AWS::SQS::Queue\n"
+        "    Properties:\n"
+        "      QueueName: first\n"
+        "      DelaySeconds: 5\n"
+        "      QueueName: last\n"
+        "  Topic:\n"
+        "    Type: AWS::SNS::Topic\n"
+    )
+    unit = _parse(text)
+    assert [r.name for r in unit.resources] == ["Queue", "Topic"]
+    queue = _resource(unit, "Queue")
+    assert queue.get("QueueName") == "last"
+    assert _lines(queue)[("QueueName",)] == (7, 7)
+    assert [(d.line, d.code, d.message) for d in unit.diagnostics] == [
+        (
+            7,
+            "duplicate-key",
+            "`QueueName` is written twice in one mapping (first at line 5): CloudFormation "
+            "keeps this last value and ignores the first",
+        )
+    ]
+
+
+def test_a_repeated_logical_id_keeps_the_last_resource_in_the_first_place() -> None:
+    text = (
+        "Resources:\n  A:\n    Type: AWS::SQS::Queue\n  B:\n    Type: AWS::SNS::Topic\n"
+        "  A:\n    Type: AWS::S3::Bucket\n"
+    )
+    unit = _parse(text)
+    assert [(r.name, r.type, r.span.line) for r in unit.resources] == [
+        ("A", "AWS::S3::Bucket", 6),
+        ("B", "AWS::SNS::Topic", 4),
+    ]
+    assert [(d.line, d.code) for d in unit.diagnostics] == [(6, "duplicate-key")]
+
+
+def test_a_repeated_key_in_json_is_one_diagnostic() -> None:
+    text = (
+        '{\n  "Resources": {\n    "A": {"Type": "AWS::SQS::Queue"},\n'
+        '    "A": {"Type": "X"}\n  }\n}\n'
+    )
+    unit = _parse(text, "t.json")
+    assert [(r.name, r.type) for r in unit.resources] == [("A", "X")]
+    assert [(d.line, d.code) for d in unit.diagnostics] == [(4, "duplicate-key")]
+
+
+def test_a_repeated_key_beside_another_error_reports_the_error() -> None:
+    unit = _parse("Resources:\n  A:\n    Type: X\n  A:\n    Type: Y\n  B: *missing\n")
+    assert unit.resources == ()
+    assert [(d.line, d.code, d.message) for d in unit.diagnostics] == [
+        (6, "parse-error", "invalid template: found undefined alias")
+    ]

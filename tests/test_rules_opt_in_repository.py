@@ -4,6 +4,7 @@ what the rule looks for, options)."""
 from __future__ import annotations
 
 from opslint.api import lint
+from opslint.repo.examples import SAM_CONFIG
 
 ROOT = 'terraform {\n  backend "s3" {}\n}\n\nprovider "aws" {\n  region = "eu-west-1"\n}\n'
 LB = 'resource "aws_lb" "web" {\n  name    = "web"\n  subnets = ["subnet-1", "subnet-2"]\n}\n'
@@ -46,6 +47,9 @@ def test_health_rule_in_a_template_without_targets_is_not_handling() -> None:
         "Resources:\n  Health:\n    Type: AWS::Events::Rule\n    Properties:\n"
         "      EventPattern:\n        source: [aws.health]\n"
     )
-    assert found({"template.yaml": template}, HEALTH) == [("template.yaml", 1)]
+    deployed = {"samconfig.toml": SAM_CONFIG}
+    assert found({"template.yaml": template, **deployed}, HEALTH) == [("template.yaml", 1)]
     with_target = template + "      Targets:\n        - {Id: t, Arn: arn:aws:sns:eu-west-1:1:t}\n"
-    assert found({"template.yaml": with_target}, HEALTH) == []
+    assert found({"template.yaml": with_target, **deployed}, HEALTH) == []
+    # a template library (nothing deploys the template) is judged where it is deployed
+    assert found({"template.yaml": template}, HEALTH) == []

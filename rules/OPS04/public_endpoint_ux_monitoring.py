@@ -18,7 +18,7 @@ from opslint.model import (
     Unknown,
     alternatives,
 )
-from opslint.repo.examples import ROOT_MODULE
+from opslint.repo.examples import ROOT_MODULE, SAM_CONFIG
 from opslint.repo.pipelines import deployable_units
 from opslint.rule import Docs, Example, Option, RepositoryContext, Rule, Violation
 
@@ -279,6 +279,7 @@ class PublicEndpointUxMonitoring(Rule):
                     "HomePage:\n  Type: AWS::Synthetics::Canary\n  Properties:\n"
                     "    Name: home-page\n    StartCanaryAfterCreation: true\n    # ..."
                 ),
+                given={"samconfig.toml": SAM_CONFIG},
             ),
         ),
     )

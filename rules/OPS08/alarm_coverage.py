@@ -27,7 +27,20 @@ ALB = KeyType(
     "Load balancer",
     ("AWS/ApplicationELB", "AWS/NetworkELB"),
     "LoadBalancer",
+    "UnHealthyHostCount",
+)
+"""A load balancer whose type opslint cannot tell: a metric both kinds have."""
+APPLICATION_LB = KeyType(
+    "Application load balancer",
+    ALB.namespaces,
+    "LoadBalancer",
     "HTTPCode_ELB_5XX_Count or UnHealthyHostCount",
+)
+NETWORK_LB = KeyType(
+    "Network load balancer",
+    ALB.namespaces,
+    "LoadBalancer",
+    "UnHealthyHostCount or TCP_ELB_Reset_Count",
 )
 DB = KeyType("RDS DB instance", ("AWS/RDS",), "DBInstanceIdentifier", "CPUUtilization")
 CLUSTER = KeyType("RDS DB cluster", ("AWS/RDS",), "DBClusterIdentifier", "CPUUtilization")
@@ -35,6 +48,10 @@ TABLE = KeyType("DynamoDB table", ("AWS/DynamoDB",), "TableName", "SystemErrors"
 MACHINE = KeyType("State machine", ("AWS/States",), "StateMachineArn", "ExecutionsFailed")
 REST = KeyType("REST API", ("AWS/ApiGateway",), "ApiName", "5XXError")
 HTTP = KeyType("HTTP API", ("AWS/ApiGateway",), "ApiId", "5xx")
+WEBSOCKET = KeyType("WebSocket API", ("AWS/ApiGateway",), "ApiId", "IntegrationError")
+HTTP_OR_WEBSOCKET = KeyType(
+    "HTTP or WebSocket API", ("AWS/ApiGateway",), "ApiId", "5xx (HTTP) or IntegrationError"
+)
 SERVICE = KeyType(
     "ECS service",
     ("AWS/ECS", "ECS/ContainerInsights"),
@@ -71,6 +88,28 @@ KEY_TYPES: dict[str, tuple[KeyType, tuple[str, ...]]] = {
     "AWS::Serverless::HttpApi": (HTTP, ()),
     "AWS::ECS::Service": (SERVICE, ("ServiceName",)),
 }
+
+
+def key_type(resource: Resource) -> KeyType:
+    """The resource's key type, with advice that fits its kind: a network load balancer has
+    no HTTP codes, a WebSocket API no 5xx count."""
+    kind = KEY_TYPES[resource.type][0]
+    if kind is ALB:
+        attribute = "load_balancer_type" if resource.framework == "terraform" else "Type"
+        lb_type = resource.get(attribute)
+        if lb_type is ABSENT or lb_type == "application":
+            return APPLICATION_LB
+        return NETWORK_LB if lb_type == "network" else ALB
+    if kind is HTTP:
+        attribute = "protocol_type" if resource.framework == "terraform" else "ProtocolType"
+        protocol = resource.get(attribute)
+        if protocol == "WEBSOCKET":
+            return WEBSOCKET
+        if protocol == "HTTP" or resource.type == "AWS::Serverless::HttpApi":
+            return HTTP
+        return HTTP_OR_WEBSOCKET
+    return kind
+
 
 ALARM_RESOURCE = {
     "terraform": "an `aws_cloudwatch_metric_alarm`",
@@ -185,7 +224,15 @@ class AlarmCoverage(Rule):
             "literal name (or an ARN or path ending in it). Both the alarm's own dimensions and "
             "those of `metric_query` / `Metrics` entries are read. When the resource's name is "
             "not a literal (generated, or from a parameter), any literal value of that "
-            "dimension may be its name, so it is not reported."
+            "dimension may be its name, so it is not reported.\n\n"
+            "A template or module (each instance of a called module on its own) that has no "
+            "alarm at all gets one finding listing its unwatched key resources, on the first "
+            "of them, instead of one per resource; a template or module with alarms gets one "
+            "finding per key resource they miss. The advice names metrics that exist for the "
+            "resource's kind: `UnHealthyHostCount` or `TCP_ELB_Reset_Count` for a network "
+            "load balancer, `HTTPCode_ELB_5XX_Count` or `UnHealthyHostCount` for an "
+            "application load balancer (`UnHealthyHostCount` when the type is unknown), "
+            "`IntegrationError` for a WebSocket API, `5xx` for an HTTP API."
         ),
         why=(
             "OPS08-BP01 asks you to analyse workload metrics. A function, queue or database "
@@ -194,8 +241,10 @@ class AlarmCoverage(Rule):
         ),
         fix=(
             "Add an alarm on the resource's key metric (Lambda `Errors`, SQS "
-            "`ApproximateAgeOfOldestMessage`, load balancer 5xx, RDS CPU, state machine "
-            "`ExecutionsFailed`, API 5xx) with a dimension that references the resource."
+            "`ApproximateAgeOfOldestMessage`, application load balancer "
+            "`HTTPCode_ELB_5XX_Count`, network load balancer `UnHealthyHostCount`, RDS CPU, "
+            "state machine `ExecutionsFailed`, REST/HTTP API 5xx, WebSocket API "
+            "`IntegrationError`) with a dimension that references the resource."
         ),
         unknown=(
             "An alarm whose namespace or dimensions opslint cannot resolve (a variable, a "
@@ -263,13 +312,56 @@ class AlarmCoverage(Rule):
         if not keys:
             return
         seen = coverage(unit)
+        unwatched: dict[str, list[Resource]] = {}  # per template or module instance
         for resource in ctx.each(keys):
             kind, names = KEY_TYPES[resource.type]
-            if seen.covers(resource, kind, names):
+            if not seen.covers(resource, kind, names):
+                unwatched.setdefault(resource.module, []).append(resource)
+        without_alarms = not alarms.alarms(unit)
+        for resources in unwatched.values():
+            if without_alarms and len(resources) > 1:
+                yield self._none_watched(unit, resources)
                 continue
-            yield self.violation(
-                resource,
-                f"{kind.label} `{resource.name}` is watched by no CloudWatch alarm: add "
-                f"{ALARM_RESOURCE[unit.framework]} on its {kind.metric} metric with dimension "
-                f"`{kind.dimension}` referencing it",
-            )
+            for resource in resources:
+                kind = key_type(resource)
+                yield self.violation(
+                    resource,
+                    f"{kind.label} `{resource.name}` is watched by no CloudWatch alarm: add "
+                    f"{ALARM_RESOURCE[unit.framework]} on its {kind.metric} metric with "
+                    f"dimension `{kind.dimension}` referencing it",
+                )
+
+    def _none_watched(self, unit: Unit, resources: list[Resource]) -> Violation:
+        """One finding for a template or module with no alarm at all, listing its key
+        resources, on the first of them."""
+        where = "template" if unit.framework == "cloudformation" else "module"
+        by_kind: dict[KeyType, list[str]] = {}
+        for resource in resources:
+            by_kind.setdefault(key_type(resource), []).append(f"`{resource.name}`")
+        listed = "; ".join(
+            f"{_plural(kind.label, len(names))} {', '.join(names)}"
+            for kind, names in by_kind.items()
+        )
+        metrics = "; ".join(
+            f"{kind.metric} for {_mid_sentence(_plural(kind.label, 2))}" for kind in by_kind
+        )
+        message = (
+            f"{len(resources)} key resources are watched by no CloudWatch alarm (this {where} "
+            f"has none): {listed}. Add {ALARM_RESOURCE[unit.framework]} on each one's key "
+            f"metric with its name in the dimensions ({metrics})"
+        )
+        return self.violation(resources[0], message, key="no-alarm")
+
+
+def _mid_sentence(label: str) -> str:
+    """``State machines`` → ``state machines``; names (``Lambda``, ``DynamoDB``) stay."""
+    first = label.split(" ", 1)[0]
+    if first[1:].islower() and first != "Lambda":
+        return label[0].lower() + label[1:]
+    return label
+
+
+def _plural(label: str, count: int) -> str:
+    if count == 1:
+        return label
+    return label[:-1] + "es" if label.endswith("s") else label + "s"

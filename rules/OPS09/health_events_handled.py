@@ -9,7 +9,7 @@ from typing import Any
 from opslint.aws.alarms import strings_and_references
 from opslint.model import ABSENT, Reference, Repository, Resource, Severity, Unit, Unknown
 from opslint.model import alternatives as alternatives_of
-from opslint.repo.examples import ROOT_MODULE
+from opslint.repo.examples import ROOT_MODULE, SAM_CONFIG
 from opslint.repo.pipelines import deployable_units, flavours_present
 from opslint.rule import Docs, Example, RepositoryContext, Rule, Violation
 
@@ -122,7 +122,10 @@ class HealthEventsHandled(Rule):
                     "    EventPattern:\n      source: [aws.health]\n"
                     "    Targets:\n      - Id: alerts\n        Arn: !Ref Alerts"
                 ),
-                given={"template.yaml": "Alerts:\n  Type: AWS::SNS::Topic\n"},
+                given={
+                    "template.yaml": "Alerts:\n  Type: AWS::SNS::Topic\n",
+                    "samconfig.toml": SAM_CONFIG,
+                },
             ),
         ),
     )

@@ -13,6 +13,8 @@ import json
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from opslint.model import Diagnostic, Unit, Unknown
@@ -22,7 +24,26 @@ _POSITION_IN_MESSAGE = re.compile(r"line (\d+), column \d+")
 _logging_quieted = False
 
 
-def decode(text: str) -> tuple[Any, list[Any]]:
+@dataclass(frozen=True)
+class DuplicateKey:
+    """A key written twice in one mapping; the later value is the one that counts."""
+
+    key: str
+    line: int
+    """1-based line of the occurrence that counts (the last one)."""
+    first: int
+    """1-based line of the earlier occurrence, whose value is ignored."""
+
+
+def decode(text: str) -> tuple[Any, list[Any], tuple[DuplicateKey, ...]]:
+    """The decoded template (None when it does not decode), cfn-lint's parse errors, and the
+    keys written twice in a mapping.
+
+    cfn-lint rejects a template with a repeated key. CloudFormation and SAM accept it and keep
+    the last value, so such a template is decoded again, last value wins, and each repeated
+    key is returned instead of an error. Only templates with a repeated key pay for the second
+    decode.
+    """
     global _logging_quieted
     import cfnlint.decode  # ~0.5 s: only when a template is actually parsed
 
@@ -32,7 +53,87 @@ def decode(text: str) -> tuple[Any, list[Any]]:
         logging.getLogger("cfnlint").addHandler(logging.NullHandler())
         _logging_quieted = True
     template, matches = cfnlint.decode.decode_str(text)
-    return template, list(matches or [])
+    found = list(matches or [])
+    if template is None and found and all(_is_duplicate(match) for match in found):
+        try:
+            template, duplicates = _decode_last_wins(text)
+        except Exception as exc:  # another problem behind the repeated key: report it
+            other = getattr(exc, "matches", None)
+            return None, list(other) if other else _one_per_duplicate(found), ()
+        return template, [], duplicates
+    return template, found, ()
+
+
+def _is_duplicate(match: Any) -> bool:
+    return str(getattr(match, "message", "")).startswith("Duplicate found ")
+
+
+def _one_per_duplicate(matches: list[Any]) -> list[Any]:
+    """cfn-lint reports a repeated key at both occurrences: keep the later ones."""
+    return matches[1:] if len(matches) > 1 else matches
+
+
+def _decode_last_wins(text: str) -> tuple[Any, tuple[DuplicateKey, ...]]:
+    """Decode ``text`` as cfn-lint does, except that a repeated key keeps its last value (and
+    the position of its first occurrence in the mapping's order) and is recorded."""
+    from cfnlint.decode import cfn_yaml
+    from cfnlint.decode.mark import Mark
+    from cfnlint.decode.node import dict_node
+
+    loader = _last_wins_loader()(text, None)
+    loader.add_multi_constructor("!", cfn_yaml.multi_constructor)
+    try:
+        template = loader.get_single_data()
+    finally:
+        loader.dispose()
+    if template is None:
+        template = dict_node({}, Mark(0, 0), Mark(0, 0))
+    if "&" in text:
+        cfn_yaml._guard_alias_expansion(template, None)  # the alias-bomb guard of ``loads``
+    return template, tuple(loader.duplicates)
+
+
+@cache
+def _last_wins_loader() -> Any:
+    """cfn-lint's YAML loader with a mapping constructor that keeps the last of repeated keys."""
+    from cfnlint.decode import cfn_yaml
+    from cfnlint.decode.node import dict_node
+    from yaml.constructor import SafeConstructor
+
+    class LastWinsLoader(cfn_yaml.CfnFullLoader):  # type: ignore[misc]
+        def __init__(self, stream: str, filename: str | None) -> None:
+            super().__init__(stream, filename)
+            self.duplicates: list[DuplicateKey] = []
+
+        def construct_yaml_map(self, node: Any) -> Any:
+            if getattr(node, "using_merge", False) or any(
+                key.tag == "tag:yaml.org,2002:merge" for key, _ in node.value
+            ):
+                return super().construct_yaml_map(node)  # merge keys override on purpose
+            self.flatten_mapping(node)
+            position: dict[Any, int] = {}
+            pairs: list[tuple[Any, Any]] = []
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, False)
+                at = position.get(key)
+                if at is None:
+                    position[key] = len(pairs)
+                    pairs.append((key_node, value_node))
+                    continue
+                self.duplicates.append(
+                    DuplicateKey(
+                        key_text(key),
+                        key_node.start_mark.line + 1,
+                        pairs[at][0].start_mark.line + 1,
+                    )
+                )
+                pairs[at] = (key_node, value_node)
+            node.value = pairs
+            (mapping,) = SafeConstructor.construct_yaml_map(self, node)
+            return dict_node(mapping, node.start_mark, node.end_mark)
+
+    LastWinsLoader.add_constructor("tag:yaml.org,2002:map", LastWinsLoader.construct_yaml_map)
+    return LastWinsLoader
 
 
 def decode_diagnostics(path: str, matches: Iterable[Any]) -> tuple[Diagnostic, ...]:

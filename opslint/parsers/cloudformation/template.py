@@ -119,7 +119,7 @@ def _parse(
     path: str, text: str, call: StackCall | None = None
 ) -> tuple[Unit | None, dict[str, Any]]:
     """The template's unit and, for a nested stack (``call``), its outputs."""
-    template, matches = decode(text)
+    template, matches, duplicates = decode(text)
     if template is None:
         if not looks_like_template(text):
             return None, {}
@@ -130,7 +130,16 @@ def _parse(
     if not isinstance(resources_node, dict):
         return None, {}
 
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = [
+        Diagnostic(
+            path,
+            f"`{d.key}` is written twice in one mapping (first at line {d.first}): "
+            "CloudFormation keeps this last value and ignores the first",
+            d.line,
+            code="duplicate-key",
+        )
+        for d in duplicates
+    ]
     entries: list[tuple[Any, str, dict[Any, Any]]] = []
     foreign: dict[str, list[tuple[str, int | None]]] = {}
     for key, body in resources_node.items():
