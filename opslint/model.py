@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -291,7 +292,7 @@ class Resource:
         inside = sorted(
             {text for where, text in self.assumptions.items() if where[: len(steps)] == steps}
         )
-        return "; ".join(inside)
+        return _joined_assumptions(inside)
 
     def origin(self, path: str | Path = ()) -> Origin | None:
         """The caller's argument the value at ``path`` (or its nearest ancestor) came from."""
@@ -822,6 +823,28 @@ def _nearest_span(spans: Mapping[Path, Span], path: Path, fallback: Span) -> Spa
 
 def spans_within(spans: Mapping[Path, Span], outer: Span) -> bool:
     return all(outer.contains(span) for span in spans.values())
+
+
+_DEFAULTS_TEXT = re.compile(r"with the defaults? ((?:`[^`]*`(?:, )?)+)$")
+
+
+def _joined_assumptions(texts: Sequence[str]) -> str:
+    """Several assumptions as one text; the parameter defaults they name are listed once
+    (``with the defaults `A=1`, `B=`; if condition `C` holds``)."""
+    defaults: list[str] = []
+    others: list[str] = []
+    for text in texts:
+        match = _DEFAULTS_TEXT.fullmatch(text)
+        if match:
+            defaults.extend(re.findall(r"`([^`]*)`", match.group(1)))
+        else:
+            others.append(text)
+    named = list(dict.fromkeys(defaults))
+    if len(named) == 1:
+        others.insert(0, f"with the default `{named[0]}`")
+    elif named:
+        others.insert(0, "with the defaults " + ", ".join(f"`{d}`" for d in named))
+    return "; ".join(others)
 
 
 def describe(value: Any) -> str:

@@ -776,6 +776,39 @@ Resources:
     assert maybe.assumption() == "if condition `Both` holds"
 
 
+def test_a_parameter_default_is_named_once_however_many_values_it_decided() -> None:
+    from opslint.parsers.cloudformation import parse_template
+
+    text = """
+Parameters:
+  Logs:
+    Type: String
+    Default: ""
+  Size:
+    Type: Number
+    Default: 3
+Conditions:
+  HasLogs: !Not [!Equals [!Ref Logs, ""]]
+  Big: !Equals [!Ref Size, 3]
+Resources:
+  Balancer:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      Name: !If [HasLogs, logged, plain]
+      IpAddressType: !If [HasLogs, dualstack, ipv4]
+      LoadBalancerAttributes:
+        - Key: access_logs.s3.enabled
+          Value: !If [HasLogs, "true", "false"]
+        - Key: idle_timeout.timeout_seconds
+          Value: !If [Big, "60", "30"]
+"""
+    unit = parse_template("t.yaml", text)
+    assert unit is not None
+    (balancer,) = unit.resources
+    assert balancer.assumption("Name") == "with the default `Logs=`"
+    assert balancer.assumption() == "with the defaults `Logs=`, `Size=3`"
+
+
 def test_nested_stacks_are_instantiated_with_the_parents_parameters(tmp_path: Path) -> None:
     from opslint.parsers.cloudformation import parse_template
 

@@ -1,8 +1,11 @@
-"""Lambda functions that serve CloudFormation deployments rather than the workload: the
-providers of custom resources (their ARN is a ``ServiceToken``) and the functions of macros.
+"""Lambda functions that serve deployments rather than the workload: the providers of
+CloudFormation custom resources (their ARN is a ``ServiceToken``), the functions of macros,
+and the functions Terraform invokes while it plans or applies (``aws_lambda_invocation``, as
+a resource or a data source).
 
-They run while a stack is created, updated or deleted, and a failure fails that stack
-operation visibly, so rules about watching or tracing the workload leave them out.
+They run while a stack or a Terraform run is created, updated or deleted, and a failure
+fails that operation visibly, so rules about watching or tracing the workload leave them
+out.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from typing import Any
 from opslint.aws.alarms import strings_and_references
 from opslint.model import Resource, Unit
 
-FUNCTIONS = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+FUNCTIONS = ("AWS::Lambda::Function", "AWS::Serverless::Function", "aws_lambda_function")
 CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
 MACRO = "AWS::CloudFormation::Macro"
-ALIASES = ("AWS::Lambda::Version", "AWS::Lambda::Alias")
+INVOCATION = "aws_lambda_invocation"
+ALIASES = ("AWS::Lambda::Version", "AWS::Lambda::Alias", "aws_lambda_alias")
 """Resources whose ARN stands for a function (a ``ServiceToken`` may name a version or an
 alias of the provider function)."""
 PLUMBING = (
@@ -24,6 +28,8 @@ PLUMBING = (
     "AWS::Lambda::Permission",
     *ALIASES,
     "AWS::Logs::LogGroup",
+    "aws_lambda_permission",
+    "aws_cloudwatch_log_group",
 )
 """Resources that may refer to a helper function without using it: its role, its
 permissions, its versions and aliases, its log group."""
@@ -36,7 +42,10 @@ def _addresses(value: Any) -> set[str]:
 
 def _token_of(user: Resource) -> Any:
     """The value naming the function ``user`` runs: a custom resource's ``ServiceToken``, a
-    macro's ``FunctionName``; None for any other resource."""
+    macro's ``FunctionName``, a Terraform invocation's ``function_name``; None for any other
+    resource."""
+    if user.framework == "terraform":
+        return user.get("function_name") if user.type == INVOCATION else None
     if user.framework != "cloudformation":
         return None
     if user.type.startswith("Custom::") or user.type == CUSTOM_RESOURCE:
@@ -59,7 +68,10 @@ def _runs(user: Resource, function: Resource, unit: Unit) -> bool:
         if (
             target is not None
             and target.type in ALIASES
-            and function.name in _addresses(target.get("FunctionName"))
+            and function.name
+            in _addresses(
+                target.get("function_name" if target.framework == "terraform" else "FunctionName")
+            )
         ):
             return True
     return False
@@ -68,10 +80,11 @@ def _runs(user: Resource, function: Resource, unit: Unit) -> bool:
 def is_deployment_helper(
     resource: Resource, unit: Unit, seen: frozenset[str] = frozenset()
 ) -> bool:
-    """A CloudFormation or SAM function that only serves deployments: it backs a custom
-    resource or a macro (directly, through a version or alias of it, or through another
-    such function), nothing else uses it besides its role, permissions, versions, aliases
-    and log group, and a SAM function has no event source of its own."""
+    """A function that only serves deployments: it backs a CloudFormation custom resource
+    or macro, or Terraform invokes it (``aws_lambda_invocation``), directly, through a
+    version or alias of it, or through another such function; nothing else uses it besides
+    its role, permissions, versions, aliases and log group; and a SAM function has no event
+    source of its own."""
     if resource.type not in FUNCTIONS or resource.name in seen:
         return False
     if resource.type == "AWS::Serverless::Function" and resource.get("Events"):

@@ -21,16 +21,11 @@ def _runs_at_edge(resource: Resource, ctx: Context) -> bool:
     return any(u.type in DISTRIBUTIONS for u in users)
 
 
-def _traceable(resource: Resource, ctx: Context) -> bool:
-    """Not a Lambda@Edge function (see :func:`_runs_at_edge`)."""
-    return not _runs_at_edge(resource, ctx)
-
-
 def _serves_workload(resource: Resource, ctx: Context) -> bool:
-    """Not a function that only backs custom resources or macros (those run while a stack
-    deploys, and their failures show as failed stack operations, not in traces), and not a
-    Lambda@Edge function."""
-    return not is_deployment_helper(resource, ctx.unit) and _traceable(resource, ctx)
+    """Not a function that only serves deployments (custom resources, macros, Terraform
+    invocations: they run while a stack or a Terraform run deploys, and their failures show
+    as failed deployments, not in traces), and not a Lambda@Edge function."""
+    return not is_deployment_helper(resource, ctx.unit) and not _runs_at_edge(resource, ctx)
 
 
 class LambdaTracing(Rule):
@@ -42,7 +37,7 @@ class LambdaTracing(Rule):
         Expect(
             "aws_lambda_function",
             "tracing_config.mode",
-            when=_traceable,
+            when=_serves_workload,
             one_of=("Active",),
             message=WRONG,
             missing_message=MISSING,
@@ -86,11 +81,12 @@ class LambdaTracing(Rule):
             "suppress the finding with a reason. CloudFormation and SAM functions that only "
             "back custom resources (their ARN is the `ServiceToken` of a `Custom::*` or "
             "`AWS::CloudFormation::CustomResource`, directly, through a version or alias, or "
-            "through another such function) or macros are deployment helpers and are not "
-            "checked: they run while the stack deploys, and a failure fails the stack "
-            "operation. Lambda@Edge functions (a CloudFront distribution of the same module or "
-            "template names the function, or a version or alias of it) are not checked: X-Ray "
-            "active tracing is not supported at the edge."
+            "through another such function) or macros, and Terraform functions that only an "
+            "`aws_lambda_invocation` (resource or data source) invokes, are deployment helpers "
+            "and are not checked: they run while the stack or the Terraform run deploys, and "
+            "a failure fails that operation. Lambda@Edge functions (a CloudFront "
+            "distribution of the same module or template names the function, or a version or "
+            "alias of it) are not checked: X-Ray active tracing is not supported at the edge."
         ),
         examples=(
             Example(

@@ -256,8 +256,8 @@ class AlarmCoverage(Rule):
         ),
         cautions=(
             "Lambda functions that only back CloudFormation custom resources (`ServiceToken`) "
-            "or macros are skipped: they run during deployments, whose failures are visible "
-            "anyway. "
+            "or macros, or that only Terraform invokes (`aws_lambda_invocation`), are skipped: "
+            "they run during deployments, whose failures are visible anyway. "
             "Alarms kept in a central monitoring repository or stack are invisible here: "
             "suppress the finding (or the rule for that path) with a reason. Target groups are "
             "not in scope; an alarm on `TargetGroup` usually carries `LoadBalancer` too. Gateway "

@@ -103,7 +103,8 @@ class DashboardExists(Rule):
             "cannot see; suppress the finding with that reason or disable the rule. A module "
             "call or nested stack whose name or source mentions `dashboard` counts as a "
             "dashboard. Lambda functions that only back CloudFormation custom resources or "
-            "macros are deployment tooling, not monitored resources."
+            "macros, or that only Terraform invokes (`aws_lambda_invocation`), are deployment "
+            "tooling, not monitored resources."
         ),
         examples=(
             Example(

@@ -110,7 +110,8 @@ def _defaults(node: Any, parameters: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def assumption_text(defaults: tuple[str, ...]) -> str:
-    """How a message says a finding holds under parameter defaults."""
+    """How a message says a finding holds under parameter defaults (each named once)."""
+    defaults = tuple(dict.fromkeys(defaults))
     if len(defaults) == 1:
         return f"with the default `{defaults[0]}`"
     return "with the defaults " + ", ".join(f"`{d}`" for d in defaults)
