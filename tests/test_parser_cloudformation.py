@@ -845,6 +845,52 @@ def test_nested_stacks_are_instantiated_with_the_parents_parameters(tmp_path: Pa
     assert unit.called == {(tmp_path / "child.yaml").as_posix()}
 
 
+def test_a_published_nested_template_is_read_from_the_repositorys_copy(tmp_path: Path) -> None:
+    from opslint.parsers.cloudformation import parse_template
+    from opslint.parsers.cloudformation.stacks import published_copy
+
+    templates = tmp_path / "templates"
+    (templates / "shared").mkdir(parents=True)
+    (templates / "dashboard.yaml").write_text(
+        "Resources:\n  Board:\n    Type: AWS::CloudWatch::Dashboard\n"
+        "    Properties:\n      DashboardBody: '{\"widgets\": []}'\n",
+        encoding="utf-8",
+    )
+    (templates / "shared" / "queue.yaml").write_text(
+        "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n", encoding="utf-8"
+    )
+    parent = templates / "main.yaml"
+    parent.write_text(
+        "Resources:\n  Dashboard:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
+        "      TemplateURL: https://s3.amazonaws.com/acme-templates/app/latest/templates/"
+        "dashboard.yaml\n"
+        "  Jobs:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
+        "      TemplateURL: s3://acme-templates/app/shared/queue.yaml?versionId=3\n"
+        "  Elsewhere:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
+        "      TemplateURL: https://s3.amazonaws.com/other/vpc.yaml\n",
+        encoding="utf-8",
+    )
+    unit = parse_template(parent.as_posix(), parent.read_text(encoding="utf-8"))
+    assert unit is not None
+    assert [r.name for r in unit.resources] == [
+        "Dashboard",
+        "Jobs",
+        "Elsewhere",
+        "Dashboard/Board",
+        "Jobs/Queue",
+    ]
+    assert unit.called == {
+        (templates / "dashboard.yaml").as_posix(),
+        (templates / "shared" / "queue.yaml").as_posix(),
+    }
+    folder = templates.as_posix()
+    # never above the parent's folder, never a path the URL climbs out of
+    assert published_copy(folder, "https://example.com/../main.yaml") == f"{folder}/main.yaml"
+    assert published_copy((templates / "shared").as_posix(), "https://x/main.yaml") is None
+    assert published_copy(folder, "https://example.com/templates/") is None
+    assert published_copy(folder, "https://example.com/readme.txt") is None
+
+
 # --- repeated keys ---------------------------------------------------------------------------
 
 

@@ -1,8 +1,9 @@
 """CloudFormation nested stacks: the module calls of CloudFormation.
 
 An ``AWS::CloudFormation::Stack`` whose ``TemplateURL`` is a local path (what ``aws
-cloudformation package`` and ``sam build`` start from), or a SAM
-``AWS::Serverless::Application`` whose ``Location`` is one, instantiates the child template
+cloudformation package`` and ``sam build`` start from) or the URL of a template published
+from the repository (see :func:`published_copy`), or a SAM ``AWS::Serverless::Application``
+whose ``Location`` is one, instantiates the child template
 with the parent's ``Parameters``: the child's resources join the parent's unit as
 ``Parent/LogicalId``, remember which parent parameter decided each value (so findings land
 on the parent's line) and ``!GetAtt Child.Outputs.X`` is the child's output value.
@@ -36,14 +37,21 @@ class StackCall:
     stack: tuple[str, ...]
 
 
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
 def child_template(parent: str, resource: Resource) -> str | None:
-    """The local template a nested stack resource names, or None (a URL, an S3 location,
-    an application from the Serverless Application Repository, or a missing file)."""
+    """The template of the repository a nested stack resource names: a local path, or the
+    repository's copy of a published template (see :func:`published_copy`); None for an
+    application from the Serverless Application Repository, a value opslint cannot resolve,
+    or a missing file."""
     key = NESTED_TYPES.get(resource.type)
     location = resource.get(key) if key else None
-    if not isinstance(location, str) or "://" in location or location.startswith("s3:"):
+    if not isinstance(location, str):
         return None
     folder = posixpath.dirname(parent) or "."
+    if "://" in location or location.startswith("s3:"):
+        return published_copy(folder, location)
     path = posixpath.normpath(posixpath.join(folder, location))
     if os.path.isfile(path):
         return path
@@ -53,6 +61,23 @@ def child_template(parent: str, resource: Resource) -> str | None:
     while location.startswith("../"):
         location = location[3:]
         path = posixpath.normpath(posixpath.join(folder, location))
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def published_copy(folder: str, url: str) -> str | None:
+    """The repository's copy of the template an HTTPS or S3 ``url`` names: templates are
+    published from the repository that holds them (``https://bucket.s3.amazonaws.com/
+    app/latest/templates/db.yaml`` is ``templates/db.yaml`` of the repository), so the
+    longest tail of the URL's path that is a file in the parent's folder or below it
+    stands for the published template. Nothing above the parent's folder is read."""
+    address = url.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0]
+    parts = [p for p in address.split("/")[1:] if p and p not in (".", "..")]
+    if not parts or not parts[-1].endswith(TEMPLATE_SUFFIXES):
+        return None
+    for start in range(len(parts)):
+        path = posixpath.normpath(posixpath.join(folder, *parts[start:]))
         if os.path.isfile(path):
             return path
     return None
@@ -105,4 +130,12 @@ def output_value(outputs: Mapping[str, Any] | None, attribute: str) -> Any:
     return outputs.get(attribute.removeprefix("Outputs."))
 
 
-__all__ = ["MAX_DEPTH", "NESTED_TYPES", "StackCall", "adopt", "child_template", "output_value"]
+__all__ = [
+    "MAX_DEPTH",
+    "NESTED_TYPES",
+    "StackCall",
+    "adopt",
+    "child_template",
+    "output_value",
+    "published_copy",
+]
