@@ -57,6 +57,7 @@ class DeployCommand:
 
 
 def union(*parts: Keys) -> Keys:
+    """All the keys of ``parts``; None when one of them cannot be read."""
     out: set[str] = set()
     for part in parts:
         if part is None:

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from opslint.aws.stack_tags import Keys, union
 from opslint.aws.tagging import (
     TERRAFORM_TAG_BLOCKS,
     TERRAFORM_TAG_RESOURCES,
@@ -17,18 +18,6 @@ from opslint.aws.tagging import (
 )
 from opslint.model import ABSENT, Reference, Resource, Severity, Unit, Unknown, lookup
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation
-
-Keys = frozenset[str] | None
-"""Tag keys a resource may carry; None when opslint cannot tell."""
-
-
-def _union(*parts: Keys) -> Keys:
-    out: set[str] = set()
-    for part in parts:
-        if part is None:
-            return None
-        out |= part
-    return frozenset(out)
 
 
 def _backticked(keys: Iterable[str]) -> str:
@@ -292,7 +281,7 @@ def _terraform_entries(unit: Unit) -> Iterator[_Entry]:
             continue
         if resource.type in TERRAFORM_TAG_BLOCKS:
             tags = tags_of(resource)  # `tag` blocks or the legacy `tags` list
-            keys = _union(tags.keys(), added.get(resource.name, frozenset()))
+            keys = union(tags.keys(), added.get(resource.name, frozenset()))
             yield _Entry(
                 resource,
                 keys,
@@ -303,7 +292,7 @@ def _terraform_entries(unit: Unit) -> Iterator[_Entry]:
         else:
             own = tag_keys(resource.attributes.get("tags", ABSENT))
             defaults = _default_tags(unit, resource)
-            keys = _union(own, defaults, added.get(resource.name, frozenset()))
+            keys = union(own, defaults, added.get(resource.name, frozenset()))
             yield _Entry(
                 resource, keys, "tags", "add them to `tags` or to the provider's `default_tags`"
             )
@@ -323,7 +312,7 @@ def _cloudformation_entries(unit: Unit) -> Iterator[_Entry]:
         hint = f"add them to `{where}`"
         if resource.type.startswith("AWS::Serverless::"):
             hint += " (or to the `Globals` section)"
-        yield _Entry(resource, _union(own, stack), head, hint)
+        yield _Entry(resource, union(own, stack), head, hint)
 
 
 def _unit_hint(unit: Unit, first: _Entry, key: str) -> str:
@@ -366,7 +355,7 @@ def _default_tags(unit: Unit, resource: Resource) -> Keys:
         is_root = settings is not None and (settings.backend is not None or settings.cloud)
         # a module without this provider configuration inherits its caller's
         return frozenset() if alias == "" and is_root else None
-    return _union(*(tag_keys(lookup(p.attributes, "default_tags.tags")) for p in configs))
+    return union(*(tag_keys(lookup(p.attributes, "default_tags.tags")) for p in configs))
 
 
 def _out_of_band_tags(unit: Unit) -> dict[str, Keys]:
@@ -387,5 +376,5 @@ def _out_of_band_tags(unit: Unit) -> dict[str, Keys]:
         key = resource.get(key_attribute)
         keys: Keys = frozenset({key}) if isinstance(key, str) and "${" not in key else None
         for address in targets:
-            added[address] = _union(added.get(address, frozenset()), keys)
+            added[address] = union(added.get(address, frozenset()), keys)
     return added
