@@ -7,7 +7,7 @@
 Runs ``cdk synth`` (the aws-cdk CLI and aws-cdk-lib from ``.ci/cdk``: ``npm ci --prefix
 .ci/cdk``; a Python app needs ``pip install -e ".[cdk]"`` in this interpreter's environment)
 in the app folder, then rewrites the absolute path of the app in every JSON file
-of the assembly to ``/home/runner/work/shop-infra/shop-infra/<app>``, a path that does not exist on
+of the assembly to ``/home/ci/build/shop-infra/<app>``, a path that does not exist on
 the machines that run the tests: opslint must find the source by its suffix.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 CDK_TOOLS = REPO / ".ci" / "cdk" / "node_modules"
 APP = REPO / "fixtures" / "cdk" / "orders-app"
-CI_CHECKOUT = "/home/runner/work/shop-infra/shop-infra"
+CI_CHECKOUT = "/home/ci/build/shop-infra"
 SYNTH_TIMEOUT = 300
 
 
