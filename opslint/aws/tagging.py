@@ -14,7 +14,17 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from opslint.model import ABSENT, Choice, Path, Reference, Resource, Unknown, is_known
+from opslint.model import (
+    ABSENT,
+    Choice,
+    Path,
+    Reference,
+    Resource,
+    Unit,
+    Unknown,
+    is_known,
+    lookup,
+)
 
 TERRAFORM_EXCLUDED = frozenset({"aws_inspector_resource_group"})
 """Types with ``tags``/``tags_all`` that are not resource tags."""
@@ -265,3 +275,25 @@ def tag_map(value: Any) -> dict[str, Any] | None:
             out.setdefault(key, item.get("Value", ABSENT))
         return out
     return None
+
+
+def default_tags_sources(unit: Unit, resource: Resource) -> list[Any] | None:
+    """The ``default_tags.tags`` values of the AWS provider configurations a Terraform
+    resource uses (its ``provider`` meta-argument, else the default configuration); an
+    empty list for a root module that configures no such provider (no default tags); None
+    when they are not visible (a module inherits its caller's provider, or the resource
+    uses a provider configuration opslint cannot name)."""
+    provider = resource.get_meta("provider")
+    if provider is ABSENT:
+        alias = ""
+    elif isinstance(provider, str) and provider.split(".", 1)[0] == "aws":
+        alias = provider.partition(".")[2]
+    else:
+        return None
+    configs = [p for p in unit.providers if p.name == "aws" and p.alias == alias]
+    if not configs:
+        settings = unit.settings
+        is_root = settings is not None and (settings.backend is not None or settings.cloud)
+        # a module without this provider configuration inherits its caller's
+        return [] if alias == "" and is_root else None
+    return [lookup(p.attributes, "default_tags.tags") for p in configs]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from opslint.aws.consistency import Evidence, adoption
-from opslint.aws.tagging import tag_map
+from opslint.aws.tagging import default_tags_sources, tag_map
 from opslint.coerce import as_list
 from opslint.model import ABSENT, Reference, Resource, Severity, Unit, lookup
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation
@@ -91,19 +91,8 @@ def _merge(*parts: Tags) -> Tags:
 def provider_default_tags(unit: Unit, resource: Resource) -> Tags:
     """The provider ``default_tags`` a Terraform resource gets; None when not visible (a
     module inherits its caller's provider)."""
-    provider = resource.get_meta("provider")
-    if provider is ABSENT:
-        alias = ""
-    elif isinstance(provider, str) and provider.split(".", 1)[0] == "aws":
-        alias = provider.partition(".")[2]
-    else:
-        return None
-    configs = [p for p in unit.providers if p.name == "aws" and p.alias == alias]
-    if not configs:
-        settings = unit.settings
-        is_root = settings is not None and (settings.backend is not None or settings.cloud)
-        return {} if alias == "" and is_root else None
-    return _merge(*(tag_map(lookup(p.attributes, "default_tags.tags")) for p in configs))
+    sources = default_tags_sources(unit, resource)
+    return None if sources is None else _merge(*(tag_map(v) for v in sources))
 
 
 def _dynamodb_tags(unit: Unit) -> dict[str, Tags]:

@@ -11,12 +11,13 @@ from opslint.aws.tagging import (
     TERRAFORM_TAG_BLOCKS,
     TERRAFORM_TAG_RESOURCES,
     cloudformation_tag_properties,
+    default_tags_sources,
     nested_tag_keys,
     tag_keys,
     tags_of,
     terraform_taggable,
 )
-from opslint.model import ABSENT, Reference, Resource, Severity, Unit, Unknown, lookup
+from opslint.model import ABSENT, Reference, Resource, Severity, Unit, Unknown
 from opslint.rule import Context, Docs, Example, Option, Rule, Violation
 
 
@@ -342,20 +343,8 @@ def _unit_hint(unit: Unit, first: _Entry, key: str) -> str:
 
 def _default_tags(unit: Unit, resource: Resource) -> Keys:
     """Keys of the provider ``default_tags`` the resource gets; None when not visible."""
-    provider = resource.get_meta("provider")
-    if provider is ABSENT:
-        alias = ""
-    elif isinstance(provider, str) and provider.split(".", 1)[0] == "aws":
-        alias = provider.partition(".")[2]
-    else:
-        return None
-    configs = [p for p in unit.providers if p.name == "aws" and p.alias == alias]
-    if not configs:
-        settings = unit.settings
-        is_root = settings is not None and (settings.backend is not None or settings.cloud)
-        # a module without this provider configuration inherits its caller's
-        return frozenset() if alias == "" and is_root else None
-    return union(*(tag_keys(lookup(p.attributes, "default_tags.tags")) for p in configs))
+    sources = default_tags_sources(unit, resource)
+    return None if sources is None else union(*(tag_keys(v) for v in sources))
 
 
 def _out_of_band_tags(unit: Unit) -> dict[str, Keys]:
